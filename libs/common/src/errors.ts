@@ -1,0 +1,106 @@
+// Every error ringtrain raises is a RingtrainError: a stable machine-readable `code`, a message a person
+// can act on, and the context that locates it in a distributed run (which rank saw it, which peer caused
+// it, at which step and phase). Codes never change meaning once released; add new ones instead.
+
+/** Where in a run an error happened. Every field is optional: fill in what the raiser knows. */
+export interface ErrorContext {
+  rank?: number;
+  peer?: number;
+  step?: number;
+  phase?: string;
+  generation?: number;
+  /** A file, option or field name the error is about. */
+  subject?: string;
+}
+
+export const ErrorCodes = {
+  /** A received message or frame is malformed (bad magic, truncated, ill-typed field). */
+  PROTOCOL: 'E_PROTOCOL',
+  /** A received message has a type this version does not know. */
+  UNKNOWN_MESSAGE: 'E_UNKNOWN_MESSAGE',
+  /** A peer speaks another protocol version. */
+  VERSION_MISMATCH: 'E_VERSION',
+  /** A message or payload is over the configured size limit. */
+  OVERSIZE: 'E_OVERSIZE',
+  /** A peer presented no token or a wrong one. */
+  AUTH: 'E_AUTH',
+  /** A network wait ran past its deadline. */
+  TIMEOUT: 'E_TIMEOUT',
+  /** The caller aborted the operation through its AbortSignal. */
+  ABORTED: 'E_ABORTED',
+  /** A connection to a peer closed or failed while an operation needed it. */
+  PEER_CLOSED: 'E_PEER_CLOSED',
+  /** A connection could not be established. */
+  CONNECT: 'E_CONNECT',
+  /** A transport was used after close(). */
+  CLOSED: 'E_CLOSED',
+  /** A collective was called with arguments that cannot work (sizes differ, bad root, ...). */
+  COLLECTIVE_MISUSE: 'E_COLLECTIVE_MISUSE',
+  /** An option or configuration value is invalid. Apps exit with code 2 on this. */
+  INVALID_ARGUMENT: 'E_INVALID_ARGUMENT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+function describeContext(ctx: ErrorContext): string {
+  const parts: string[] = [];
+  if (ctx.rank !== undefined) parts.push(`rank ${ctx.rank}`);
+  if (ctx.peer !== undefined) parts.push(`peer ${ctx.peer}`);
+  if (ctx.generation !== undefined) parts.push(`generation ${ctx.generation}`);
+  if (ctx.step !== undefined) parts.push(`step ${ctx.step}`);
+  if (ctx.phase !== undefined) parts.push(`phase ${ctx.phase}`);
+  return parts.length > 0 ? ` [${parts.join(', ')}]` : '';
+}
+
+export class RingtrainError extends Error {
+  readonly code: ErrorCode;
+  readonly context: ErrorContext;
+  /** The message without the context suffix, for callers that format context themselves. */
+  readonly detail: string;
+
+  constructor(code: ErrorCode, detail: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(`${code}: ${detail}${describeContext(context)}`, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.context = context;
+    this.detail = detail;
+  }
+
+  /** The same error with more context filled in (fields already set win). */
+  withContext(extra: ErrorContext): RingtrainError {
+    const merged = { ...extra, ...this.context };
+    const Ctor = this.constructor as new (code: ErrorCode, detail: string, ctx: ErrorContext, o?: { cause?: unknown }) => RingtrainError;
+    return new Ctor(this.code, this.detail, merged, { cause: this.cause });
+  }
+}
+
+/** Malformed, unknown, oversize or wrong-version input from the network. */
+export class ProtocolError extends RingtrainError {}
+/** Missing or wrong credentials. */
+export class AuthError extends RingtrainError {}
+/** A connection problem: refused, closed, failed. */
+export class TransportError extends RingtrainError {}
+/** A network wait that ran past its deadline. */
+export class TimeoutError extends RingtrainError {
+  constructor(detail: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(ErrorCodes.TIMEOUT, detail, context, options);
+  }
+}
+/** The caller's AbortSignal fired. */
+export class AbortedError extends RingtrainError {
+  constructor(detail: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(ErrorCodes.ABORTED, detail, context, options);
+  }
+}
+/** A collective was called in a way that cannot work. */
+export class CollectiveError extends RingtrainError {}
+/** An invalid option, argument or configuration value: apps print the message and exit with code 2. */
+export class InvalidArgumentError extends RingtrainError {
+  constructor(detail: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(ErrorCodes.INVALID_ARGUMENT, detail, context, options);
+  }
+}
+
+export function isRingtrainError(err: unknown): err is RingtrainError {
+  return err instanceof RingtrainError;
+}

@@ -1,0 +1,5 @@
+export type { MessageTag, Transport } from './transport.js';
+export { formatTag } from './transport.js';
+export { Mailbox } from './mailbox.js';
+export { MemoryTransport } from './memory-transport.js';
+export { checkPeer } from './validate.js';

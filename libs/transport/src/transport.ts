@@ -1,0 +1,52 @@
+// The one interface every collective is written against. A Transport moves opaque byte payloads
+// between the ranks of one generation of a ring; it knows nothing of floats, reductions or training.
+// Implementations: MemoryTransport (this package, for tests and single-process simulation) and
+// WebSocketTransport (@ringtrain/transport-ws). Both pass the same compliance suite (./testing).
+
+import type { WaitOptions } from '@ringtrain/common';
+
+/**
+ * Identifies one message within a generation. The collective chooses all four fields; a receive
+ * matches on all of them, so messages of concurrent collectives (different buckets) never mix.
+ * Every field is an unsigned 32-bit integer (phase: 0..255).
+ */
+export interface MessageTag {
+  /** Training step (or any caller-chosen operation counter). */
+  step: number;
+  /** Gradient bucket, so buckets can be reduced concurrently. */
+  bucket: number;
+  /** Which collective phase this is (see Phase in @ringtrain/collective). */
+  phase: number;
+  /** Position of the message within the phase (pipeline stage x segments + segment). */
+  chunk: number;
+}
+
+export interface Transport {
+  /** This process's rank, 0 <= rank < worldSize. */
+  readonly rank: number;
+  readonly worldSize: number;
+
+  /**
+   * Sends `payload` to `peer`. Messages to the same peer arrive in the order they were sent.
+   * Resolves once `payload` may be reused by the caller (it has been copied or handed to the OS);
+   * until then the caller must not modify it. Rejects with TransportError (E_PEER_CLOSED, E_CONNECT,
+   * E_CLOSED), TimeoutError or AbortedError.
+   */
+  send(peer: number, tag: MessageTag, payload: Uint8Array, opts?: WaitOptions): Promise<void>;
+
+  /**
+   * Receives the next message from `peer` carrying exactly `tag`; messages with other tags stay queued
+   * for their own receives. The returned bytes belong to the caller. A message already queued is
+   * delivered even if the peer has since closed. Rejects with TransportError (E_PEER_CLOSED when the
+   * peer is gone and nothing is queued), TimeoutError or AbortedError; a timed-out or aborted receive
+   * consumes nothing.
+   */
+  recv(peer: number, tag: MessageTag, opts?: WaitOptions): Promise<Uint8Array>;
+
+  /** Closes every link. Pending receives reject with E_CLOSED. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function formatTag(tag: MessageTag): string {
+  return `step ${tag.step} bucket ${tag.bucket} phase ${tag.phase} chunk ${tag.chunk}`;
+}
