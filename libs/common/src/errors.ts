@@ -66,11 +66,17 @@ export class RingtrainError extends Error {
     this.detail = detail;
   }
 
-  /** The same error with more context filled in (fields already set win). */
-  withContext(extra: ErrorContext): RingtrainError {
-    const merged = { ...extra, ...this.context };
-    const Ctor = this.constructor as new (code: ErrorCode, detail: string, ctx: ErrorContext, o?: { cause?: unknown }) => RingtrainError;
-    return new Ctor(this.code, this.detail, merged, { cause: this.cause });
+  /** A copy of this error with more context filled in (fields already set win). Same class and code. */
+  withContext(extra: ErrorContext): this {
+    const context = { ...extra, ...this.context };
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    Object.assign(copy, this, { context });
+    Object.defineProperties(copy, {
+      message: { value: `${this.code}: ${this.detail}${describeContext(context)}`, writable: true, configurable: true },
+      stack: { value: this.stack, writable: true, configurable: true },
+      cause: { value: this.cause, writable: true, configurable: true },
+    });
+    return copy;
   }
 }
 

@@ -1,0 +1,20 @@
+export * from './data-frame.js';
+export { PROTOCOL_VERSION, messageSchemas } from './messages.js';
+export type {
+  Message,
+  MessageType,
+  MessageOf,
+  HelloMessage,
+  WelcomeMessage,
+  HeartbeatMessage,
+  ReportMessage,
+  CommitMessage,
+  ReformMessage,
+  CheckpointMessage,
+  ShutdownMessage,
+  ErrorMessage,
+} from './messages.js';
+export type { RingMember } from './ring.js';
+export { DEFAULT_MAX_CONTROL_MESSAGE_BYTES, MAX_WORLD_SIZE, MAX_NESTING_DEPTH } from './limits.js';
+export { encodeMessage, decodeMessage, type EncodeOptions, type DecodeOptions } from './codec.js';
+export { validateMessage } from './validate.js';
