@@ -1,0 +1,116 @@
+// torch.optim.SGD (PyTorch 1.13, single-tensor path) on a flat Float32Array. With gradient g, parameter p,
+// learning rate γ, momentum μ, dampening τ, weight decay λ, at step t = 1, 2, ...:
+//
+//   d   = g + λ·p                                   coupled L2 decay, before momentum
+//   b_t = d                           if t = 1      the first buffer is d itself, not (1-τ)·d
+//   b_t = μ·b_{t-1} + (1-τ)·d         if t > 1
+//   d   = d + μ·b_t   (nesterov)  or  b_t           only when μ ≠ 0
+//   p   = p - γ·d
+//
+// Intermediates are computed in float64 and rounded to float32 (Math.fround) wherever torch materializes a float32
+// tensor (d, b_t, the Nesterov direction), so results stay within a few float32 ulps of torch's.
+
+import { InvalidArgumentError } from '@ringtrain/common';
+import { checkOptimizerState, type Optimizer, type OptimizerState } from './optimizer.js';
+import { checkLength, checkNonNegative, checkPositiveInteger, checkUnitInterval } from './validate.js';
+
+export interface SgdOptions {
+  /** Momentum factor μ (`--momentum`), >= 0. 0 keeps no momentum buffer. Default 0. */
+  momentum?: number;
+  /** Dampening τ in [0, 1]: from the second step on, the gradient enters the buffer as (1-τ)·d. Default 0. */
+  dampening?: number;
+  /** Nesterov momentum (`--nesterov`): step along d + μ·b instead of b. Needs momentum > 0 and dampening 0. Default false. */
+  nesterov?: boolean;
+  /**
+   * Coupled weight decay λ (`--weight-decay`), >= 0: λ·p is added to the gradient before momentum, exactly
+   * torch's SGD weight_decay, i.e. an L2 penalty λ/2·||p||² (see addL2Penalty). Default 0.
+   */
+  weightDecay?: number;
+}
+
+const MOMENTUM_BUFFER = 'momentum_buffer';
+
+export class SGD implements Optimizer {
+  readonly name = 'sgd';
+  readonly size: number;
+  private readonly momentum: number;
+  private readonly dampening: number;
+  private readonly nesterov: boolean;
+  private readonly weightDecay: number;
+  /** Allocated iff momentum ≠ 0; holds b_t once a step has been taken. */
+  private readonly buffer: Float32Array | undefined;
+  private steps = 0;
+
+  /** `size`: length of the flat parameter vector. */
+  constructor(size: number, options: SgdOptions = {}) {
+    const { momentum = 0, dampening = 0, nesterov = false, weightDecay = 0 } = options;
+    checkPositiveInteger(size, 'parameter count');
+    checkNonNegative(momentum, '--momentum');
+    checkUnitInterval(dampening, 'dampening');
+    checkNonNegative(weightDecay, '--weight-decay');
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new InvalidArgumentError(
+        `--nesterov requires --momentum > 0 and dampening 0, got momentum ${momentum} and dampening ${dampening}`,
+        { subject: '--nesterov' },
+      );
+    }
+    this.size = size;
+    this.momentum = momentum;
+    this.dampening = dampening;
+    this.nesterov = nesterov;
+    this.weightDecay = weightDecay;
+    this.buffer = momentum !== 0 ? new Float32Array(size) : undefined;
+  }
+
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  step(params: Float32Array, grads: Float32Array, lr: number): void {
+    checkLength(params, this.size, 'params');
+    checkLength(grads, this.size, 'grads');
+    checkNonNegative(lr, '--lr');
+    const { momentum: mu, weightDecay: wd, nesterov, buffer } = this;
+    const n = this.size;
+    if (buffer === undefined) {
+      for (let i = 0; i < n; i++) {
+        const p = params[i]!;
+        params[i] = p - lr * Math.fround(grads[i]! + wd * p);
+      }
+    } else if (this.steps === 0) {
+      for (let i = 0; i < n; i++) {
+        const p = params[i]!;
+        const d = Math.fround(grads[i]! + wd * p);
+        buffer[i] = d;
+        params[i] = p - lr * (nesterov ? Math.fround(d + mu * d) : d);
+      }
+    } else {
+      const keep = 1 - this.dampening;
+      for (let i = 0; i < n; i++) {
+        const p = params[i]!;
+        const d = Math.fround(grads[i]! + wd * p);
+        const b = Math.fround(mu * buffer[i]! + keep * d);
+        buffer[i] = b;
+        params[i] = p - lr * (nesterov ? Math.fround(d + mu * b) : b);
+      }
+    }
+    this.steps += 1;
+  }
+
+  // Like torch's state, the momentum buffer exists only with momentum ≠ 0 and after the first step.
+
+  exportState(): OptimizerState {
+    const slots: Record<string, Float32Array> = {};
+    if (this.buffer !== undefined && this.steps > 0) slots[MOMENTUM_BUFFER] = this.buffer.slice();
+    return { optimizer: this.name, step: this.steps, slots };
+  }
+
+  importState(state: OptimizerState): void {
+    const expectBuffer = this.buffer !== undefined && state.step > 0;
+    checkOptimizerState(state, this.name, expectBuffer ? [MOMENTUM_BUFFER] : [], this.size);
+    const saved = state.slots[MOMENTUM_BUFFER];
+    if (saved !== undefined) this.buffer?.set(saved);
+    else this.buffer?.fill(0);
+    this.steps = state.step;
+  }
+}
