@@ -1,0 +1,39 @@
+// Sends run ahead of the receives that feed them; this keeps their promises so that (a) a failed
+// send surfaces as the collective's error, never as an unhandled rejection, (b) a segment is not
+// overwritten while an earlier send of it may still read it (the Transport contract), and (c) the
+// collective returns only when every byte it sent has left, and (d) the first failed send cancels the
+// collective's pending receives at once (through `signal`) instead of letting them wait out a timeout.
+
+export class InflightSends {
+  private readonly all: Promise<void>[] = [];
+  private readonly latest = new Map<number, Promise<void>>();
+  private readonly failed = new AbortController();
+  /** Aborts when the caller's signal does or any tracked send fails: pass it to the receives. */
+  readonly signal: AbortSignal;
+  /** The first send failure, if any: the real cause behind an aborted receive. */
+  failure: unknown;
+
+  constructor(outer?: AbortSignal) {
+    this.signal = outer ? AbortSignal.any([outer, this.failed.signal]) : this.failed.signal;
+  }
+
+  /** Tracks a send that reads the region identified by `key`. */
+  add(key: number, send: Promise<void>): void {
+    send.catch((err: unknown) => {
+      this.failure ??= err;
+      this.failed.abort(err);
+    });
+    this.all.push(send);
+    this.latest.set(key, send);
+  }
+
+  /** Resolves when the last send reading region `key` has released it (rejects if it failed). */
+  async released(key: number): Promise<void> {
+    await this.latest.get(key);
+  }
+
+  /** Resolves when every send has completed; rejects with the first failure. */
+  async drain(): Promise<void> {
+    await Promise.all(this.all);
+  }
+}

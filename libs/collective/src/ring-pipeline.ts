@@ -1,0 +1,78 @@
+// The engine shared by all-reduce and all-gather (gloo's ring, pipelined by segment).
+//
+// Every rank first sends its own chunk (index = rank) to the right. Then, for stage k = 0, 1, ...,
+// it receives chunk c_k = (rank - k - 1) mod N from the left, segment by segment, combines each
+// segment into its buffer, and immediately forwards that segment to the right as stage k+1 - so
+// sending segment j overlaps receiving and reducing segment j+1. All-reduce runs 2(N-1) stages
+// (N-1 reduce-scatter stages that add, then N-1 all-gather stages that copy); all-gather runs N-1
+// copy stages. The same formula c_k serves both halves because (rank - k - 1) mod N wraps around.
+
+import { RingtrainError, CollectiveError, ErrorCodes } from '@ringtrain/common';
+import type { Transport } from '@ringtrain/transport';
+import { chunkBounds, mod, segmentsOf, type Segment } from './chunking.js';
+import { InflightSends } from './inflight-sends.js';
+import type { ResolvedOptions } from './options.js';
+import { wireFormat, type WireFormat } from './wire-format.js';
+
+export interface RingSpec {
+  transport: Transport;
+  /** The buffer every stage works on, in place. */
+  data: Float32Array;
+  /** Message phase byte (see Phase). */
+  phase: number;
+  /** Operation name for error messages. */
+  what: string;
+  opts: ResolvedOptions;
+  stages: number;
+  /** Combines a received segment into `dst` at stage `stage`. */
+  apply(stage: number, dst: Float32Array, payload: Uint8Array, wire: WireFormat): void;
+  /** Names a stage for error messages (e.g. "reduce-scatter 2/3"). */
+  describeStage(stage: number): string;
+}
+
+export async function runRing(spec: RingSpec): Promise<void> {
+  const { transport: t, data, opts } = spec;
+  const n = t.worldSize;
+  const right = mod(t.rank + 1, n);
+  const left = mod(t.rank - 1, n);
+  const wire = wireFormat(opts.wireDtype);
+  const segElems = Math.max(1, Math.floor(opts.segmentBytes / wire.bytesPerElement));
+  const layout: Segment[][] = Array.from({ length: n }, (_, c) => segmentsOf(chunkBounds(data.length, n, c), segElems));
+  const maxSegs = Math.max(0, ...layout.map((segs) => segs.length));
+  const tagOf = (stage: number, seg: number) => ({ ...opts.tag, phase: spec.phase, chunk: stage * maxSegs + seg });
+  const inflight = new InflightSends(opts.wait.signal);
+  const wait = { ...opts.wait, signal: inflight.signal };
+  const send = (stage: number, chunk: number, j: number): void => {
+    const seg = layout[chunk]![j]!;
+    inflight.add(chunk * maxSegs + j, t.send(right, tagOf(stage, j), wire.encode(data.subarray(seg.start, seg.end)), opts.wait));
+  };
+
+  let stage = 0;
+  try {
+    for (let j = 0; j < layout[t.rank]!.length; j++) send(0, t.rank, j);
+    for (; stage < spec.stages; stage++) {
+      const chunk = mod(t.rank - stage - 1, n);
+      const segs = layout[chunk]!;
+      for (let j = 0; j < segs.length; j++) {
+        const payload = await t.recv(left, tagOf(stage, j), wait);
+        const seg = segs[j]!;
+        const expected = (seg.end - seg.start) * wire.bytesPerElement;
+        if (payload.byteLength !== expected) {
+          throw new CollectiveError(
+            ErrorCodes.COLLECTIVE_MISUSE,
+            `${spec.what}: received ${payload.byteLength} bytes for a segment of ${expected}; ` +
+              `do all ranks pass buffers of the same length (this rank: ${data.length} elements) and the same wire dtype?`,
+          );
+        }
+        await inflight.released(chunk * maxSegs + j);
+        spec.apply(stage, data.subarray(seg.start, seg.end), payload, wire);
+        if (stage + 1 < spec.stages) send(stage + 1, chunk, j);
+      }
+    }
+    await inflight.drain();
+  } catch (caught) {
+    const err = inflight.failure ?? caught;
+    const ctx = { rank: t.rank, peer: left, step: opts.tag.step, phase: `${spec.what} ${spec.describeStage(stage)}` };
+    throw err instanceof RingtrainError ? err.withContext(ctx) : err;
+  }
+}

@@ -1,0 +1,113 @@
+// How floats travel: float32 (bytes of the caller's own buffer, no copy) or float16 (half the bytes,
+// converted on send, accumulated in float32 on receive). Received payloads may sit at any byte offset
+// inside the transport's buffers; typed-array views need alignment, so unaligned ones are first copied
+// into a reusable aligned scratch buffer (one memcpy, no per-element work).
+
+import { fromHalfBits, toHalfBits } from './float16.js';
+
+export type WireDtype = 'float32' | 'float16';
+
+export interface WireFormat {
+  readonly dtype: WireDtype;
+  readonly bytesPerElement: number;
+  /** Bytes to send for `src`. For float32 a view of `src` itself: do not modify it until the send resolves. */
+  encode(src: Float32Array): Uint8Array;
+  /** dst[i] += decoded payload[i]. */
+  accumulate(dst: Float32Array, payload: Uint8Array): void;
+  /** dst[i] = (dst[i] + decoded payload[i]) / divisor, in one pass. */
+  accumulateAndDivide(dst: Float32Array, payload: Uint8Array, divisor: number): void;
+  /** dst[i] = decoded payload[i]. */
+  assign(dst: Float32Array, payload: Uint8Array): void;
+  /** Rounds dst to what the wire can carry, so the owner of a chunk holds exactly what the others receive. */
+  quantize(dst: Float32Array): void;
+}
+
+/** A grow-only aligned buffer for payloads that arrive at an unaligned offset. */
+class AlignedScratch {
+  private buf = new ArrayBuffer(0);
+
+  /** `payload` as an aligned view, copying only if its offset requires it. */
+  view<T extends Float32Array | Uint16Array>(payload: Uint8Array, Ctor: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }): T {
+    const n = payload.byteLength / Ctor.BYTES_PER_ELEMENT;
+    if (payload.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(payload.buffer as ArrayBuffer, payload.byteOffset, n);
+    if (this.buf.byteLength < payload.byteLength) this.buf = new ArrayBuffer(payload.byteLength);
+    new Uint8Array(this.buf, 0, payload.byteLength).set(payload);
+    return new Ctor(this.buf, 0, n);
+  }
+}
+
+export class Float32Wire implements WireFormat {
+  readonly dtype = 'float32';
+  readonly bytesPerElement = 4;
+  private readonly scratch = new AlignedScratch();
+
+  encode(src: Float32Array): Uint8Array {
+    return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  }
+
+  accumulate(dst: Float32Array, payload: Uint8Array): void {
+    const src = this.scratch.view(payload, Float32Array);
+    for (let i = 0; i < dst.length; i++) dst[i]! += src[i]!;
+  }
+
+  accumulateAndDivide(dst: Float32Array, payload: Uint8Array, divisor: number): void {
+    const src = this.scratch.view(payload, Float32Array);
+    for (let i = 0; i < dst.length; i++) dst[i] = (dst[i]! + src[i]!) / divisor;
+  }
+
+  assign(dst: Float32Array, payload: Uint8Array): void {
+    new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(payload);
+  }
+
+  quantize(): void {}
+}
+
+let halfTable: Float32Array | undefined;
+/** All 65,536 binary16 values decoded once (256 KiB), so decoding is one table load per element. */
+function halfToFloat(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = fromHalfBits(h);
+  }
+  return halfTable;
+}
+
+export class Float16Wire implements WireFormat {
+  readonly dtype = 'float16';
+  readonly bytesPerElement = 2;
+  private readonly scratch = new AlignedScratch();
+  private readonly table = halfToFloat();
+
+  encode(src: Float32Array): Uint8Array {
+    const out = new Uint16Array(src.length);
+    for (let i = 0; i < src.length; i++) out[i] = toHalfBits(src[i]!);
+    return new Uint8Array(out.buffer);
+  }
+
+  accumulate(dst: Float32Array, payload: Uint8Array): void {
+    const src = this.scratch.view(payload, Uint16Array);
+    const t = this.table;
+    for (let i = 0; i < dst.length; i++) dst[i]! += t[src[i]!]!;
+  }
+
+  accumulateAndDivide(dst: Float32Array, payload: Uint8Array, divisor: number): void {
+    const src = this.scratch.view(payload, Uint16Array);
+    const t = this.table;
+    for (let i = 0; i < dst.length; i++) dst[i] = (dst[i]! + t[src[i]!]!) / divisor;
+  }
+
+  assign(dst: Float32Array, payload: Uint8Array): void {
+    const src = this.scratch.view(payload, Uint16Array);
+    const t = this.table;
+    for (let i = 0; i < dst.length; i++) dst[i] = t[src[i]!]!;
+  }
+
+  quantize(dst: Float32Array): void {
+    const t = this.table;
+    for (let i = 0; i < dst.length; i++) dst[i] = t[toHalfBits(dst[i]!)]!;
+  }
+}
+
+export function wireFormat(dtype: WireDtype): WireFormat {
+  return dtype === 'float16' ? new Float16Wire() : new Float32Wire();
+}
