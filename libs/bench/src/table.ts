@@ -1,0 +1,23 @@
+import { formatSize } from './sizes.js';
+import type { AllReduceResult } from './results.js';
+
+const COLUMNS = ['workers', 'size', 'time(ms)', 'algbw(GB/s)', 'busbw(GB/s)', 'peak RSS +MiB'] as const;
+
+function cells(r: AllReduceResult): string[] {
+  return [
+    String(r.workers),
+    formatSize(r.bytes),
+    r.time_ms.toFixed(2),
+    r.algbw_gbps.toFixed(3),
+    r.busbw_gbps.toFixed(3),
+    r.peak_rss_over_baseline_mib === undefined ? '-' : r.peak_rss_over_baseline_mib.toFixed(0),
+  ];
+}
+
+/** An nccl-tests-style fixed-width table, right-aligned. */
+export function formatTable(rows: readonly AllReduceResult[]): string {
+  const body = rows.map(cells);
+  const widths = COLUMNS.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]) => c.map((v, i) => v.padStart(widths[i]!)).join('  ');
+  return [line(COLUMNS), ...body.map(line)].join('\n');
+}

@@ -1,0 +1,23 @@
+// Messages between the benchmark orchestrator and its worker processes (Node IPC channel, JSON).
+import type { PeerAddress } from '@ringtrain/transport-ws';
+import type { WireDtype } from '@ringtrain/collective';
+
+export interface BenchWorkerConfig {
+  rank: number;
+  worldSize: number;
+  /** Buffer sizes in bytes, run in ascending order. */
+  sizes: number[];
+  /** Timed iterations per size; undefined = defaultIters(size). */
+  iters?: number | undefined;
+  wireDtype: WireDtype;
+  segmentBytes: number;
+  /** Bound on every network wait. */
+  timeoutMs: number;
+}
+
+export type ToWorker = { kind: 'peers'; peers: PeerAddress[] };
+
+export type FromWorker =
+  | { kind: 'listening'; address: PeerAddress }
+  | { kind: 'result'; bytes: number; seconds: number; peakRssOverBaselineMib: number }
+  | { kind: 'error'; message: string };
