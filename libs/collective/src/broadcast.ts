@@ -1,4 +1,5 @@
 import { CollectiveError, ErrorCodes, RingtrainError } from '@ringtrain/common';
+import { applySink } from './apply-sink.js';
 import type { Transport } from '@ringtrain/transport';
 import { chunkBounds, mod } from './chunking.js';
 import { InflightSends } from './inflight-sends.js';
@@ -31,18 +32,22 @@ export async function broadcast(t: Transport, data: Float32Array, root: number, 
   const tagOf = (j: number) => ({ ...o.tag, phase: Phase.BROADCAST, chunk: j });
   const inflight = new InflightSends(o.wait.signal);
   const wait = { ...o.wait, signal: inflight.signal };
+  const segment = (j: number) => {
+    const seg = chunkBounds(data.length, count, j);
+    return data.subarray(seg.start, seg.end);
+  };
   try {
+    // Every receive is posted up front (the segments are disjoint), so a streaming transport copies
+    // straight from its read buffer into place.
+    const received = distance === 0 ? [] : Array.from({ length: count }, (_, j) => {
+      const dst = segment(j);
+      const p = t.recvInto(left, tagOf(j), applySink(dst, wire.bytesPerElement, (d, bytes) => wire.assign(d, bytes)), wait);
+      p.catch(() => undefined); // awaited in order below
+      return p;
+    });
     for (let j = 0; j < count; j++) {
-      const seg = chunkBounds(data.length, count, j);
-      const dst = data.subarray(seg.start, seg.end);
-      if (distance > 0) {
-        const payload = await t.recv(left, tagOf(j), wait);
-        if (payload.byteLength !== dst.length * wire.bytesPerElement) {
-          throw new CollectiveError(ErrorCodes.COLLECTIVE_MISUSE, `${what}: received ${payload.byteLength} bytes for a segment of ${dst.length * wire.bytesPerElement}; do all ranks pass buffers of the same length (this rank: ${data.length}) and the same root?`);
-        }
-        wire.assign(dst, payload);
-      }
-      if (distance < n - 1) inflight.add(j, t.send(right, tagOf(j), wire.encode(dst), o.wait));
+      if (distance > 0) await received[j];
+      if (distance < n - 1) inflight.add(j, t.send(right, tagOf(j), wire.encode(segment(j)), o.wait));
     }
     await inflight.drain();
   } catch (caught) {

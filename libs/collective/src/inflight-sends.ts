@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 // Sends run ahead of the receives that feed them; this keeps their promises so that (a) a failed
 // send surfaces as the collective's error, never as an unhandled rejection, (b) a segment is not
 // overwritten while an earlier send of it may still read it (the Transport contract), and (c) the
@@ -15,6 +17,8 @@ export class InflightSends {
 
   constructor(outer?: AbortSignal) {
     this.signal = outer ? AbortSignal.any([outer, this.failed.signal]) : this.failed.signal;
+    // Every posted receive listens on it (one per segment in flight): many listeners are expected.
+    setMaxListeners(0, this.signal);
   }
 
   /** Tracks a send that reads the region identified by `key`. */

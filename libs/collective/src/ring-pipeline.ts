@@ -7,9 +7,10 @@
 // (N-1 reduce-scatter stages that add, then N-1 all-gather stages that copy); all-gather runs N-1
 // copy stages. The same formula c_k serves both halves because (rank - k - 1) mod N wraps around.
 
-import { RingtrainError, CollectiveError, ErrorCodes } from '@ringtrain/common';
+import { RingtrainError } from '@ringtrain/common';
 import type { Transport } from '@ringtrain/transport';
 import { chunkBounds, mod, segmentsOf, type Segment } from './chunking.js';
+import { applySink } from './apply-sink.js';
 import { InflightSends } from './inflight-sends.js';
 import type { ResolvedOptions } from './options.js';
 import { wireFormat, type WireFormat } from './wire-format.js';
@@ -47,27 +48,36 @@ export async function runRing(spec: RingSpec): Promise<void> {
     inflight.add(chunk * maxSegs + j, t.send(right, tagOf(stage, j), wire.encode(data.subarray(seg.start, seg.end)), opts.wait));
   };
 
+  // Receives are posted one stage ahead, so a streaming transport finds them waiting when the bytes
+  // arrive and combines straight from its read buffer. A region is only received into once this rank's
+  // earlier send of it has released it.
+  const post = async (stage: number): Promise<Array<Promise<void>>> => {
+    const chunk = mod(t.rank - stage - 1, n);
+    const posted: Array<Promise<void>> = [];
+    for (let j = 0; j < layout[chunk]!.length; j++) {
+      const seg = layout[chunk]![j]!;
+      await inflight.released(chunk * maxSegs + j);
+      const sink = applySink(data.subarray(seg.start, seg.end), wire.bytesPerElement, (dst, bytes) => spec.apply(stage, dst, bytes, wire));
+      const received = t.recvInto(left, tagOf(stage, j), sink, wait);
+      received.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+      posted.push(received);
+    }
+    return posted;
+  };
+
   let stage = 0;
   try {
     for (let j = 0; j < layout[t.rank]!.length; j++) send(0, t.rank, j);
+    let current = spec.stages > 0 ? await post(0) : [];
     for (; stage < spec.stages; stage++) {
+      const ahead = stage + 1 < spec.stages ? post(stage + 1) : Promise.resolve([]);
+      ahead.catch(() => undefined);
       const chunk = mod(t.rank - stage - 1, n);
-      const segs = layout[chunk]!;
-      for (let j = 0; j < segs.length; j++) {
-        const payload = await t.recv(left, tagOf(stage, j), wait);
-        const seg = segs[j]!;
-        const expected = (seg.end - seg.start) * wire.bytesPerElement;
-        if (payload.byteLength !== expected) {
-          throw new CollectiveError(
-            ErrorCodes.COLLECTIVE_MISUSE,
-            `${spec.what}: received ${payload.byteLength} bytes for a segment of ${expected}; ` +
-              `do all ranks pass buffers of the same length (this rank: ${data.length} elements) and the same wire dtype?`,
-          );
-        }
-        await inflight.released(chunk * maxSegs + j);
-        spec.apply(stage, data.subarray(seg.start, seg.end), payload, wire);
+      for (let j = 0; j < current.length; j++) {
+        await current[j];
         if (stage + 1 < spec.stages) send(stage + 1, chunk, j);
       }
+      current = await ahead;
     }
     await inflight.drain();
   } catch (caught) {

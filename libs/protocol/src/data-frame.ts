@@ -59,10 +59,10 @@ export function encodeFrameHeader(h: FrameHeader): Buffer {
 }
 
 /**
- * Parses a header and checks it against the payload that came with it.
- * Throws ProtocolError E_PROTOCOL (truncated, bad magic, length mismatch) or E_VERSION.
+ * Parses a header on its own, for receivers that stream the payload and learn its length at the end.
+ * Throws ProtocolError E_PROTOCOL (truncated, bad magic) or E_VERSION.
  */
-export function decodeFrameHeader(bytes: Uint8Array, payloadBytes: number, context: ErrorContext = {}): FrameHeader {
+export function parseFrameHeader(bytes: Uint8Array, context: ErrorContext = {}): FrameHeader {
   if (bytes.length !== FRAME_HEADER_BYTES) {
     throw new ProtocolError(ErrorCodes.PROTOCOL, `frame header must be ${FRAME_HEADER_BYTES} bytes, got ${bytes.length}`, context);
   }
@@ -73,7 +73,7 @@ export function decodeFrameHeader(bytes: Uint8Array, payloadBytes: number, conte
     throw new ProtocolError(ErrorCodes.VERSION_MISMATCH, `frame version ${bytes[2]} is not ${FRAME_VERSION}`, context);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const header: FrameHeader = {
+  return {
     phase: bytes[3]!,
     generation: view.getUint32(4, true),
     step: view.getUint32(8, true),
@@ -81,12 +81,23 @@ export function decodeFrameHeader(bytes: Uint8Array, payloadBytes: number, conte
     chunk: view.getUint32(16, true),
     payloadBytes: view.getUint32(20, true),
   };
-  if (header.payloadBytes !== payloadBytes) {
-    throw new ProtocolError(
-      ErrorCodes.PROTOCOL,
-      `frame header announces ${header.payloadBytes} payload bytes but ${payloadBytes} arrived (truncated or corrupt frame)`,
-      context,
-    );
-  }
+}
+
+/** The error for a payload whose length disagrees with its header. */
+export function payloadLengthError(announced: number, arrived: number, context: ErrorContext = {}): ProtocolError {
+  return new ProtocolError(
+    ErrorCodes.PROTOCOL,
+    `frame header announces ${announced} payload bytes but ${arrived} arrived (truncated or corrupt frame)`,
+    context,
+  );
+}
+
+/**
+ * Parses a header and checks it against the payload that came with it.
+ * Throws ProtocolError E_PROTOCOL (truncated, bad magic, length mismatch) or E_VERSION.
+ */
+export function decodeFrameHeader(bytes: Uint8Array, payloadBytes: number, context: ErrorContext = {}): FrameHeader {
+  const header = parseFrameHeader(bytes, context);
+  if (header.payloadBytes !== payloadBytes) throw payloadLengthError(header.payloadBytes, payloadBytes, context);
   return header;
 }

@@ -1,4 +1,5 @@
 export { WebSocketTransport } from './websocket-transport.js';
 export type { PeerAddress, WebSocketTransportOptions } from './websocket-transport.js';
-export { readDataFrame } from './frame-reader.js';
-export { tokenMatches } from './auth.js';
+export { DataFrameParser } from './frame-parser.js';
+export type { FrameParserEvents, MessageSink } from './frame-parser.js';
+export { tokenMatches, proofFor } from './auth.js';

@@ -1,15 +1,14 @@
-// The data-plane listener: accepts one authenticated link per peer rank and turns every message on
-// it into a (peer, tag, payload) delivery. Refusals happen at the HTTP upgrade, before any WebSocket
-// state exists, with a status, an error-code header and a plain-text reason the peer can print.
+// The data-plane listener: each peer that wants to receive this rank's data connects here (a pull
+// link), and this rank sends on the accepted WebSocket with ws's Sender - server frames are unmasked,
+// header and payload go out as two fragments without being copied, and the write callback is the
+// backpressure signal. Refusals happen at the HTTP upgrade, before any WebSocket state exists, with a
+// status, an error-code header and a plain-text reason the peer prints.
 
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { RingtrainError} from '@ringtrain/common';
-import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext } from '@ringtrain/common';
-import { FRAME_HEADER_BYTES } from '@ringtrain/protocol';
-import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_RANK, HEADER_TOKEN, tokenMatches } from './auth.js';
-import { readDataFrame, type DataFrame } from './frame-reader.js';
+import { AuthError, ErrorCodes, ProtocolError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
+import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor, tokenMatches } from './auth.js';
 
 export interface ListenerOptions {
   rank: number;
@@ -18,30 +17,27 @@ export interface ListenerOptions {
   token: string | undefined;
   host: string;
   port: number;
-  /** Largest payload one message may carry; larger messages close the link with E_OVERSIZE. */
-  maxPayloadBytes: number;
 }
 
 export interface ListenerEvents {
-  /** A well-formed frame arrived from an authenticated peer. */
-  onFrame(peer: number, frame: DataFrame): void;
-  /** A peer's link opened. */
-  onOpen(peer: number): void;
-  /** A peer's link closed; `reason` says why, `cause` carries the error if there was one. */
-  onClose(peer: number, reason: string, cause?: RingtrainError): void;
+  /** A peer opened its link to receive from this rank. */
+  onLink(peer: number, ws: WebSocket): void;
+  /** That link closed. */
+  onLinkClosed(peer: number, ws: WebSocket, reason: string): void;
   /** Something was refused or malformed. The listener keeps serving. */
   onError(err: RingtrainError): void;
 }
 
-const WS_CLOSE_PROTOCOL_ERROR = 1002;
+/** Pull links carry data one way; a receiver sends only control frames. */
+const MAX_INBOUND_PAYLOAD = 125;
 
 function refuse(socket: Duplex, status: number, statusText: string, code: string, reason: string): void {
   const body = `${code}: ${reason}\n`;
+  socket.on('error', () => undefined);
   socket.end(
     `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
       `${HEADER_ERROR_CODE}: ${code}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
-  socket.on('error', () => undefined);
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
@@ -59,12 +55,11 @@ export class DataPlaneListener {
     private readonly opts: ListenerOptions,
     private readonly events: ListenerEvents,
   ) {
-    this.wss = new WebSocketServer({
-      noServer: true,
-      perMessageDeflate: false,
-      maxPayload: FRAME_HEADER_BYTES + opts.maxPayloadBytes,
-      maxFragments: 8,
-      clientTracking: false,
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_INBOUND_PAYLOAD, clientTracking: false });
+    // The proof that this listener holds the token, answered to the client's nonce (see auth.ts).
+    this.wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      const nonce = header(req, HEADER_NONCE);
+      if (opts.token !== undefined && nonce !== undefined) headers.push(`${HEADER_PROOF}: ${proofFor(opts.token, nonce)}`);
     });
     this.http = createServer((_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain data plane: WebSocket upgrade required\n');
@@ -76,7 +71,7 @@ export class DataPlaneListener {
   static async start(opts: ListenerOptions, events: ListenerEvents): Promise<DataPlaneListener> {
     const l = new DataPlaneListener(opts, events);
     await new Promise<void>((resolve, reject) => {
-      l.http.once('error', (err) => reject(new TransportError(ErrorCodes.CONNECT, `cannot listen on ${opts.host}:${opts.port}: ${err.message}`, { rank: opts.rank }, { cause: err })));
+      l.http.once('error', reject);
       l.http.listen(opts.port, opts.host, () => resolve());
     });
     return l;
@@ -88,8 +83,28 @@ export class DataPlaneListener {
     return { host: this.opts.host, port: a.port };
   }
 
+  /** Closes every link after its queued data has been sent, then stops listening. */
   async close(): Promise<void> {
+    await Promise.all(
+      [...this.links.values()].map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close(1000, 'transport closed');
+            setTimeout(() => ws.terminate(), 1000).unref();
+          }),
+      ),
+    );
+    await this.stop();
+  }
+
+  /** Drops every link and stops listening at once, as a crashed process would. */
+  async abort(): Promise<void> {
     for (const ws of this.links.values()) ws.terminate();
+    await this.stop();
+  }
+
+  private async stop(): Promise<void> {
     this.links.clear();
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -123,40 +138,24 @@ export class DataPlaneListener {
   }
 
   private accept(peer: number, ws: WebSocket, ctx: ErrorContext): void {
-    ws.binaryType = 'fragments';
     this.links.set(peer, ws);
-    this.events.onOpen(peer);
-    let failure: RingtrainError | undefined;
-    const fail = (err: RingtrainError, closeCode: number): void => {
-      failure ??= err;
+    let why = '';
+    ws.on('message', () => {
+      const err = new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} sent data on a receive-only link`, ctx);
+      why = err.message;
       this.events.onError(err);
-      ws.close(closeCode, err.code);
-    };
-    ws.on('message', (data: Buffer[], isBinary: boolean) => {
-      if (failure) return;
-      if (!isBinary) return fail(new ProtocolError(ErrorCodes.PROTOCOL, 'text message on the data plane', ctx), WS_CLOSE_PROTOCOL_ERROR);
-      let frame: DataFrame;
-      try {
-        frame = readDataFrame(data, ctx);
-      } catch (err) {
-        return fail(err as RingtrainError, WS_CLOSE_PROTOCOL_ERROR);
-      }
-      if (frame.header.generation !== this.opts.generation) {
-        const e = new ProtocolError(ErrorCodes.PROTOCOL, `frame of generation ${frame.header.generation} on a generation-${this.opts.generation} link`, ctx);
-        return fail(e, WS_CLOSE_PROTOCOL_ERROR);
-      }
-      this.events.onFrame(peer, frame);
+      ws.close(1002, err.code);
     });
     ws.on('error', (err: Error & { code?: string }) => {
-      const oversize = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
-      const code = oversize ? ErrorCodes.OVERSIZE : ErrorCodes.PROTOCOL;
-      failure ??= new ProtocolError(code, `bad WebSocket traffic: ${err.message}`, ctx, { cause: err });
-      this.events.onError(failure);
+      const code = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCodes.OVERSIZE : ErrorCodes.PROTOCOL;
+      const e = new ProtocolError(code, `bad WebSocket traffic from rank ${peer}: ${err.message}`, ctx, { cause: err });
+      why = e.message;
+      this.events.onError(e);
     });
     ws.on('close', (code: number, reason: Buffer) => {
       if (this.links.get(peer) === ws) this.links.delete(peer);
-      const why = failure ? failure.message : `link closed (code ${code}${reason.length ? `, ${reason.toString('utf8')}` : ''})`;
-      this.events.onClose(peer, why, failure);
+      this.events.onLinkClosed(peer, ws, why || `link closed (code ${code}${reason.length ? `, ${reason.toString('utf8')}` : ''})`);
     });
+    this.events.onLink(peer, ws);
   }
 }

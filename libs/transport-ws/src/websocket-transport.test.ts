@@ -1,13 +1,15 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, type RingtrainError } from '@ringtrain/common';
 import { encodeFrameHeader } from '@ringtrain/protocol';
 import { transportComplianceSuite, type TransportGroup } from '@ringtrain/transport/testing';
-import { HEADER_GENERATION, HEADER_RANK, HEADER_TOKEN } from './auth.js';
+import { HEADER_NONCE, HEADER_PROOF, proofFor } from './auth.js';
 import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 const TOKEN = 'compliance-token';
+const tag = (step: number) => ({ step, bucket: 0, phase: 0, chunk: 0 });
 
 async function createGroup(worldSize: number, extra: Partial<WebSocketTransportOptions> = {}): Promise<TransportGroup & { transports: WebSocketTransport[] }> {
   const transports = await Promise.all(
@@ -18,42 +20,13 @@ async function createGroup(worldSize: number, extra: Partial<WebSocketTransportO
   return { transports, cleanup: async () => void (await Promise.all(transports.map((t) => t.close()))) };
 }
 
-/** A raw authenticated client of `target`'s listener, claiming `rank`, to write bytes the transport never would. */
-async function rawLink(target: WebSocketTransport, rank: number, token = TOKEN): Promise<WebSocket> {
-  const { host, port } = target.address;
-  const ws = new WebSocket(`ws://${host}:${port}/`, {
-    headers: { [HEADER_TOKEN]: token, [HEADER_RANK]: String(rank), [HEADER_GENERATION]: String(target.generation) },
-    perMessageDeflate: false,
-    generateMask: (m) => void m.fill(0),
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  return ws;
-}
-
-/** WebSocket frame header for an unmasked-by-zero-key client frame (RFC 6455 5.2), for hand-made frames. */
-function wsFrameHeader(opcode: number, fin: boolean, length: number): Buffer {
-  const h = Buffer.alloc(2 + 8 + 4);
-  h[0] = (fin ? 0x80 : 0) | opcode;
-  h[1] = 0x80 | 127;
-  h.writeBigUInt64BE(BigInt(length), 2);
-  return h; // the 4 mask bytes stay zero
-}
-
 transportComplianceSuite('WebSocketTransport', {
   createGroup: (n) => createGroup(n),
   async killMidMessage(group, rank, peer, payload) {
-    const target = group.transports[peer] as WebSocketTransport;
-    const ws = await rawLink(target, rank);
-    const header = encodeFrameHeader({ generation: 0, step: 1, bucket: 0, phase: 1, chunk: 0, payloadBytes: payload.length });
-    ws.send(header, { fin: false });
-    const socket = (ws as unknown as { _socket: Socket })._socket;
-    socket.write(wsFrameHeader(0x0, true, payload.length));
-    socket.write(payload.subarray(0, payload.length >> 3));
-    await new Promise((r) => setTimeout(r, 50));
-    socket.destroy();
+    const sender = group.transports[rank] as WebSocketTransport;
+    void sender.send(peer, { step: 1, bucket: 0, phase: 1, chunk: 0 }, payload).catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    await sender.abort();
   },
 });
 
@@ -70,6 +43,21 @@ async function waitUntil(cond: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
+/**
+ * A listener that completes the handshake like a peer would (with or without the token proof) and
+ * then lets the test write whatever it likes on the link.
+ */
+async function fakeListener(onLink: (ws: WebSocket, socket: Socket) => void, proves = true) {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    if (proves) headers.push(`${HEADER_PROOF}: ${proofFor(TOKEN, String(req.headers[HEADER_NONCE]))}`);
+  });
+  wss.on('connection', (ws) => onLink(ws, (ws as unknown as { _socket: Socket })._socket));
+  await new Promise((r) => wss.once('listening', r));
+  const port = (wss.address() as { port: number }).port;
+  return { address: { rank: 0, host: '127.0.0.1', port }, close: () => new Promise((r) => wss.close(r)) };
+}
+
 describe('WebSocketTransport authentication', () => {
   it('refuses a peer with a wrong token with a clear reason on both sides, and keeps serving', async () => {
     const seen = collectErrors();
@@ -78,17 +66,19 @@ describe('WebSocketTransport authentication', () => {
     const honest = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN });
     try {
       intruder.setPeers([server.address]);
-      const err = (await intruder.send(1, { step: 0, bucket: 0, phase: 0, chunk: 0 }, Uint8Array.of(1)).catch((e) => e)) as RingtrainError;
+      const err = (await intruder.connect([1]).catch((e) => e)) as RingtrainError;
       expect(err.code).toBe(ErrorCodes.AUTH);
       expect(err.message).toMatch(/peer 1 at 127\.0\.0\.1:\d+ refused the link: HTTP 401: E_AUTH: link from .* presented a wrong token/);
       expect(err.context).toMatchObject({ rank: 0, peer: 1 });
       await waitUntil(() => seen.errors.length > 0);
       expect(seen.errors[0]!.code).toBe(ErrorCodes.AUTH);
       expect(seen.errors[0]!.message).toMatch(/presented a wrong token \[rank 1, peer 0/);
-
+      // The intruder's receives fail instead of hanging; the server serves an honest peer.
+      await expect(intruder.recv(1, tag(0), { timeoutMs: 5000 })).rejects.toMatchObject({ code: ErrorCodes.PEER_CLOSED });
       honest.setPeers([server.address]);
-      await honest.send(1, { step: 0, bucket: 0, phase: 0, chunk: 0 }, Uint8Array.of(9));
-      expect(await server.recv(0, { step: 0, bucket: 0, phase: 0, chunk: 0 }, { timeoutMs: 5000 })).toEqual(Buffer.of(9));
+      await honest.connect([1]);
+      await server.send(0, tag(0), Uint8Array.of(9));
+      expect(await honest.recv(1, tag(0), { timeoutMs: 5000 })).toEqual(new Uint8Array([9]));
     } finally {
       await Promise.all([server.close(), intruder.close(), honest.close()]);
     }
@@ -109,27 +99,41 @@ describe('WebSocketTransport authentication', () => {
     }
   });
 
+  it('refuses to receive from a listener that cannot prove it holds the token', async () => {
+    const impostor = await fakeListener(() => undefined, false);
+    const t = await WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN });
+    try {
+      t.setPeers([impostor.address]);
+      const err = (await t.connect([0]).catch((e) => e)) as RingtrainError;
+      expect(err.code).toBe(ErrorCodes.AUTH);
+      expect(err.message).toMatch(/could not prove it holds the run's token/);
+    } finally {
+      await Promise.all([t.close(), impostor.close()]);
+    }
+  });
+
   it('refuses a second link claiming a rank that is already connected, and a link of another generation', async () => {
     const seen = collectErrors();
     const group = await createGroup(2, { onError: seen.onError });
     const [a, b] = group.transports;
+    const twin = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN });
+    const stale = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, generation: 7 });
     try {
       await a!.connect([1]);
-      const dup = (await rawLink(b!, 0).catch((e) => e)) as Error;
-      expect(dup.message).toMatch(/409/);
-      await waitUntil(() => seen.errors.some((e) => /already connected/.test(e.message)));
-      const stale = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, generation: 7 });
+      twin.setPeers([b!.address]);
+      const dup = (await twin.connect([1]).catch((e) => e)) as RingtrainError;
+      expect(dup.message).toMatch(/HTTP 409: E_PROTOCOL: link from .* claims rank 0, which is already connected/);
       stale.setPeers([b!.address]);
       const err = (await stale.connect([1]).catch((e) => e)) as RingtrainError;
       expect(err.code).toBe(ErrorCodes.CONNECT);
       expect(err.message).toMatch(/generation 7, this ring is generation 0/);
-      await stale.close();
+      expect(seen.errors.filter((e) => e.code === ErrorCodes.PROTOCOL).length).toBe(2);
     } finally {
-      await group.cleanup();
+      await Promise.all([group.cleanup(), twin.close(), stale.close()]);
     }
   });
 
-  it('fails with E_CONNECT after its deadline when nobody listens', async () => {
+  it('fails with E_CONNECT after its deadline when nobody listens, and a send waits only as long', async () => {
     const t = await WebSocketTransport.listen({ rank: 0, worldSize: 2, connectTimeoutMs: 300 });
     try {
       t.setPeers([{ rank: 1, host: '127.0.0.1', port: 1 }]);
@@ -137,6 +141,7 @@ describe('WebSocketTransport authentication', () => {
       const err = (await t.connect([1]).catch((e) => e)) as RingtrainError;
       expect(err.code).toBe(ErrorCodes.CONNECT);
       expect(err.message).toMatch(/gave up after 300 ms/);
+      await expect(t.send(1, tag(0), Uint8Array.of(1))).rejects.toMatchObject({ code: ErrorCodes.TIMEOUT });
       expect(Date.now() - t0).toBeLessThan(3000);
     } finally {
       await t.close();
@@ -144,46 +149,50 @@ describe('WebSocketTransport authentication', () => {
   });
 });
 
-describe('WebSocketTransport bad frames', () => {
-  const cases: Array<[string, (ws: WebSocket) => void, string, RegExp]> = [
-    ['a text message', (ws) => ws.send('hello'), ErrorCodes.PROTOCOL, /text message/],
+/** A WebSocket frame header as a (misbehaving) listener might write it, for hand-made frames. */
+function rawFrame(firstByte: number, payload: Buffer, masked = false): Buffer {
+  const head = Buffer.from([firstByte, (masked ? 0x80 : 0) | payload.length]);
+  return Buffer.concat([head, masked ? Buffer.alloc(4) : Buffer.alloc(0), payload]);
+}
+
+describe('WebSocketTransport bad frames from a peer', () => {
+  const header = (generation: number, payloadBytes: number) => encodeFrameHeader({ generation, step: 0, bucket: 0, phase: 0, chunk: 0, payloadBytes });
+  const cases: Array<[string, (ws: WebSocket, socket: Socket) => void, string, RegExp]> = [
+    ['a text message', (ws) => ws.send('hello'), ErrorCodes.PROTOCOL, /text message on the data plane/],
     ['a frame with bad magic', (ws) => ws.send(Buffer.alloc(40)), ErrorCodes.PROTOCOL, /bad magic/],
     ['a truncated frame', (ws) => ws.send(Buffer.from('RT')), ErrorCodes.PROTOCOL, /shorter than its 24-byte header/],
     [
       'a header whose length disagrees with the payload',
       (ws) => {
-        ws.send(encodeFrameHeader({ generation: 0, step: 0, bucket: 0, phase: 0, chunk: 0, payloadBytes: 100 }), { fin: false });
+        ws.send(header(0, 100), { fin: false });
         ws.send(Buffer.alloc(10));
       },
       ErrorCodes.PROTOCOL,
       /announces 100 payload bytes but 10 arrived/,
     ],
-    [
-      'a frame of another generation',
-      (ws) => ws.send(Buffer.concat([encodeFrameHeader({ generation: 3, step: 0, bucket: 0, phase: 0, chunk: 0, payloadBytes: 0 })])),
-      ErrorCodes.PROTOCOL,
-      /frame of generation 3 on a generation-0 link/,
-    ],
-    ['a payload over the limit', (ws) => ws.send(Buffer.alloc(4096)), ErrorCodes.OVERSIZE, /Max payload size exceeded/],
+    ['a frame of another generation', (ws) => ws.send(header(3, 0)), ErrorCodes.PROTOCOL, /frame of generation 3 on a generation-0 link/],
+    ['a payload over the limit', (ws) => ws.send(Buffer.concat([header(0, 4096), Buffer.alloc(4096)])), ErrorCodes.OVERSIZE, /over the 1024-byte payload limit/],
+    ['a masked frame', (_ws, socket) => socket.write(rawFrame(0x82, header(0, 0), true)), ErrorCodes.PROTOCOL, /masked/],
+    ['reserved bits', (_ws, socket) => socket.write(rawFrame(0xc2, header(0, 0))), ErrorCodes.PROTOCOL, /RSV bits/],
   ];
   for (const [what, write, code, message] of cases) {
-    it(`closes the link on ${what} with ${code}, fails pending receives from that peer, and keeps serving others`, async () => {
+    it(`ends the link on ${what} with ${code}, fails receives from that peer, and keeps serving others`, async () => {
       const seen = collectErrors();
-      const group = await createGroup(3, { onError: seen.onError, maxPayloadBytes: 1024 });
-      const [, b, c] = group.transports;
+      const bad = await fakeListener((ws, socket) => write(ws, socket));
+      const b = await WebSocketTransport.listen({ rank: 1, worldSize: 3, token: TOKEN, onError: seen.onError, maxPayloadBytes: 1024 });
+      const c = await WebSocketTransport.listen({ rank: 2, worldSize: 3, token: TOKEN });
       try {
-        const pending = b!.recv(0, { step: 0, bucket: 0, phase: 0, chunk: 0 }, { timeoutMs: 5000 });
-        const ws = await rawLink(b!, 0);
-        write(ws);
-        const err = (await pending.catch((e) => e)) as RingtrainError;
+        b.setPeers([bad.address, b.address, c.address]);
+        c.setPeers([bad.address, b.address, c.address]);
+        const err = (await b.recv(0, tag(0), { timeoutMs: 5000 }).catch((e) => e)) as RingtrainError;
         expect(err.code).toBe(ErrorCodes.PEER_CLOSED);
         expect(err.message).toMatch(message);
-        expect(seen.errors.map((e) => e.code)).toContain(code);
+        await waitUntil(() => seen.errors.some((e) => e.code === code));
         expect(seen.errors.find((e) => e.code === code)!.context).toMatchObject({ rank: 1, peer: 0 });
-        await c!.send(1, { step: 1, bucket: 0, phase: 0, chunk: 0 }, Uint8Array.of(3));
-        expect(await b!.recv(2, { step: 1, bucket: 0, phase: 0, chunk: 0 }, { timeoutMs: 5000 })).toEqual(Buffer.of(3));
+        await c.send(1, tag(1), Uint8Array.of(3));
+        expect(await b.recv(2, tag(1), { timeoutMs: 5000 })).toEqual(new Uint8Array([3]));
       } finally {
-        await group.cleanup();
+        await Promise.all([b.close(), c.close(), bad.close()]);
       }
     });
   }

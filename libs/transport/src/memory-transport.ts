@@ -4,7 +4,7 @@
 
 import { ErrorCodes, InvalidArgumentError, TransportError, waitFor, type WaitOptions } from '@ringtrain/common';
 import { Mailbox } from './mailbox.js';
-import type { MessageTag, Transport } from './transport.js';
+import type { MessageTag, PayloadSink, Transport } from './transport.js';
 import { checkPeer } from './validate.js';
 
 export class MemoryTransport implements Transport {
@@ -44,6 +44,11 @@ export class MemoryTransport implements Transport {
   recv(peer: number, tag: MessageTag, opts: WaitOptions = {}): Promise<Uint8Array> {
     checkPeer(this, peer);
     return this.mailbox.recv(peer, tag, opts);
+  }
+
+  recvInto(peer: number, tag: MessageTag, sink: PayloadSink, opts: WaitOptions = {}): Promise<void> {
+    checkPeer(this, peer);
+    return this.mailbox.recvInto(peer, tag, sink, opts);
   }
 
   async close(): Promise<void> {

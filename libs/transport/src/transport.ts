@@ -43,8 +43,28 @@ export interface Transport {
    */
   recv(peer: number, tag: MessageTag, opts?: WaitOptions): Promise<Uint8Array>;
 
-  /** Closes every link. Pending receives reject with E_CLOSED. Idempotent. */
+  /**
+   * Like recv(), but hands the payload to `sink` as it arrives instead of returning a buffer, so a
+   * collective can reduce straight from the transport's read buffer (no allocation, no extra copy).
+   * A message whose length differs from `sink.byteLength` fails the receive with E_COLLECTIVE_MISUSE.
+   * If the receive fails after streaming began, the sink may have seen part of the payload.
+   */
+  recvInto(peer: number, tag: MessageTag, sink: PayloadSink, opts?: WaitOptions): Promise<void>;
+
+  /** Closes every link after the data already sent has left. Pending receives reject with E_CLOSED. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Where recvInto() puts a payload. */
+export interface PayloadSink {
+  /** The exact payload length this receive expects. */
+  readonly byteLength: number;
+  /**
+   * Called with consecutive pieces of the payload, in order, together covering byteLength bytes. A piece
+   * is only valid during the call (it may be the transport's reused read buffer) and may start at any byte
+   * offset: copy or consume it before returning.
+   */
+  write(piece: Uint8Array): void;
 }
 
 export function formatTag(tag: MessageTag): string {

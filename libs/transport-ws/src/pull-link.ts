@@ -1,0 +1,214 @@
+// A pull link: this rank connects to a peer's listener to *receive* that peer's data. The socket reads
+// into one reusable buffer (net's `onread`), so every read can be up to that buffer's size and nothing
+// is allocated per read; the bytes go through DataFrameParser straight into receive sinks. (ws's client
+// reads 64 KiB per syscall into fresh buffers and copies each message once more into a new buffer; on
+// loopback this path is measured in the README.) The handshake is RFC 6455's, done here because the
+// socket's bytes never reach an HTTP parser.
+
+import { connect, type Socket } from 'node:net';
+import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
+import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, newNonce, proofMatches } from './auth.js';
+import { DataFrameParser, type FrameParserEvents } from './frame-parser.js';
+import { expectedAccept, MAX_RESPONSE_HEAD_BYTES, newWebSocketKey, parseResponseHead, upgradeRequest } from './handshake.js';
+
+export interface PeerAddress {
+  rank: number;
+  host: string;
+  port: number;
+}
+
+export interface PullLinkOptions {
+  rank: number;
+  generation: number;
+  token: string | undefined;
+  /** Give up connecting after this long (the peer may still be starting, so refusals are retried). */
+  connectTimeoutMs: number;
+  maxPayloadBytes: number;
+  /** Size of the reusable read buffer (the most one read syscall returns). */
+  readBufferBytes: number;
+}
+
+export interface PullLinkEvents extends Omit<FrameParserEvents, 'onClose'> {
+  /** The link is gone; `cause` is set when it failed rather than closed. */
+  onClosed(reason: string, cause?: RingtrainError): void;
+}
+
+const RETRY_START_MS = 20;
+const RETRY_MAX_MS = 500;
+/** A client close frame with status 1000 and an all-zero masking key. */
+const CLOSE_FRAME = Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]);
+
+type Attempt = { ok: true; link: PullLink } | { ok: false; retry: boolean; error: RingtrainError };
+
+export class PullLink {
+  private readonly parser: DataFrameParser;
+  private closeFrame: string | undefined;
+  private closedReported = false;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly events: PullLinkEvents,
+    maxPayloadBytes: number,
+    ctx: ErrorContext,
+  ) {
+    this.parser = new DataFrameParser(
+      {
+        onHeader: (h) => events.onHeader(h),
+        onMessageEnd: (h) => events.onMessageEnd(h),
+        onClose: (code, reason) => {
+          this.closeFrame = `peer closed the link (code ${code}${reason ? `, ${reason}` : ''})`;
+          socket.end();
+        },
+      },
+      maxPayloadBytes,
+      ctx,
+    );
+    socket.on('close', () => this.report(this.closeFrame ?? 'connection closed'));
+    socket.on('error', (err) => this.report(`connection failed: ${err.message}`, new TransportError(ErrorCodes.PEER_CLOSED, err.message, ctx, { cause: err })));
+  }
+
+  /** Opens the link, retrying refused connections with backoff until the deadline. */
+  static async open(peer: PeerAddress, opts: PullLinkOptions, events: PullLinkEvents): Promise<PullLink> {
+    const ctx: ErrorContext = { rank: opts.rank, peer: peer.rank, generation: opts.generation };
+    const where = `peer ${peer.rank} at ${peer.host}:${peer.port}`;
+    const deadline = Date.now() + opts.connectTimeoutMs;
+    let delay = RETRY_START_MS;
+    for (;;) {
+      const result = await attempt(peer, opts, ctx, where, deadline - Date.now(), (socket) => new PullLink(socket, events, opts.maxPayloadBytes, ctx));
+      if (result.ok) return result.link;
+      if (!result.retry) throw result.error;
+      if (Date.now() + delay >= deadline) {
+        throw new TransportError(ErrorCodes.CONNECT, `${result.error.detail} (gave up after ${opts.connectTimeoutMs} ms)`, ctx, { cause: result.error });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
+    }
+  }
+
+  /** Bytes read after the handshake. A protocol violation ends the link. */
+  feed(bytes: Uint8Array): void {
+    try {
+      this.parser.push(bytes);
+    } catch (err) {
+      const e = err as ProtocolError;
+      this.report(e.message, e);
+      this.socket.destroy();
+    }
+  }
+
+  /** Closes after telling the listener (status 1000). */
+  close(): void {
+    if (!this.socket.destroyed) this.socket.end(CLOSE_FRAME);
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  /** Drops the connection at once, as a crashed process would. */
+  abort(): void {
+    this.socket.destroy();
+  }
+
+  private report(reason: string, cause?: RingtrainError): void {
+    if (this.closedReported) return;
+    this.closedReported = true;
+    this.events.onClosed(reason, cause);
+  }
+}
+
+function attempt(
+  peer: PeerAddress,
+  opts: PullLinkOptions,
+  ctx: ErrorContext,
+  where: string,
+  timeLeftMs: number,
+  makeLink: (socket: Socket) => PullLink,
+): Promise<Attempt> {
+  return new Promise((resolve) => {
+    const key = newWebSocketKey();
+    const nonce = newNonce();
+    let headBytes: Buffer[] = [];
+    let headLen = 0;
+    let feed: ((bytes: Uint8Array) => void) | undefined;
+    let settled = false;
+    const settle = (a: Attempt): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!a.ok) socket.destroy();
+      resolve(a);
+    };
+    const socket = connect({
+      host: peer.host,
+      port: peer.port,
+      onread: {
+        buffer: Buffer.allocUnsafe(opts.readBufferBytes),
+        callback: (n: number, buf: Buffer): boolean => {
+          if (feed) feed(buf.subarray(0, n));
+          else onHandshakeBytes(Buffer.from(buf.subarray(0, n)));
+          return true;
+        },
+      },
+    });
+    socket.setNoDelay(true);
+    const timer = setTimeout(
+      () => settle({ ok: false, retry: false, error: new TransportError(ErrorCodes.CONNECT, `handshake with ${where} timed out`, ctx) }),
+      Math.max(1, timeLeftMs),
+    );
+    socket.once('connect', () => {
+      const headers: Record<string, string> = { [HEADER_RANK]: String(opts.rank), [HEADER_GENERATION]: String(opts.generation), [HEADER_NONCE]: nonce };
+      if (opts.token !== undefined) headers[HEADER_TOKEN] = opts.token;
+      socket.write(upgradeRequest(peer.host, peer.port, key, headers));
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      const retry = err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET';
+      settle({ ok: false, retry, error: new TransportError(ErrorCodes.CONNECT, `cannot connect to ${where}: ${err.message}`, ctx, { cause: err }) });
+    });
+    socket.on('close', () => settle({ ok: false, retry: true, error: new TransportError(ErrorCodes.CONNECT, `${where} closed the connection during the handshake`, ctx) }));
+
+    function onHandshakeBytes(chunk: Buffer): void {
+      headBytes.push(chunk);
+      headLen += chunk.length;
+      const all = Buffer.concat(headBytes, headLen);
+      headBytes = [all];
+      const end = all.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (headLen > MAX_RESPONSE_HEAD_BYTES) settle({ ok: false, retry: false, error: new ProtocolError(ErrorCodes.PROTOCOL, `${where} sent an oversized handshake response`, ctx) });
+        return;
+      }
+      const head = parseResponseHead(all.subarray(0, end).toString('latin1'));
+      const rest = all.subarray(end + 4);
+      if (!head) return settle({ ok: false, retry: false, error: new ProtocolError(ErrorCodes.PROTOCOL, `${where} sent a malformed handshake response`, ctx) });
+      if (head.status !== 101) return void refusal(head.status, head.headers, rest);
+      if (head.headers.get('sec-websocket-accept') !== expectedAccept(key)) {
+        return settle({ ok: false, retry: false, error: new ProtocolError(ErrorCodes.PROTOCOL, `${where} answered with a wrong Sec-WebSocket-Accept`, ctx) });
+      }
+      if (!proofMatches(opts.token, nonce, head.headers.get(HEADER_PROOF))) {
+        return settle({ ok: false, retry: false, error: new AuthError(ErrorCodes.AUTH, `${where} could not prove it holds the run's token`, ctx) });
+      }
+      socket.removeAllListeners('error');
+      socket.removeAllListeners('close');
+      const link = makeLink(socket);
+      feed = (bytes) => link.feed(bytes);
+      settle({ ok: true, link });
+      if (rest.length > 0) link.feed(rest);
+    }
+
+    /** A refused upgrade: read the plain-text reason (Content-Length bytes, or until close) into the error. */
+    function refusal(status: number, headers: Map<string, string>, first: Buffer): void {
+      const wanted = Math.min(Number(headers.get('content-length') ?? 500) || 0, 2000);
+      let body = first;
+      const finish = (): void => {
+        const text = body.subarray(0, wanted).toString('utf8').trim();
+        const detail = `${where} refused the link: HTTP ${status}${text ? `: ${text}` : ''}`;
+        const auth = headers.get(HEADER_ERROR_CODE) === ErrorCodes.AUTH || status === 401;
+        settle({ ok: false, retry: false, error: auth ? new AuthError(ErrorCodes.AUTH, detail, ctx) : new TransportError(ErrorCodes.CONNECT, detail, ctx) });
+      };
+      if (body.length >= wanted) return finish();
+      feed = (bytes) => {
+        body = Buffer.concat([body, bytes]);
+        if (body.length >= wanted) finish();
+      };
+      socket.removeAllListeners('close');
+      socket.on('close', finish);
+    }
+  });
+}
