@@ -1,11 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { scheduleCommand } from './commands/schedule.js';
+import { shardCommand } from './commands/shard.js';
 import { EXIT_USAGE, reportAndExit } from './run-command.js';
 
 const program = new Command('ringtrain')
   .description('Distributed data-parallel training for TensorFlow.js: ring all-reduce over WebSockets.')
   .version('0.1.0')
-  .addCommand(benchCommand());
+  .addCommand(benchCommand())
+  .addCommand(scheduleCommand())
+  .addCommand(shardCommand());
 
 /** Commander settings that must hold for every subcommand (addCommand does not inherit them). */
 function configure(cmd: Command): void {

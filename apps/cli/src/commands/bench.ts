@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { formatTable, parseCountList, parseSize, parseSizeList, processChannel, runAllReduceBench, runBenchWorker, type BenchWorkerConfig } from '@ringtrain/bench';
+import type { BenchWorkerConfig } from '@ringtrain/bench';
 import { InvalidArgumentError } from '@ringtrain/common';
 import { action } from '../run-command.js';
 import { spawnSelf } from '../self-spawn.js';
@@ -25,7 +25,9 @@ interface AllReduceFlags {
   timeoutMs: number;
 }
 
+// The bench lib (and ws with it) loads only when a bench command runs, so other commands start fast.
 async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
+  const { formatTable, parseCountList, parseSize, parseSizeList, runAllReduceBench } = await import('@ringtrain/bench');
   const workers = parseCountList(flags.workers, '--workers', 1, 64);
   const sizes = parseSizeList(flags.sizes, '--sizes');
   const segmentBytes = parseSize(flags.segmentBytes, '--segment-bytes');
@@ -54,6 +56,7 @@ async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
 }
 
 async function allReduceWorker(configJson: string): Promise<void> {
+  const { processChannel, runBenchWorker } = await import('@ringtrain/bench');
   const config = JSON.parse(configJson) as BenchWorkerConfig;
   const channel = processChannel();
   process.on('disconnect', () => process.exit(1)); // the orchestrator is gone: do not linger
