@@ -38,3 +38,22 @@ export function applySink(dst: Float32Array, bytesPerElement: number, apply: App
     },
   };
 }
+
+/**
+ * A sink that holds back pieces while `isBusy()` - while an earlier send of the same region may still
+ * read it - and replays them, in order, on flush(). Usually the region was released long before its
+ * bytes arrive, and pieces pass straight through.
+ */
+export function gatedSink(inner: PayloadSink, isBusy: () => boolean): PayloadSink & { flush(): void } {
+  const held: Uint8Array[] = [];
+  return {
+    byteLength: inner.byteLength,
+    write(piece: Uint8Array): void {
+      if (held.length === 0 && !isBusy()) inner.write(piece);
+      else held.push(piece.slice());
+    },
+    flush(): void {
+      for (const piece of held.splice(0)) inner.write(piece);
+    },
+  };
+}

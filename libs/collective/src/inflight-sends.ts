@@ -9,6 +9,8 @@ import { setMaxListeners } from 'node:events';
 export class InflightSends {
   private readonly all: Promise<void>[] = [];
   private readonly latest = new Map<number, Promise<void>>();
+  /** Regions with a send that has not settled yet. */
+  private readonly busy = new Set<number>();
   private readonly failed = new AbortController();
   /** Aborts when the caller's signal does or any tracked send fails: pass it to the receives. */
   readonly signal: AbortSignal;
@@ -29,6 +31,16 @@ export class InflightSends {
     });
     this.all.push(send);
     this.latest.set(key, send);
+    this.busy.add(key);
+    const settle = (): void => {
+      if (this.latest.get(key) === send) this.busy.delete(key);
+    };
+    send.then(settle, settle);
+  }
+
+  /** True while a send may still read region `key` (synchronous, for receive sinks). */
+  isBusy(key: number): boolean {
+    return this.busy.has(key);
   }
 
   /** Resolves when the last send reading region `key` has released it (rejects if it failed). */

@@ -10,7 +10,7 @@
 import { RingtrainError } from '@ringtrain/common';
 import type { Transport } from '@ringtrain/transport';
 import { chunkBounds, mod, segmentsOf, type Segment } from './chunking.js';
-import { applySink } from './apply-sink.js';
+import { applySink, gatedSink } from './apply-sink.js';
 import { InflightSends } from './inflight-sends.js';
 import type { ResolvedOptions } from './options.js';
 import { wireFormat, type WireFormat } from './wire-format.js';
@@ -48,36 +48,32 @@ export async function runRing(spec: RingSpec): Promise<void> {
     inflight.add(chunk * maxSegs + j, t.send(right, tagOf(stage, j), wire.encode(data.subarray(seg.start, seg.end)), opts.wait));
   };
 
-  // Receives are posted one stage ahead, so a streaming transport finds them waiting when the bytes
-  // arrive and combines straight from its read buffer. A region is only received into once this rank's
-  // earlier send of it has released it.
-  const post = async (stage: number): Promise<Array<Promise<void>>> => {
+  // Every receive of every stage is posted up front, so a streaming transport always finds one waiting
+  // and combines the bytes straight from its read buffer. Regions an earlier send may still be reading
+  // are gated: their bytes are held until that send has released the region.
+  const posted = Array.from({ length: spec.stages }, (_, stage) => {
     const chunk = mod(t.rank - stage - 1, n);
-    const posted: Array<Promise<void>> = [];
-    for (let j = 0; j < layout[chunk]!.length; j++) {
-      const seg = layout[chunk]![j]!;
-      await inflight.released(chunk * maxSegs + j);
-      const sink = applySink(data.subarray(seg.start, seg.end), wire.bytesPerElement, (dst, bytes) => spec.apply(stage, dst, bytes, wire));
+    return layout[chunk]!.map((seg, j) => {
+      const key = chunk * maxSegs + j;
+      const apply = applySink(data.subarray(seg.start, seg.end), wire.bytesPerElement, (dst, bytes) => spec.apply(stage, dst, bytes, wire));
+      const sink = gatedSink(apply, () => inflight.isBusy(key));
       const received = t.recvInto(left, tagOf(stage, j), sink, wait);
-      received.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-      posted.push(received);
-    }
-    return posted;
-  };
+      received.catch(() => undefined); // awaited in order below; a failure must not go unhandled meanwhile
+      return { key, sink, received };
+    });
+  });
 
   let stage = 0;
   try {
     for (let j = 0; j < layout[t.rank]!.length; j++) send(0, t.rank, j);
-    let current = spec.stages > 0 ? await post(0) : [];
     for (; stage < spec.stages; stage++) {
-      const ahead = stage + 1 < spec.stages ? post(stage + 1) : Promise.resolve([]);
-      ahead.catch(() => undefined);
       const chunk = mod(t.rank - stage - 1, n);
-      for (let j = 0; j < current.length; j++) {
-        await current[j];
+      for (const [j, { key, sink, received }] of posted[stage]!.entries()) {
+        await received;
+        await inflight.released(key);
+        sink.flush();
         if (stage + 1 < spec.stages) send(stage + 1, chunk, j);
       }
-      current = await ahead;
     }
     await inflight.drain();
   } catch (caught) {

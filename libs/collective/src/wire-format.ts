@@ -110,6 +110,10 @@ export class Float16Wire implements WireFormat {
   }
 }
 
+// One instance per dtype for the whole process: their scratch memory is reused by every collective
+// (calls are synchronous, so sharing is safe) instead of being allocated and grown per call.
+const formats: Record<WireDtype, WireFormat | undefined> = { float32: undefined, float16: undefined };
+
 export function wireFormat(dtype: WireDtype): WireFormat {
-  return dtype === 'float16' ? new Float16Wire() : new Float32Wire();
+  return (formats[dtype] ??= dtype === 'float16' ? new Float16Wire() : new Float32Wire());
 }
