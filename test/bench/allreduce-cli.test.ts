@@ -1,0 +1,89 @@
+// `ringtrain bench allreduce` end to end: real worker processes on loopback over the WebSocket
+// transport, each size checked against the closed-form sum inside the workers before it is timed.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
+
+async function ringtrain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('ringtrain bench allreduce', () => {
+  it('runs 2 and 3 workers, prints the table and writes the JSON schema', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ringtrain-bench-')), 'out.json');
+    const { code, stdout, stderr } = await ringtrain(['bench', 'allreduce', '--workers', '2,3', '--sizes', '64K,1M', '--iters', '3', '--json', file]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/workers\s+size\s+time\(ms\)\s+algbw\(GB\/s\)\s+busbw\(GB\/s\)/);
+    const { results } = JSON.parse(readFileSync(file, 'utf8')) as { results: Array<Record<string, number>> };
+    expect(results.map((r) => [r.workers, r.bytes])).toEqual([[2, 65536], [2, 1 << 20], [3, 65536], [3, 1 << 20]]);
+    for (const r of results) {
+      expect(Object.keys(r).slice(0, 5)).toEqual(['workers', 'bytes', 'time_ms', 'algbw_gbps', 'busbw_gbps']);
+      expect(r.time_ms).toBeGreaterThan(0);
+      expect(r.algbw_gbps).toBeCloseTo(r.bytes! / (r.time_ms! / 1e3) / 1e9, 9);
+      expect(r.busbw_gbps).toBeCloseTo((r.algbw_gbps! * 2 * (r.workers! - 1)) / r.workers!, 9);
+    }
+  });
+
+  it('refuses bad options with one line and exit code 2', async () => {
+    for (const args of [['--workers', '0'], ['--sizes', '12Q'], ['--iters', '-1'], ['--wire-dtype', 'f8']]) {
+      const { code, stdout, stderr } = await ringtrain(['bench', 'allreduce', ...args]);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(new RegExp(args[0]!));
+      expect(stderr).not.toMatch(/^\s+at /m);
+    }
+  });
+});
+
+describe('ringtrain bench allreduce when a worker dies', () => {
+  it('fails within seconds naming the worker, and leaves no process behind', async () => {
+    const { spawn, execFileSync } = await import('node:child_process');
+    const child = spawn(process.execPath, [bin, 'bench', 'allreduce', '--workers', '3', '--sizes', '16M', '--iters', '50', '--timeout-ms', '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const workers = (): number[] => {
+      try {
+        return execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    const deadline = Date.now() + 60_000;
+    while (workers().length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500)); // let them connect and start reducing
+    const victims = workers();
+    expect(victims.length).toBe(3);
+    process.kill(victims[1]!, 'SIGKILL');
+    const t0 = Date.now();
+    const code = await exited;
+    expect(code).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(stderr).toMatch(/ringtrain: worker \d of 3 (exited with SIGKILL|: )/);
+    const alive = (): number[] => victims.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const gone = Date.now() + 3000;
+    while (alive().length > 0 && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    expect(alive()).toEqual([]); // no orphaned workers
+  }, 90_000);
+});
