@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySink } from './apply-sink.js';
+import { applySink, gatedSink } from './apply-sink.js';
 import { Float16Wire, Float32Wire } from './wire-format.js';
 import { randomInput } from './test-support.js';
 
@@ -30,4 +30,24 @@ describe('applySink', () => {
       }
     });
   }
+});
+
+describe('gatedSink', () => {
+  it('holds pieces while the region is busy and replays copies of them in order, even from a reused Buffer', () => {
+    const dst = new Float32Array(4);
+    const inner = applySink(dst, 4, (d, bytes) => new Uint8Array(d.buffer, d.byteOffset, d.byteLength).set(bytes));
+    let busy = true;
+    const sink = gatedSink(inner, () => busy);
+    const readBuffer = Buffer.alloc(16); // a transport reuses one read buffer for every read
+    const payload = Buffer.from(new Float32Array([1, 2, 3, 4]).buffer);
+    readBuffer.set(payload.subarray(0, 6));
+    sink.write(readBuffer.subarray(0, 6)); // held: the region is still being sent
+    busy = false;
+    readBuffer.fill(0xff); // the next read overwrites the buffer
+    readBuffer.set(payload.subarray(6));
+    sink.write(readBuffer.subarray(0, 10)); // held too: earlier pieces are still waiting
+    expect([...dst]).toEqual([0, 0, 0, 0]);
+    sink.flush();
+    expect([...dst]).toEqual([1, 2, 3, 4]);
+  });
 });

@@ -50,7 +50,7 @@ export function gatedSink(inner: PayloadSink, isBusy: () => boolean): PayloadSin
     byteLength: inner.byteLength,
     write(piece: Uint8Array): void {
       if (held.length === 0 && !isBusy()) inner.write(piece);
-      else held.push(piece.slice());
+      else held.push(new Uint8Array(piece)); // a copy: the piece may be the transport's reused read buffer (and Buffer#slice would not copy)
     },
     flush(): void {
       for (const piece of held.splice(0)) inner.write(piece);

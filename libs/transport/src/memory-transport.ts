@@ -37,7 +37,7 @@ export class MemoryTransport implements Transport {
     if (target.closed) {
       return Promise.reject(new TransportError(ErrorCodes.PEER_CLOSED, `peer ${peer} is closed`, { rank: this.rank, peer }));
     }
-    target.mailbox.deliver(this.rank, tag, payload.slice());
+    target.mailbox.deliver(this.rank, tag, new Uint8Array(payload)); // a copy (Buffer#slice would not be one)
     return Promise.resolve();
   }
 
