@@ -1,17 +1,17 @@
 import { ErrorCodes, ProtocolError } from '@ringtrain/common';
 import { describe, expect, it } from 'vitest';
-import { FRAME_HEADER_BYTES, FRAME_VERSION, decodeFrameHeader, encodeFrameHeader, type FrameHeader } from './index.js';
+import { FRAME_HEADER_BYTES, FRAME_VERSION, encodeFrameHeader, parseFrameHeader, payloadLengthError, type FrameHeader } from './index.js';
 
 const header: FrameHeader = { generation: 0x01020304, step: 5, bucket: 6, phase: 7, chunk: 8, payloadBytes: 16 };
 
-function frameError(bytes: Uint8Array, payloadBytes: number): ProtocolError {
+function frameError(bytes: Uint8Array): ProtocolError {
   try {
-    decodeFrameHeader(bytes, payloadBytes);
+    parseFrameHeader(bytes);
   } catch (err) {
     if (err instanceof ProtocolError) return err;
     throw err;
   }
-  throw new Error('decodeFrameHeader accepted the header');
+  throw new Error('parseFrameHeader accepted the header');
 }
 
 describe('encodeFrameHeader', () => {
@@ -38,39 +38,39 @@ describe('encodeFrameHeader', () => {
   });
 });
 
-describe('decodeFrameHeader', () => {
+describe('parseFrameHeader', () => {
   it('round-trips every field, up to the u32 maxima', () => {
     const max: FrameHeader = { generation: 0xffffffff, step: 0xffffffff, bucket: 0xffffffff, phase: 255, chunk: 0xffffffff, payloadBytes: 0xffffffff };
-    expect(decodeFrameHeader(encodeFrameHeader(max), 0xffffffff)).toEqual(max);
-    expect(decodeFrameHeader(encodeFrameHeader(header), 16)).toEqual(header);
+    expect(parseFrameHeader(encodeFrameHeader(max))).toEqual(max);
+    expect(parseFrameHeader(encodeFrameHeader(header))).toEqual(header);
   });
 
   it('reads a header that sits at an offset inside a larger buffer', () => {
     const buffer = Buffer.concat([Buffer.from([0xaa, 0xbb, 0xcc]), encodeFrameHeader(header), Buffer.alloc(16)]);
-    expect(decodeFrameHeader(buffer.subarray(3, 3 + FRAME_HEADER_BYTES), 16)).toEqual(header);
+    expect(parseFrameHeader(buffer.subarray(3, 3 + FRAME_HEADER_BYTES))).toEqual(header);
   });
 
   it('E_PROTOCOL for bad magic', () => {
     const bytes = encodeFrameHeader(header);
     bytes[1] = 0x55;
-    const err = frameError(bytes, 16);
+    const err = frameError(bytes);
     expect([err.code, err.detail]).toEqual([ErrorCodes.PROTOCOL, 'frame header has bad magic (not a ringtrain data frame)']);
   });
 
   it('E_VERSION for another frame version', () => {
     const bytes = encodeFrameHeader(header);
     bytes[2] = FRAME_VERSION + 1;
-    const err = frameError(bytes, 16);
+    const err = frameError(bytes);
     expect([err.code, err.detail]).toEqual([ErrorCodes.VERSION_MISMATCH, `frame version ${FRAME_VERSION + 1} is not ${FRAME_VERSION}`]);
   });
 
   it('E_PROTOCOL for a truncated header', () => {
-    const err = frameError(encodeFrameHeader(header).subarray(0, 23), 16);
+    const err = frameError(encodeFrameHeader(header).subarray(0, 23));
     expect([err.code, err.detail]).toEqual([ErrorCodes.PROTOCOL, 'frame header must be 24 bytes, got 23']);
   });
 
   it('E_PROTOCOL when the payload that arrived is not the announced length', () => {
-    const err = frameError(encodeFrameHeader(header), 12);
+    const err = payloadLengthError(16, 12);
     expect([err.code, err.detail]).toEqual([
       ErrorCodes.PROTOCOL,
       'frame header announces 16 payload bytes but 12 arrived (truncated or corrupt frame)',
@@ -78,7 +78,7 @@ describe('decodeFrameHeader', () => {
   });
 
   it('attaches the caller\u2019s context', () => {
-    expect(() => decodeFrameHeader(new Uint8Array(3), 0, { peer: 2, step: 9 })).toThrow(
+    expect(() => parseFrameHeader(new Uint8Array(3), { peer: 2, step: 9 })).toThrow(
       'E_PROTOCOL: frame header must be 24 bytes, got 3 [peer 2, step 9]',
     );
   });

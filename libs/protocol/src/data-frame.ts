@@ -91,13 +91,3 @@ export function payloadLengthError(announced: number, arrived: number, context: 
     context,
   );
 }
-
-/**
- * Parses a header and checks it against the payload that came with it.
- * Throws ProtocolError E_PROTOCOL (truncated, bad magic, length mismatch) or E_VERSION.
- */
-export function decodeFrameHeader(bytes: Uint8Array, payloadBytes: number, context: ErrorContext = {}): FrameHeader {
-  const header = parseFrameHeader(bytes, context);
-  if (header.payloadBytes !== payloadBytes) throw payloadLengthError(header.payloadBytes, payloadBytes, context);
-  return header;
-}

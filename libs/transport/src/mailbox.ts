@@ -120,13 +120,6 @@ export class Mailbox {
     this.slots.clear();
   }
 
-  /** Number of queued, unclaimed messages (for leak checks in tests). */
-  get queuedCount(): number {
-    let n = 0;
-    for (const slot of this.slots.values()) n += slot.messages.length;
-    return n;
-  }
-
   private complete(waiter: Waiter, peer: number, tag: MessageTag, payload: Uint8Array): void {
     if (waiter.kind === 'buffer') return waiter.resolve(payload);
     if (payload.byteLength !== waiter.sink.byteLength) return waiter.reject(this.sizeMismatch(peer, tag, payload.byteLength, waiter.sink.byteLength));
