@@ -1,0 +1,50 @@
+import { InvalidArgumentError } from '@ringtrain/common';
+import * as tf from '@tensorflow/tfjs';
+import { checkLabels, perSampleLoss } from './loss.js';
+import { countParams, paramSegments } from './flat-weights.js';
+
+export interface GradientResult {
+  /** The batch's mean loss, not multiplied by lossScale (what a log or report shows). */
+  loss: number;
+}
+
+/**
+ * One forward and backward pass in training mode: writes lossScale · ∂L/∂θ into `out`, in the flat params
+ * layout, where L is the mean loss over the batch (see loss.ts: softmax cross-entropy for int32 labels, mean
+ * squared error for float32 targets) and θ the trainable weights. Like torch's `(loss * scale).backward()`,
+ * except that `out` is overwritten, not added to (the caller accumulates). Batchnorm layers normalise with the
+ * batch statistics and update their moving statistics, as in any training step. Leaves no tensors behind;
+ * `xs` and `ys` stay the caller's.
+ *
+ * @param xs inputs [N, ...inputShape]
+ * @param ys int32 [N] class ids, or float32 [N] / [N, T] regression targets
+ * @param out the gradient, countParams(model) elements
+ * @param lossScale factor on the loss before differentiation: 1/accumSteps when accumulating. Default 1.
+ */
+export function computeGradients(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, out: Float32Array, lossScale = 1): GradientResult {
+  if (!(Number.isFinite(lossScale) && lossScale > 0)) {
+    throw new InvalidArgumentError(`lossScale must be a positive finite number, got ${lossScale}`, { subject: 'lossScale' });
+  }
+  const expected = countParams(model);
+  if (out.length !== expected) {
+    throw new InvalidArgumentError(`grads has ${out.length} elements, the model has ${expected}`, { subject: 'grads' });
+  }
+  checkLabels(model, xs, ys);
+  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  const segments = paramSegments(model);
+  let meanLoss: tf.Scalar | undefined;
+  try {
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        const outputs = model.apply(xs, { training: true }) as tf.Tensor2D;
+        const loss = tf.keep(tf.mean(perSampleLoss(outputs, ys)) as tf.Scalar);
+        meanLoss = loss;
+        return tf.mul(loss, lossScale);
+      }, variables);
+      variables.forEach((variable, index) => out.set(grads[variable.name]!.dataSync() as Float32Array, segments[index]!.offset));
+    });
+    return { loss: meanLoss!.dataSync()[0]! };
+  } finally {
+    meanLoss?.dispose();
+  }
+}

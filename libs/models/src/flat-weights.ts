@@ -1,0 +1,77 @@
+// Reading and writing a model's weights as one Float32Array (layout in weight-layout.ts).
+//
+// Two flat vectors per model:
+// - params: model.trainableWeights, what the optimizer updates and computeGradients differentiates;
+// - state: model.nonTrainableWeights - the batchnorm moving means and variances of `cnn`, empty for `linear` and
+//   `mlp`. They change in every training forward pass but get no gradient, so they must travel with the params
+//   wherever the params do: the initial broadcast from rank 0, commits/rollbacks, checkpoints. Each rank's moving
+//   statistics drift apart during training (each sees its own shard); they only affect evaluation, and a run that
+//   wants one set broadcasts rank 0's (as DDP does with broadcast_buffers) or averages them with an all-reduce.
+
+import { InvalidArgumentError } from '@ringtrain/common';
+import * as tf from '@tensorflow/tfjs';
+import { flatLength, layoutOf, type WeightSegment } from './weight-layout.js';
+
+function readFlat(weights: readonly tf.LayerVariable[], out: Float32Array | undefined, subject: string): Float32Array {
+  const segments = layoutOf(weights);
+  const target = out ?? new Float32Array(flatLength(segments));
+  checkLength(target, segments, subject);
+  weights.forEach((weight, index) => target.set(weight.read().dataSync() as Float32Array, segments[index]!.offset));
+  return target;
+}
+
+function writeFlat(weights: readonly tf.LayerVariable[], flat: Float32Array, subject: string): void {
+  const segments = layoutOf(weights);
+  checkLength(flat, segments, subject);
+  tf.tidy(() => {
+    weights.forEach((weight, index) => {
+      const { offset, shape } = segments[index]!;
+      const size = shape.reduce((product, dim) => product * dim, 1);
+      // slice, not subarray: the cpu backend keeps the array it is given as the tensor's storage, and the caller
+      // goes on changing `flat` (the optimizer updates it in place).
+      weight.write(tf.tensor(flat.slice(offset, offset + size), [...shape], 'float32'));
+    });
+  });
+}
+
+function checkLength(flat: Float32Array, segments: readonly WeightSegment[], subject: string): void {
+  const expected = flatLength(segments);
+  if (flat.length !== expected) {
+    throw new InvalidArgumentError(`${subject} has ${flat.length} elements, the model has ${expected}`, { subject });
+  }
+}
+
+/** Layout of the trainable weights (for adaptive clipping, which needs each tensor's shape). */
+export function paramSegments(model: tf.LayersModel): WeightSegment[] {
+  return layoutOf(model.trainableWeights);
+}
+
+/** Number of trainable parameters: the length of the flat params and gradient vectors. */
+export function countParams(model: tf.LayersModel): number {
+  return flatLength(paramSegments(model));
+}
+
+/** Copies the trainable weights into `out` (allocated if not given) and returns it. */
+export function getFlatParams(model: tf.LayersModel, out?: Float32Array): Float32Array {
+  return readFlat(model.trainableWeights, out, 'params');
+}
+
+/** Sets the trainable weights from a flat vector of countParams(model) elements (copied: `flat` stays the caller's). */
+export function setFlatParams(model: tf.LayersModel, flat: Float32Array): void {
+  writeFlat(model.trainableWeights, flat, 'params');
+}
+
+/** Layout of the non-trainable state (batchnorm moving statistics); empty for models without any. */
+export function stateSegments(model: tf.LayersModel): WeightSegment[] {
+  return layoutOf(model.nonTrainableWeights);
+}
+
+/** Copies the non-trainable state into `out` (allocated if not given) and returns it. */
+export function getFlatState(model: tf.LayersModel, out?: Float32Array): Float32Array {
+  return readFlat(model.nonTrainableWeights, out, 'state');
+}
+
+/** Sets the non-trainable state from a flat vector laid out as stateSegments(model). */
+export function setFlatState(model: tf.LayersModel, flat: Float32Array): void {
+  writeFlat(model.nonTrainableWeights, flat, 'state');
+}

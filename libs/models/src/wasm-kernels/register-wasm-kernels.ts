@@ -1,0 +1,61 @@
+// The wasm backend of tfjs 4.22 is built for inference. For training it lacks Conv2DBackpropFilter (a cnn cannot
+// train on it at all), and several kernels a backward pass leans on run as plain C or JavaScript loops instead of
+// XNNPACK. Measured on the cnn at batch 64 (see bench/step-bench.ts), per step:
+//
+//   Conv2DBackpropFilter   missing                      -> a swapped forward conv (conv2d-backprop-filter.ts)
+//   Conv2DBackpropInput    C loop, ~420 ms              -> a forward conv, ~35 ms (conv2d-backprop-input.ts)
+//   BatchMatMul transposed C loop, ~450 ms (dense 4608) -> transpose + XNNPACK, ~50 ms (batch-matmul.ts)
+//   Tile                   C loop, ~200 ms              -> broadcasting Add, ~4 ms (tile.ts)
+//   Sum/Mean leading axes  transpose first, ~110 ms     -> average pooling, ~10 ms (leading-axes-reduction.ts)
+//   Identity               copies, ~20 ms               -> shares the buffer (identity.ts)
+//
+// Every replacement hands what it does not cover to the original kernel. Nothing else the zoo's backward passes
+// need is missing (checked by running them: MaxPoolGrad and the elementwise gradients exist). Depthwise
+// convolutions have no wasm gradient kernels either; the zoo has no depthwise layer, so such a model fails on wasm
+// with tfjs's "Kernel 'DepthwiseConv2dNativeBackpropFilter' not registered for backend 'wasm'".
+
+import * as tf from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
+import { batchMatMulConfig } from './batch-matmul.js';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { identityConfig } from './identity.js';
+import { WASM_BACKEND } from './kernel-scope.js';
+import { meanConfig, sumConfig } from './leading-axes-reduction.js';
+import { tileConfig } from './tile.js';
+
+// The kernel functions this module registered, so that registering twice is a no-op.
+const registered = new Set<KernelFunc>();
+
+function register(config: KernelConfig): void {
+  registered.add(config.kernelFunc);
+  tf.registerKernel(config);
+}
+
+/**
+ * Replaces the wasm backend's kernel `kernelName` with `replacement(original)`, once. The original's setup and
+ * dispose functions move to the replacement: the backend runs them when it initialises (binding the original's
+ * wasm export), which may be after this replacement.
+ */
+function replace(kernelName: string, replacement: (original: KernelFunc) => KernelConfig): void {
+  const original = tf.getKernel(kernelName, WASM_BACKEND);
+  if (original === undefined) throw new Error(`the wasm backend has no '${kernelName}' kernel`);
+  if (registered.has(original.kernelFunc)) return;
+  tf.unregisterKernel(kernelName, WASM_BACKEND);
+  const { setupFunc, disposeFunc } = original;
+  register({ ...replacement(original.kernelFunc), setupFunc, disposeFunc });
+}
+
+/**
+ * Registers the training kernels on the wasm backend. Idempotent; needs the wasm backend's own kernels to be
+ * registered already (importing @tensorflow/tfjs-backend-wasm does that).
+ */
+export function registerWasmTrainingKernels(): void {
+  if (tf.getKernel(tf.Conv2DBackpropFilter, WASM_BACKEND) === undefined) register(conv2dBackpropFilterConfig);
+  replace(tf.Conv2DBackpropInput, conv2dBackpropInputConfig);
+  replace(tf.BatchMatMul, batchMatMulConfig);
+  replace(tf.Tile, tileConfig);
+  replace(tf.Sum, sumConfig);
+  replace(tf.Mean, meanConfig);
+  replace(tf.Identity, identityConfig);
+}
