@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Runs ringtrain's all-reduce benchmark and torch.distributed's gloo anchor (../shared/anchors) back to
+// back with the same world sizes and sizes, and prints busbw side by side with the ratio. The machine is
+// shared and noisy, so only ratios from one run mean anything; repeat (--repeat N) and read the medians.
+// Needs Debian's python3-torch (apt-get install -y python3-torch).
+// Usage: node tools/compare-gloo.mjs [--workers 2,4] [--sizes 1M,16M,64M] [--repeat 3]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({ options: { workers: { type: 'string', default: '2,4' }, sizes: { type: 'string', default: '1M,16M,64M' }, repeat: { type: 'string', default: '3' } } });
+const anchor = join(root, '..', 'shared', 'anchors', 'gloo_allreduce.py');
+const dir = mkdtempSync(join(tmpdir(), 'ringtrain-vs-gloo-'));
+const runs = { ringtrain: [], gloo: [] };
+for (let r = 0; r < Number(values.repeat); r++) {
+  const ours = join(dir, `ringtrain-${r}.json`);
+  const theirs = join(dir, `gloo-${r}.json`);
+  execFileSync(process.execPath, [join(root, 'apps/cli/bin/ringtrain.mjs'), 'bench', 'allreduce', '--workers', values.workers, '--sizes', values.sizes, '--json', ours], { stdio: 'ignore' });
+  execFileSync('/usr/bin/python3', [anchor, '--workers', values.workers, '--sizes', values.sizes, '--json', theirs], { stdio: 'ignore' });
+  runs.ringtrain.push(JSON.parse(readFileSync(ours, 'utf8')).results);
+  runs.gloo.push(JSON.parse(readFileSync(theirs, 'utf8')).results);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const key = (row) => `${row.workers}/${row.bytes}`;
+const busbw = (name) => {
+  const by = new Map();
+  for (const run of runs[name]) for (const row of run) by.set(key(row), [...(by.get(key(row)) ?? []), row.busbw_gbps]);
+  return by;
+};
+const ours = busbw('ringtrain');
+const theirs = busbw('gloo');
+console.log(`median busbw (GB/s) over ${values.repeat} alternating runs`);
+console.log('workers  bytes      ringtrain  gloo    ratio');
+for (const [k, xs] of ours) {
+  const [w, b] = k.split('/');
+  const a = median(xs);
+  const g = median(theirs.get(k) ?? [NaN]);
+  console.log(`${w.padStart(7)}  ${b.padStart(9)}  ${a.toFixed(3).padStart(9)}  ${g.toFixed(3).padStart(5)}  ${(a / g).toFixed(2).padStart(6)}`);
+}
