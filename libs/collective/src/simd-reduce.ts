@@ -9,6 +9,8 @@
 // Both run a v128 loop over the first n & ~3 elements and a scalar loop over the rest. Results are
 // rounded to float32 after each operation, the same on every rank.
 
+import { Wasm } from './wasm-api.js';
+
 const leb = (n: number): number[] => {
   const out: number[] = [];
   do {
@@ -81,7 +83,7 @@ function kernel(divide: boolean): number[] {
   return [...leb(body.length), ...body];
 }
 
-const MODULE = new WebAssembly.Module(
+const MODULE = new Wasm.Module(
   new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [F32]]), 0x00]])),
@@ -101,8 +103,8 @@ const PAGE = 65536;
 
 /** Reduces float32 data through a private WebAssembly memory that grows to the largest piece seen. */
 export class SimdReducer {
-  private readonly memory = new WebAssembly.Memory({ initial: 1 });
-  private readonly kernels = new WebAssembly.Instance(MODULE, { env: { memory: this.memory } }).exports as unknown as Kernels;
+  private readonly memory = new Wasm.Memory({ initial: 1 });
+  private readonly kernels = new Wasm.Instance(MODULE, { env: { memory: this.memory } }).exports as unknown as Kernels;
   private bytes = new Uint8Array(this.memory.buffer);
 
   /** dst[i] += (float32 at payload[4i..4i+4)). payload holds exactly dst.length elements, at any offset. */

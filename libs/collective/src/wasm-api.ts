@@ -1,0 +1,19 @@
+// Node provides the WebAssembly global, but TypeScript declares it only in lib.dom, which this code
+// (run in Node) does not load. These are the members simd-reduce.ts uses, typed here once.
+
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(deltaPages: number): number;
+}
+export type WasmModule = object;
+export interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports?: Record<string, Record<string, unknown>>) => WasmInstance;
+}
+
+export const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
