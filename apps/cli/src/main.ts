@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { datasetCommand } from './commands/dataset.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { shardCommand } from './commands/shard.js';
 import { EXIT_USAGE, reportAndExit } from './run-command.js';
@@ -9,7 +10,8 @@ const program = new Command('ringtrain')
   .version('0.1.0')
   .addCommand(benchCommand())
   .addCommand(scheduleCommand())
-  .addCommand(shardCommand());
+  .addCommand(shardCommand())
+  .addCommand(datasetCommand());
 
 /** Commander settings that must hold for every subcommand (addCommand does not inherit them). */
 function configure(cmd: Command): void {
