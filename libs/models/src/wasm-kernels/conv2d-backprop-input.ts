@@ -22,7 +22,7 @@ import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } f
 import { type KernelScope, WASM_BACKEND, withKernelScope } from './kernel-scope.js';
 
 /** dy with strideHeight − 1 zero rows after every row and strideWidth − 1 zero columns after every column. */
-function insertZeros(scope: KernelScope, dy: TensorInfo, strideHeight: number, strideWidth: number): TensorInfo {
+export function insertZeros(scope: KernelScope, dy: TensorInfo, strideHeight: number, strideWidth: number): TensorInfo {
   if (strideHeight === 1 && strideWidth === 1) return dy;
   const [batch, rows, columns, channels] = dy.shape as [number, number, number, number];
   const spread = scope.reshape(dy, [batch, rows, 1, columns, 1, channels]);

@@ -11,14 +11,16 @@
 //
 // Every replacement hands what it does not cover to the original kernel. Nothing else the zoo's backward passes
 // need is missing (checked by running them: MaxPoolGrad and the elementwise gradients exist). Depthwise
-// convolutions have no wasm gradient kernels either; the zoo has no depthwise layer, so such a model fails on wasm
-// with tfjs's "Kernel 'DepthwiseConv2dNativeBackpropFilter' not registered for backend 'wasm'".
+// convolutions have no wasm gradient kernels at all; both are added as forward depthwise convs
+// (depthwise-conv2d-backprop-filter.ts, depthwise-conv2d-backprop-input.ts) for models outside the zoo.
 
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-matmul.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { depthwiseConv2dBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.js';
+import { depthwiseConv2dBackpropInputConfig } from './depthwise-conv2d-backprop-input.js';
 import { identityConfig } from './identity.js';
 import { WASM_BACKEND } from './kernel-scope.js';
 import { meanConfig, sumConfig } from './leading-axes-reduction.js';
@@ -30,6 +32,11 @@ const registered = new Set<KernelFunc>();
 function register(config: KernelConfig): void {
   registered.add(config.kernelFunc);
   tf.registerKernel(config);
+}
+
+/** Registers `config` unless the wasm backend already has a kernel of that name (tfjs's own, or this module's). */
+function registerIfMissing(config: KernelConfig): void {
+  if (tf.getKernel(config.kernelName, WASM_BACKEND) === undefined) register(config);
 }
 
 /**
@@ -51,7 +58,9 @@ function replace(kernelName: string, replacement: (original: KernelFunc) => Kern
  * registered already (importing @tensorflow/tfjs-backend-wasm does that).
  */
 export function registerWasmTrainingKernels(): void {
-  if (tf.getKernel(tf.Conv2DBackpropFilter, WASM_BACKEND) === undefined) register(conv2dBackpropFilterConfig);
+  registerIfMissing(conv2dBackpropFilterConfig);
+  registerIfMissing(depthwiseConv2dBackpropFilterConfig);
+  registerIfMissing(depthwiseConv2dBackpropInputConfig);
   replace(tf.Conv2DBackpropInput, conv2dBackpropInputConfig);
   replace(tf.BatchMatMul, batchMatMulConfig);
   replace(tf.Tile, tileConfig);
