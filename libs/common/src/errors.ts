@@ -36,6 +36,8 @@ export const ErrorCodes = {
   CLOSED: 'E_CLOSED',
   /** A collective was called with arguments that cannot work (sizes differ, bad root, ...). */
   COLLECTIVE_MISUSE: 'E_COLLECTIVE_MISUSE',
+  /** A computed value that must be finite is not (e.g. the gradient norm): the run, not the input, is at fault. */
+  NONFINITE: 'E_NONFINITE',
   /** An option or configuration value is invalid. Apps exit with code 2 on this. */
   INVALID_ARGUMENT: 'E_INVALID_ARGUMENT',
 } as const;
@@ -100,6 +102,12 @@ export class AbortedError extends RingtrainError {
 }
 /** A collective was called in a way that cannot work. */
 export class CollectiveError extends RingtrainError {}
+/** A value that must be finite is NaN or infinite (a diverging run), with where it was found. */
+export class NonFiniteError extends RingtrainError {
+  constructor(detail: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(ErrorCodes.NONFINITE, detail, context, options);
+  }
+}
 /** An invalid option, argument or configuration value: apps print the message and exit with code 2. */
 export class InvalidArgumentError extends RingtrainError {
   constructor(detail: string, context: ErrorContext = {}, options?: { cause?: unknown }) {

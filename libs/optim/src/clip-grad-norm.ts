@@ -13,7 +13,7 @@
 // reductions are within a few float32 ulps (~1e-7 relative) of it. The golden test (2000 elements in three tensors)
 // therefore holds to 1e-6 relative; coef then inherits the same ~1e-7 difference.
 
-import { InvalidArgumentError } from '@ringtrain/common';
+import { InvalidArgumentError, NonFiniteError } from '@ringtrain/common';
 import { checkPositive } from './validate.js';
 
 export type NormType = 2 | 'inf';
@@ -57,7 +57,7 @@ export function clipGradNorm(grads: Float32Array, maxNorm: number, options: Clip
   }
   const total = normType === 2 ? euclideanNorm(grads) : maxAbs(grads);
   if (errorIfNonfinite && !Number.isFinite(total)) {
-    throw new InvalidArgumentError(
+    throw new NonFiniteError(
       `the total ${normType}-norm of the gradients is ${total}, so they cannot be clipped (errorIfNonfinite is set)`,
       { subject: 'gradients' },
     );

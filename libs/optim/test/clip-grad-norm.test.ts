@@ -54,7 +54,7 @@ describe('clipGradNorm', () => {
     it('with errorIfNonfinite throws before touching the gradient', () => {
       const g = new Float32Array([1, Number.NEGATIVE_INFINITY]);
       expect(() => clipGradNorm(g, 1, { normType: 'inf', errorIfNonfinite: true })).toThrow(
-        'the total inf-norm of the gradients is Infinity',
+        'E_NONFINITE: the total inf-norm of the gradients is Infinity',
       );
       expect(g).toEqual(new Float32Array([1, Number.NEGATIVE_INFINITY]));
     });
