@@ -1,6 +1,7 @@
 // `ringtrain dataset --dataset SPEC`: loads a dataset the way a training run will and describes it, so a
 // wrong path or a corrupt IDX file shows up before a cluster is launched (exit code 2, naming the file).
 import { Command } from 'commander';
+import { loadDataset } from '@ringtrain/data';
 import { numberOption } from '../number-option.js';
 import { action } from '../run-command.js';
 
@@ -11,7 +12,6 @@ interface DatasetFlags {
 }
 
 async function describeDataset(flags: DatasetFlags): Promise<void> {
-  const { loadDataset } = await import('@ringtrain/data');
   const ds = await loadDataset(flags.dataset, { seed: flags.seed });
   const info = { name: ds.name, task: ds.task, input_shape: ds.inputShape, num_classes: ds.numClasses, num_train: ds.numTrain, num_test: ds.numTest };
   if (flags.json) {
