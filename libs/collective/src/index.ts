@@ -7,5 +7,3 @@ export type { CollectiveOptions, OpTag } from './options.js';
 export { DEFAULT_SEGMENT_BYTES, DEFAULT_TIMEOUT_MS } from './options.js';
 export { Phase } from './phases.js';
 export type { WireDtype } from './wire-format.js';
-export { chunkBounds, segmentsOf } from './chunking.js';
-export { toHalfBits, fromHalfBits, roundToHalf } from './float16.js';

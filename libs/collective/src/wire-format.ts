@@ -1,7 +1,8 @@
-// How floats travel: float32 (bytes of the caller's own buffer, no copy) or float16 (half the bytes,
-// converted on send, accumulated in float32 on receive). Received payloads may sit at any byte offset
-// inside the transport's buffers; typed-array views need alignment, so unaligned ones are first copied
-// into a reusable aligned scratch buffer (one memcpy, no per-element work).
+// How floats travel: float32 (bytes of the caller's own buffer, no copy; reduced in WebAssembly SIMD,
+// which copies its operands into its own memory anyway) or float16 (half the bytes, converted on send,
+// accumulated in float32 on receive). Received payloads may sit at any byte offset inside the
+// transport's buffers; a Uint16Array view needs 2-byte alignment, so an unaligned float16 payload is
+// first copied into a reusable aligned scratch buffer (one memcpy, no per-element work).
 
 import { fromHalfBits, toHalfBits } from './float16.js';
 import { SimdReducer } from './simd-reduce.js';
@@ -23,24 +24,23 @@ export interface WireFormat {
   quantize(dst: Float32Array): void;
 }
 
-/** A grow-only aligned buffer for payloads that arrive at an unaligned offset. */
+/** A grow-only aligned buffer for float16 payloads that arrive at an odd byte offset. */
 class AlignedScratch {
   private buf = new ArrayBuffer(0);
 
-  /** `payload` as an aligned view, copying only if its offset requires it. */
-  view<T extends Float32Array | Uint16Array>(payload: Uint8Array, Ctor: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }): T {
-    const n = payload.byteLength / Ctor.BYTES_PER_ELEMENT;
-    if (payload.byteOffset % Ctor.BYTES_PER_ELEMENT === 0) return new Ctor(payload.buffer as ArrayBuffer, payload.byteOffset, n);
+  /** `payload` as a Uint16Array, copying only if its offset requires it. */
+  halves(payload: Uint8Array): Uint16Array {
+    const n = payload.byteLength / 2;
+    if (payload.byteOffset % 2 === 0) return new Uint16Array(payload.buffer as ArrayBuffer, payload.byteOffset, n);
     if (this.buf.byteLength < payload.byteLength) this.buf = new ArrayBuffer(payload.byteLength);
     new Uint8Array(this.buf, 0, payload.byteLength).set(payload);
-    return new Ctor(this.buf, 0, n);
+    return new Uint16Array(this.buf, 0, n);
   }
 }
 
 export class Float32Wire implements WireFormat {
   readonly dtype = 'float32';
   readonly bytesPerElement = 4;
-  private readonly scratch = new AlignedScratch();
 
   encode(src: Float32Array): Uint8Array {
     return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
@@ -87,19 +87,19 @@ export class Float16Wire implements WireFormat {
   }
 
   accumulate(dst: Float32Array, payload: Uint8Array): void {
-    const src = this.scratch.view(payload, Uint16Array);
+    const src = this.scratch.halves(payload);
     const t = this.table;
     for (let i = 0; i < dst.length; i++) dst[i]! += t[src[i]!]!;
   }
 
   accumulateAndDivide(dst: Float32Array, payload: Uint8Array, divisor: number): void {
-    const src = this.scratch.view(payload, Uint16Array);
+    const src = this.scratch.halves(payload);
     const t = this.table;
     for (let i = 0; i < dst.length; i++) dst[i] = (dst[i]! + t[src[i]!]!) / divisor;
   }
 
   assign(dst: Float32Array, payload: Uint8Array): void {
-    const src = this.scratch.view(payload, Uint16Array);
+    const src = this.scratch.halves(payload);
     const t = this.table;
     for (let i = 0; i < dst.length; i++) dst[i] = t[src[i]!]!;
   }
