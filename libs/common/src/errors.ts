@@ -40,6 +40,16 @@ export const ErrorCodes = {
   NONFINITE: 'E_NONFINITE',
   /** An option or configuration value is invalid. Apps exit with code 2 on this. */
   INVALID_ARGUMENT: 'E_INVALID_ARGUMENT',
+  /** A checkpoint file is missing, truncated, corrupt (checksum) or does not fit the run. */
+  CHECKPOINT: 'E_CHECKPOINT',
+  /** A worker was started with a run config other than the coordinator's. */
+  CONFIG_MISMATCH: 'E_CONFIG_MISMATCH',
+  /** Two workers claimed the same place (node rank, local rank) in the run. */
+  DUPLICATE_RANK: 'E_DUPLICATE_RANK',
+  /** Replicas that must hold identical parameters do not (their parameter hashes differ). */
+  DIVERGED: 'E_DIVERGED',
+  /** A worker process failed or left the run, so the run cannot go on. */
+  WORKER_FAILED: 'E_WORKER_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -118,3 +128,15 @@ export class InvalidArgumentError extends RingtrainError {
 export function isRingtrainError(err: unknown): err is RingtrainError {
   return err instanceof RingtrainError;
 }
+
+/** A checkpoint that cannot be written, read or used (E_CHECKPOINT), naming the file in `subject`. */
+export class CheckpointError extends RingtrainError {
+  constructor(detail: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super(ErrorCodes.CHECKPOINT, detail, context, options);
+  }
+}
+/**
+ * The run as a whole cannot go on: a worker was refused (E_CONFIG_MISMATCH, E_DUPLICATE_RANK), failed or
+ * left (E_WORKER_FAILED), or the replicas diverged (E_DIVERGED).
+ */
+export class RunError extends RingtrainError {}

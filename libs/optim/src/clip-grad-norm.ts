@@ -45,6 +45,11 @@ function maxAbs(grads: Float32Array): number {
   return max;
 }
 
+/** The gradient's total norm (2: Euclidean, 'inf': largest |g_i|), what clip_grad_norm_ measures before clipping. */
+export function totalNorm(grads: Float32Array, normType: NormType = 2): number {
+  return normType === 2 ? euclideanNorm(grads) : maxAbs(grads);
+}
+
 /**
  * Scales `grads` in place so that its norm is at most `maxNorm` (`--clip-norm`, > 0) and returns the total norm
  * before clipping (the grad_norm to log). An empty gradient has norm 0, as in torch.
@@ -55,7 +60,7 @@ export function clipGradNorm(grads: Float32Array, maxNorm: number, options: Clip
   if (normType !== 2 && normType !== 'inf') {
     throw new InvalidArgumentError(`normType must be 2 or 'inf', got ${String(normType)}`, { subject: 'normType' });
   }
-  const total = normType === 2 ? euclideanNorm(grads) : maxAbs(grads);
+  const total = totalNorm(grads, normType);
   if (errorIfNonfinite && !Number.isFinite(total)) {
     throw new NonFiniteError(
       `the total ${normType}-norm of the gradients is ${total}, so they cannot be clipped (errorIfNonfinite is set)`,

@@ -9,7 +9,7 @@ export { addL2Penalty } from './l2-penalty.js';
 export { buildSchedule, SCHEDULER_NAMES, type LrSchedule, type RunLength, type ScheduleOptions, type SchedulerName } from './lr-schedule.js';
 export { linearScaledLr } from './linear-scaling.js';
 
-export { clipGradNorm, type ClipGradNormOptions, type NormType } from './clip-grad-norm.js';
+export { clipGradNorm, totalNorm, type ClipGradNormOptions, type NormType } from './clip-grad-norm.js';
 export { clipGradValue } from './clip-grad-value.js';
 export { adaptiveClipGrad, type AdaptiveClipOptions } from './adaptive-clip-grad.js';
 export type { ParamSegment } from './param-segments.js';

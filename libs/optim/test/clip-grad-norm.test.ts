@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@ringtrain/common';
 import { describe, expect, it } from 'vitest';
-import { clipGradNorm, type NormType } from '../src/index.js';
+import { clipGradNorm, totalNorm, type NormType } from '../src/index.js';
 import { expectClose, loadFixture } from './golden.js';
 
 interface ClipFixture {
@@ -31,6 +31,12 @@ describe('clipGradNorm', () => {
     const h = new Float32Array([3, -4]);
     expect(clipGradNorm(h, 2, { normType: 'inf' })).toBe(4);
     expect(h[1]).toBeCloseTo(-2, 6);
+  });
+
+  it.each(fixture.norm)('totalNorm measures what torch clip_grad_norm_ returns, without clipping: $name', ({ normType, grads, totalNorm: expected }) => {
+    const g = Float32Array.from(grads);
+    expect(Math.abs(totalNorm(g, normType) - expected)).toBeLessThanOrEqual(CLIP_TOLERANCE * expected);
+    expect(g).toEqual(Float32Array.from(grads));
   });
 
   it('leaves an empty gradient alone and reports norm 0', () => {

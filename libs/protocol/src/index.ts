@@ -13,6 +13,8 @@ export type {
   CheckpointMessage,
   ShutdownMessage,
   ErrorMessage,
+  EvaluationMessage,
+  DoneMessage,
 } from './messages.js';
 export type { RingMember } from './ring.js';
 export { DEFAULT_MAX_CONTROL_MESSAGE_BYTES, MAX_WORLD_SIZE, MAX_NESTING_DEPTH } from './limits.js';

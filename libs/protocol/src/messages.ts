@@ -127,13 +127,68 @@ export const reportSchema = z.strictObject({
   gradNorm: nonNegativeFinite,
   /** Samples this rank consumed in the step (batch size x accumSteps, fewer on a short last batch). */
   samples: u32,
+  /** Optimizer steps of the whole run, so the coordinator can show progress and an ETA. */
+  totalSteps: u32.optional(),
   /** Where the step's time went on this rank. */
   timings: stepTimingsSchema,
+  /**
+   * SHA-256 (64 lower-case hex digits) of the rank's parameters and model state after the step, sent every
+   * --hash-every steps: the coordinator compares the ranks' hashes of a step and stops a diverged run.
+   */
+  paramHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   /** Further per-step scalars (accuracy, ...): at most 32 entries, names of at most 64 characters, finite values. */
   metrics: z
     .record(z.string().min(1).max(64), z.number())
     .refine((metrics) => Object.keys(metrics).length <= 32, { message: 'must have at most 32 entries' })
     .optional(),
+});
+
+/** The test split's loss and accuracy, combined over every rank's shard from all-reduced sums. */
+const evaluationSchema = z.strictObject({
+  /** Global optimizer steps done when the model was evaluated. */
+  step: u32,
+  /** Epochs done when the model was evaluated. */
+  epoch: u32,
+  /** Σ loss / Σ count over the whole test split (each sample counted once). */
+  testLoss: nonNegativeFinite,
+  /** Σ correct / Σ count; 0 for regression datasets. */
+  testAccuracy: z.number().min(0).max(1),
+  /** Test samples evaluated, over all ranks. */
+  count: u32,
+});
+
+/** Worker -> coordinator after each evaluation of the test split (at every epoch end). Equal on every rank. */
+export const evaluationMessageSchema = z.strictObject({
+  /** Discriminant of the message union. */
+  type: z.literal('evaluation'),
+  /** Protocol version the sender speaks: PROTOCOL_VERSION. */
+  v: version,
+  /** The reporting rank. */
+  rank: rankField,
+  /** The evaluation. */
+  result: evaluationSchema,
+});
+
+/** Worker -> coordinator when it has finished its last step (and its last checkpoint): its final state and totals. */
+export const doneSchema = z.strictObject({
+  /** Discriminant of the message union. */
+  type: z.literal('done'),
+  /** Protocol version the sender speaks: PROTOCOL_VERSION. */
+  v: version,
+  /** The reporting rank. */
+  rank: rankField,
+  /** Generation the run ended in. */
+  generation: u32,
+  /** Optimizer steps of the whole run (the final global step count). */
+  steps: u32,
+  /** SHA-256 (64 lower-case hex digits) of the final parameters and model state. */
+  paramHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Milliseconds this rank spent in forward and backward passes over the run. */
+  computeMs: nonNegativeFinite,
+  /** Milliseconds this rank waited on gradient communication over the run. */
+  commMs: nonNegativeFinite,
+  /** Milliseconds from this rank's first step to its last. */
+  trainMs: nonNegativeFinite,
 });
 
 /**
@@ -243,6 +298,8 @@ export const messageSchemas = {
   checkpoint: checkpointSchema,
   shutdown: shutdownSchema,
   error: errorSchema,
+  evaluation: evaluationMessageSchema,
+  done: doneSchema,
 } as const;
 
 export type MessageType = keyof typeof messageSchemas;
@@ -255,6 +312,8 @@ export type ReformMessage = z.infer<typeof reformSchema>;
 export type CheckpointMessage = z.infer<typeof checkpointSchema>;
 export type ShutdownMessage = z.infer<typeof shutdownSchema>;
 export type ErrorMessage = z.infer<typeof errorSchema>;
+export type EvaluationMessage = z.infer<typeof evaluationMessageSchema>;
+export type DoneMessage = z.infer<typeof doneSchema>;
 
 /** Any control message; `type` discriminates. */
 export type Message = { [T in MessageType]: z.infer<(typeof messageSchemas)[T]> }[MessageType];

@@ -105,6 +105,8 @@ describe('fields', () => {
       Array.from({ length: 4097 }, (_, rank) => ({ rank, host: 'h', port: 1 })),
       'welcome.ring: must have at most 4096 items, received 4097',
     ],
+    ['an accuracy above 1', 'evaluation', ['result', 'testAccuracy'], 1.5, 'evaluation.result.testAccuracy: must be <= 1, received 1.5'],
+    ['a short parameter hash', 'done', ['paramHash'], 'ab', 'done.paramHash: Invalid string: must match pattern /^[0-9a-f]{64}$/'],
     ['an out-of-range error context', 'error', ['context', 'peer'], -1, 'error.context.peer: must be >= 0, received -1'],
     [
       'a non-JSON value deep in the config',

@@ -76,6 +76,25 @@ const error: MessageOf<'error'> = {
   context: { rank: 2, peer: 3, generation: 2, step: 1201, phase: 'allreduce' },
 };
 
+const evaluation: MessageOf<'evaluation'> = {
+  type: 'evaluation',
+  v: PROTOCOL_VERSION,
+  rank: 1,
+  result: { step: 375, epoch: 3, testLoss: 0.1875, testAccuracy: 0.9655, count: 2000 },
+};
+
+const done: MessageOf<'done'> = {
+  type: 'done',
+  v: PROTOCOL_VERSION,
+  rank: 1,
+  generation: 0,
+  steps: 375,
+  paramHash: 'ab'.repeat(32),
+  computeMs: 30125.5,
+  commMs: 812.25,
+  trainMs: 31544,
+};
+
 export const sampleMessages: { readonly [T in MessageType]: MessageOf<T> } = {
   hello,
   welcome,
@@ -86,6 +105,8 @@ export const sampleMessages: { readonly [T in MessageType]: MessageOf<T> } = {
   checkpoint,
   shutdown,
   error,
+  evaluation,
+  done,
 };
 
 /** A deep copy of the sample of `type` as a plain record, for tests that break it field by field. */
