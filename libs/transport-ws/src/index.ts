@@ -1,5 +1,7 @@
+export { DataPlane } from './data-plane.js';
+export type { DataPlaneOptions, RingMembership } from './data-plane.js';
 export { WebSocketTransport } from './websocket-transport.js';
 export type { PeerAddress, WebSocketTransportOptions } from './websocket-transport.js';
 export { DataFrameParser } from './frame-parser.js';
 export type { FrameParserEvents, MessageSink } from './frame-parser.js';
-export { tokenMatches } from './auth.js';
+export { HEADER_ERROR_CODE, HEADER_TOKEN, tokenMatches } from './auth.js';

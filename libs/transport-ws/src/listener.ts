@@ -11,12 +11,17 @@ import { AuthError, ErrorCodes, ProtocolError, type ErrorContext, type Ringtrain
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor, tokenMatches } from './auth.js';
 
 export interface ListenerOptions {
-  rank: number;
-  worldSize: number;
-  generation: number;
   token: string | undefined;
   host: string;
   port: number;
+}
+
+/** Who this process is in the ring it currently serves, and where that ring's link events go. */
+export interface ListenerMembership {
+  rank: number;
+  worldSize: number;
+  generation: number;
+  events: ListenerEvents;
 }
 
 export interface ListenerEvents {
@@ -46,14 +51,21 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * One listening port for the life of a process; the ring it serves changes with every generation (join).
+ * A link for a generation this process has not joined yet is refused with 503, which the peer retries: ranks
+ * learn of a new generation at slightly different times. A link for an older generation is refused for good.
+ */
 export class DataPlaneListener {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly links = new Map<number, WebSocket>();
+  private membership: ListenerMembership | undefined;
 
   private constructor(
     private readonly opts: ListenerOptions,
-    private readonly events: ListenerEvents,
+    /** Errors seen while no ring is joined (refused early links). */
+    private readonly onIdleError: (err: RingtrainError) => void,
   ) {
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_INBOUND_PAYLOAD, clientTracking: false });
     // The proof that this listener holds the token, answered to the client's nonce (see auth.ts).
@@ -68,8 +80,8 @@ export class DataPlaneListener {
     this.http.on('clientError', (_err, socket) => socket.destroy());
   }
 
-  static async start(opts: ListenerOptions, events: ListenerEvents): Promise<DataPlaneListener> {
-    const l = new DataPlaneListener(opts, events);
+  static async start(opts: ListenerOptions, onIdleError: (err: RingtrainError) => void): Promise<DataPlaneListener> {
+    const l = new DataPlaneListener(opts, onIdleError);
     await new Promise<void>((resolve, reject) => {
       l.http.once('error', reject);
       l.http.listen(opts.port, opts.host, () => resolve());
@@ -83,8 +95,17 @@ export class DataPlaneListener {
     return { host: this.opts.host, port: a.port };
   }
 
-  /** Closes every link after its queued data has been sent, then stops listening. */
-  async close(): Promise<void> {
+  /** Serves `membership`'s ring from now on. The previous ring's links must have been closed (leave). */
+  join(membership: ListenerMembership): void {
+    const current = this.membership;
+    if (current !== undefined && membership.generation <= current.generation) {
+      throw new ProtocolError(ErrorCodes.PROTOCOL, `cannot join generation ${membership.generation} after generation ${current.generation}`, { rank: membership.rank });
+    }
+    this.membership = membership;
+  }
+
+  /** Closes the current ring's links after their queued data has been sent; the port stays open. */
+  async leave(): Promise<void> {
     await Promise.all(
       [...this.links.values()].map(
         (ws) =>
@@ -95,67 +116,92 @@ export class DataPlaneListener {
           }),
       ),
     );
+    this.links.clear();
+  }
+
+  /** Drops the current ring's links at once, as a crashed process would; the port stays open. */
+  dropLinks(): void {
+    for (const ws of this.links.values()) ws.terminate();
+    this.links.clear();
+  }
+
+  /** Closes the links gracefully and stops listening. */
+  async close(): Promise<void> {
+    await this.leave();
     await this.stop();
   }
 
-  /** Drops every link and stops listening at once, as a crashed process would. */
+  /** Drops every link and stops listening at once. */
   async abort(): Promise<void> {
-    for (const ws of this.links.values()) ws.terminate();
+    this.dropLinks();
     await this.stop();
   }
 
   private async stop(): Promise<void> {
-    this.links.clear();
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const { rank, worldSize, generation, token } = this.opts;
+    const token = this.opts.token;
+    const membership = this.membership;
     const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const claimed = header(req, HEADER_RANK);
     const peer = claimed !== undefined && /^\d{1,9}$/.test(claimed) ? Number(claimed) : NaN;
-    const ctx: ErrorContext = { rank, generation, ...(Number.isNaN(peer) ? {} : { peer }) };
+    const ctx: ErrorContext = { ...(membership ? { rank: membership.rank, generation: membership.generation } : {}), ...(Number.isNaN(peer) ? {} : { peer }) };
     const deny = (status: number, text: string, err: RingtrainError): void => {
       refuse(socket, status, text, err.code, err.detail);
-      this.events.onError(err);
+      (membership?.events.onError ?? this.onIdleError)(err);
     };
     if (!tokenMatches(token, header(req, HEADER_TOKEN))) {
       const what = header(req, HEADER_TOKEN) === undefined ? 'no token' : 'a wrong token';
       return deny(401, 'Unauthorized', new AuthError(ErrorCodes.AUTH, `link from ${remote} presented ${what}`, ctx));
     }
+    const generationText = header(req, HEADER_GENERATION);
+    const theirGeneration = generationText !== undefined && /^\d{1,10}$/.test(generationText) ? Number(generationText) : NaN;
+    if (Number.isNaN(theirGeneration)) {
+      return deny(400, 'Bad Request', new ProtocolError(ErrorCodes.PROTOCOL, `link from ${remote} names no valid generation (${JSON.stringify(generationText)})`, ctx));
+    }
+    if (membership === undefined || theirGeneration > membership.generation) {
+      // Not an error: this process has not heard of that generation yet. The peer retries.
+      refuse(socket, 503, 'Service Unavailable', ErrorCodes.CONNECT, `not yet in generation ${theirGeneration}${membership ? ` (still in ${membership.generation})` : ''}`);
+      return;
+    }
+    const { rank, worldSize, generation } = membership;
+    if (theirGeneration < generation) {
+      return deny(409, 'Conflict', new ProtocolError(ErrorCodes.PROTOCOL, `link from rank ${peer} at ${remote} is for generation ${theirGeneration}, this ring is generation ${generation}`, ctx));
+    }
     if (Number.isNaN(peer) || peer >= worldSize || peer === rank) {
       return deny(400, 'Bad Request', new ProtocolError(ErrorCodes.PROTOCOL, `link from ${remote} claims invalid rank ${JSON.stringify(claimed)} (world size ${worldSize})`, ctx));
-    }
-    const theirGeneration = header(req, HEADER_GENERATION);
-    if (theirGeneration !== String(generation)) {
-      return deny(409, 'Conflict', new ProtocolError(ErrorCodes.PROTOCOL, `link from rank ${peer} at ${remote} is for generation ${theirGeneration}, this ring is generation ${generation}`, ctx));
     }
     if (this.links.has(peer)) {
       return deny(409, 'Conflict', new ProtocolError(ErrorCodes.PROTOCOL, `link from ${remote} claims rank ${peer}, which is already connected`, ctx));
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(peer, ws, ctx));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (this.membership !== membership) return void ws.terminate(); // the ring changed during the upgrade
+      this.accept(peer, ws, ctx, membership.events);
+    });
   }
 
-  private accept(peer: number, ws: WebSocket, ctx: ErrorContext): void {
+  private accept(peer: number, ws: WebSocket, ctx: ErrorContext, events: ListenerEvents): void {
     this.links.set(peer, ws);
     let why = '';
     ws.on('message', () => {
       const err = new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} sent data on a receive-only link`, ctx);
       why = err.message;
-      this.events.onError(err);
+      events.onError(err);
       ws.close(1002, err.code);
     });
     ws.on('error', (err: Error & { code?: string }) => {
       const code = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCodes.OVERSIZE : ErrorCodes.PROTOCOL;
       const e = new ProtocolError(code, `bad WebSocket traffic from rank ${peer}: ${err.message}`, ctx, { cause: err });
       why = e.message;
-      this.events.onError(e);
+      events.onError(e);
     });
     ws.on('close', (code: number, reason: Buffer) => {
       if (this.links.get(peer) === ws) this.links.delete(peer);
-      this.events.onLinkClosed(peer, ws, why || `link closed (code ${code}${reason.length ? `, ${reason.toString('utf8')}` : ''})`);
+      events.onLinkClosed(peer, ws, why || `link closed (code ${code}${reason.length ? `, ${reason.toString('utf8')}` : ''})`);
     });
-    this.events.onLink(peer, ws);
+    events.onLink(peer, ws);
   }
 }

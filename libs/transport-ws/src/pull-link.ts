@@ -200,7 +200,9 @@ function attempt(
         const text = body.subarray(0, wanted).toString('utf8').trim();
         const detail = `${where} refused the link: HTTP ${status}${text ? `: ${text}` : ''}`;
         const auth = headers.get(HEADER_ERROR_CODE) === ErrorCodes.AUTH || status === 401;
-        settle({ ok: false, retry: false, error: auth ? new AuthError(ErrorCodes.AUTH, detail, ctx) : new TransportError(ErrorCodes.CONNECT, detail, ctx) });
+        // 503: the peer has not joined this generation yet (see listener.ts); it will, so try again.
+        const retry = status === 503;
+        settle({ ok: false, retry, error: auth ? new AuthError(ErrorCodes.AUTH, detail, ctx) : new TransportError(ErrorCodes.CONNECT, detail, ctx) });
       };
       if (body.length >= wanted) return finish();
       feed = (bytes) => {

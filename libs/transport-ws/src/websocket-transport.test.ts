@@ -6,6 +6,7 @@ import { ErrorCodes, type RingtrainError } from '@ringtrain/common';
 import { encodeFrameHeader } from '@ringtrain/protocol';
 import { transportComplianceSuite, type TransportGroup } from '@ringtrain/transport/testing';
 import { HEADER_NONCE, HEADER_PROOF, proofFor } from './auth.js';
+import { DataPlane } from './data-plane.js';
 import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 const TOKEN = 'compliance-token';
@@ -112,12 +113,12 @@ describe('WebSocketTransport authentication', () => {
     }
   });
 
-  it('refuses a second link claiming a rank that is already connected, and a link of another generation', async () => {
+  it('refuses a second link claiming a rank that is already connected, and a link of an older generation', async () => {
     const seen = collectErrors();
-    const group = await createGroup(2, { onError: seen.onError });
+    const group = await createGroup(2, { onError: seen.onError, generation: 7 });
     const [a, b] = group.transports;
-    const twin = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN });
-    const stale = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, generation: 7 });
+    const twin = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, generation: 7 });
+    const stale = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, generation: 6 });
     try {
       await a!.connect([1]);
       twin.setPeers([b!.address]);
@@ -126,7 +127,7 @@ describe('WebSocketTransport authentication', () => {
       stale.setPeers([b!.address]);
       const err = (await stale.connect([1]).catch((e) => e)) as RingtrainError;
       expect(err.code).toBe(ErrorCodes.CONNECT);
-      expect(err.message).toMatch(/generation 7, this ring is generation 0/);
+      expect(err.message).toMatch(/generation 6, this ring is generation 7/);
       expect(seen.errors.filter((e) => e.code === ErrorCodes.PROTOCOL).length).toBe(2);
     } finally {
       await Promise.all([group.cleanup(), twin.close(), stale.close()]);
@@ -196,4 +197,38 @@ describe('WebSocketTransport bad frames from a peer', () => {
       }
     });
   }
+});
+
+describe('DataPlane: one port, one ring per generation', () => {
+  it('asks a link for a generation it has not joined yet to retry, and serves it once joined', async () => {
+    const planes = await Promise.all([DataPlane.listen({ token: TOKEN }), DataPlane.listen({ token: TOKEN })]);
+    const [p0, p1] = planes as [DataPlane, DataPlane];
+    const peers = [{ rank: 0, ...p0.address }, { rank: 1, ...p1.address }];
+    try {
+      // Rank 0 joins generation 0 and pulls from rank 1, which has not joined yet: its listener answers 503
+      // and the link is retried until rank 1 joins.
+      const t0 = p0.join({ rank: 0, worldSize: 2, generation: 0 });
+      t0.setPeers(peers);
+      const received = t0.recv(1, tag(1), { timeoutMs: 5000 });
+      await new Promise((r) => setTimeout(r, 150));
+      const t1 = p1.join({ rank: 1, worldSize: 2, generation: 0 });
+      t1.setPeers(peers);
+      await t1.send(0, tag(1), Uint8Array.of(4, 2));
+      expect([...(await received)]).toEqual([4, 2]);
+
+      // Generation 1 on the same ports, roles swapped: the old links are gone, the new ring works.
+      await Promise.all([t0.close(), t1.close()]);
+      const n0 = p0.join({ rank: 1, worldSize: 2, generation: 1 });
+      const n1 = p1.join({ rank: 0, worldSize: 2, generation: 1 });
+      const swapped = [{ rank: 1, ...p0.address }, { rank: 0, ...p1.address }];
+      n0.setPeers(swapped);
+      n1.setPeers(swapped);
+      const back = n1.recv(1, tag(2), { timeoutMs: 5000 });
+      await n0.send(0, tag(2), Uint8Array.of(7));
+      expect([...(await back)]).toEqual([7]);
+      expect(() => p0.join({ rank: 0, worldSize: 2, generation: 1 })).toThrow(/cannot join generation 1 after generation 1/);
+    } finally {
+      await Promise.all(planes.map((p) => p.close()));
+    }
+  });
 });

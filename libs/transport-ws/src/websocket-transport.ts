@@ -5,39 +5,18 @@
 // receive that waits for them (see pull-link.ts and frame-parser.ts).
 
 import type WebSocket from 'ws';
-import { ErrorCodes, InvalidArgumentError, ProtocolError, TransportError, waitFor, type RingtrainError, type WaitOptions } from '@ringtrain/common';
+import { ErrorCodes, ProtocolError, TransportError, waitFor, type RingtrainError, type WaitOptions } from '@ringtrain/common';
 import { encodeFrameHeader, type FrameHeader } from '@ringtrain/protocol';
 import { checkPeer, Mailbox, type MessageTag, type PayloadSink, type Transport, type Waiter } from '@ringtrain/transport';
 import type { MessageSink } from './frame-parser.js';
-import { DataPlaneListener } from './listener.js';
+import { DataPlane, type DataPlaneOptions, type ResolvedPlaneOptions, type RingMembership } from './data-plane.js';
+import type { DataPlaneListener } from './listener.js';
 import { PullLink, type PeerAddress } from './pull-link.js';
 
 export type { PeerAddress } from './pull-link.js';
 
-export interface WebSocketTransportOptions {
-  rank: number;
-  worldSize: number;
-  /** Ring generation; links and frames of another generation are refused. Default 0. */
-  generation?: number;
-  /** Shared secret both ends of every link must hold (`--token` / RINGTRAIN_TOKEN). Undefined: no authentication. */
-  token?: string | undefined;
-  /** Address to listen on. Default 127.0.0.1 (loopback only). */
-  host?: string;
-  /** Port to listen on; 0 picks a free one. Default 0. */
-  port?: number;
-  /** Largest payload of one message, in bytes; a larger one ends the link with E_OVERSIZE. Default 1 GiB. */
-  maxPayloadBytes?: number;
-  /** How long to keep retrying a refused connection, and to wait for a peer's link before sending. Default 10 s. */
-  connectTimeoutMs?: number;
-  /** Reusable read buffer per pull link, in bytes: the most one read returns. Default 256 KiB. */
-  readBufferBytes?: number;
-  /** Called for every refused link and malformed frame seen by this rank; the transport keeps running. */
-  onError?: (err: RingtrainError) => void;
-}
+export interface WebSocketTransportOptions extends DataPlaneOptions, RingMembership {}
 
-const DEFAULT_MAX_PAYLOAD = 1 << 30;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const DEFAULT_READ_BUFFER = 256 << 10;
 
 /** Gathers a message nobody is streaming into a buffer of its own. */
 class BufferSink implements MessageSink {
@@ -65,38 +44,37 @@ export class WebSocketTransport implements Transport {
   /** Links we opened to receive from peers. */
   private readonly pullLinks = new Map<number, Promise<PullLink>>();
   private peers = new Map<number, PeerAddress>();
-  private listener!: DataPlaneListener;
   private closed = false;
 
-  private constructor(private readonly opts: WebSocketTransportOptions) {
-    this.rank = opts.rank;
-    this.worldSize = opts.worldSize;
-    this.generation = opts.generation ?? 0;
-    this.mailbox = new Mailbox(opts.rank);
+  /** Use DataPlane.join, or WebSocketTransport.listen for a transport with a port of its own. */
+  constructor(
+    private readonly listener: DataPlaneListener,
+    private readonly opts: ResolvedPlaneOptions,
+    membership: RingMembership,
+    /** Whether closing this transport also stops the listener (listen()), or leaves the port open for the next generation. */
+    private readonly ownsListener: boolean,
+  ) {
+    this.rank = membership.rank;
+    this.worldSize = membership.worldSize;
+    this.generation = membership.generation ?? 0;
+    this.mailbox = new Mailbox(membership.rank);
+    listener.join({
+      rank: this.rank,
+      worldSize: this.worldSize,
+      generation: this.generation,
+      events: {
+        onLink: (peer, ws) => this.addSendLink(peer, ws),
+        onLinkClosed: (peer, ws) => {
+          if (this.sendLinks.get(peer) === ws) this.sendLinks.delete(peer);
+        },
+        onError: opts.onError,
+      },
+    });
   }
 
-  /** Starts listening; call setPeers() with everyone's address before receiving. */
+  /** Starts a listener of its own and joins `opts`' ring on it; call setPeers() with everyone's address before receiving. */
   static async listen(opts: WebSocketTransportOptions): Promise<WebSocketTransport> {
-    const { rank, worldSize } = opts;
-    if (!Number.isInteger(worldSize) || worldSize < 1) throw new InvalidArgumentError(`world size must be a positive integer, got ${worldSize}`, { subject: 'worldSize' });
-    if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new InvalidArgumentError(`rank must be in [0, ${worldSize}), got ${rank}`, { subject: 'rank' });
-    const t = new WebSocketTransport(opts);
-    const host = opts.host ?? '127.0.0.1';
-    try {
-      t.listener = await DataPlaneListener.start(
-        { rank, worldSize, generation: t.generation, token: opts.token, host, port: opts.port ?? 0 },
-        {
-          onLink: (peer, ws) => t.addSendLink(peer, ws),
-          onLinkClosed: (peer, ws) => {
-            if (t.sendLinks.get(peer) === ws) t.sendLinks.delete(peer);
-          },
-          onError: opts.onError ?? (() => undefined),
-        },
-      );
-    } catch (err) {
-      throw new TransportError(ErrorCodes.CONNECT, `cannot listen on ${host}:${opts.port ?? 0}: ${(err as Error).message}`, { rank }, { cause: err });
-    }
-    return t;
+    return (await DataPlane.listen(opts)).join(opts, { ownsPlane: true });
   }
 
   /** Where this rank listens, to publish to the peers. */
@@ -157,7 +135,7 @@ export class WebSocketTransport implements Transport {
     this.closed = true;
     this.mailbox.close();
     for (const link of this.pullLinks.values()) link.then((l) => l.close(), () => undefined);
-    await this.listener.close();
+    await (this.ownsListener ? this.listener.close() : this.listener.leave());
   }
 
   /** Drops every link at once without flushing, as a crashed process would (fault injection, fast teardown). */
@@ -165,7 +143,8 @@ export class WebSocketTransport implements Transport {
     this.closed = true;
     this.mailbox.close();
     for (const link of this.pullLinks.values()) link.then((l) => l.abort(), () => undefined);
-    await this.listener.abort();
+    if (this.ownsListener) await this.listener.abort();
+    else this.listener.dropLinks();
   }
 
   private addSendLink(peer: number, ws: WebSocket): void {
@@ -182,7 +161,7 @@ export class WebSocketTransport implements Transport {
     let list = this.sendLinkWaiters.get(peer);
     if (!list) this.sendLinkWaiters.set(peer, (list = []));
     list.push(wake);
-    const timeoutMs = this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const timeoutMs = this.opts.connectTimeoutMs;
     return waitFor(opened, `waiting for peer ${peer} to connect`, { timeoutMs }, { rank: this.rank, peer }, () => {
       const i = list.indexOf(wake);
       if (i >= 0) list.splice(i, 1);
@@ -205,16 +184,16 @@ export class WebSocketTransport implements Transport {
         rank: this.rank,
         generation: this.generation,
         token: this.opts.token,
-        connectTimeoutMs: this.opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        maxPayloadBytes: this.opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD,
-        readBufferBytes: this.opts.readBufferBytes ?? DEFAULT_READ_BUFFER,
+        connectTimeoutMs: this.opts.connectTimeoutMs,
+        maxPayloadBytes: this.opts.maxPayloadBytes,
+        readBufferBytes: this.opts.readBufferBytes,
       },
       this.receiveEvents(peer),
     );
     link.then(
       () => this.mailbox.peerOpened(peer),
       (err: RingtrainError) => {
-        this.opts.onError?.(err);
+        this.opts.onError(err);
         this.mailbox.peerClosed(peer, err.detail, err);
       },
     );
@@ -249,7 +228,7 @@ export class WebSocketTransport implements Transport {
         buffer = undefined;
       },
       onClosed: (reason: string, cause?: RingtrainError): void => {
-        if (cause && cause.code !== ErrorCodes.PEER_CLOSED) this.opts.onError?.(cause);
+        if (cause && cause.code !== ErrorCodes.PEER_CLOSED) this.opts.onError(cause);
         this.mailbox.peerClosed(peer, reason, cause);
       },
     };
