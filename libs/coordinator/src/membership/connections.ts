@@ -1,0 +1,28 @@
+// Connections opening and closing. A member of the running run that goes away before its done message
+// takes its rank with it, so the run fails; one that already sent done has nothing left to give.
+
+import { ErrorCodes } from '@ringtrain/common';
+import { log } from './commands.js';
+import { describeRank, describeStepOf } from './describe.js';
+import { failRun } from './finish.js';
+import { leaveRendezvous } from './rendezvous.js';
+import { updateWorker, type CoordinatorState, type Transition } from './state.js';
+
+export function onConnected(state: CoordinatorState, conn: number, remote: string): Transition {
+  return { state: { ...state, connections: { ...state.connections, [conn]: { remote, closing: false } } }, commands: [] };
+}
+
+export function onDisconnected(state: CoordinatorState, conn: number, reason: string, nowMs: number): Transition {
+  const { [conn]: _gone, ...connections } = state.connections;
+  const forgotten = { ...state, connections };
+  const index = state.workers.findIndex((worker) => worker.conn === conn && worker.connected);
+  if (index < 0) return { state: forgotten, commands: [] };
+  if (state.phase === 'rendezvous') return leaveRendezvous(forgotten, index, reason);
+  const worker = state.workers[index]!;
+  const gone = updateWorker(forgotten, index, { connected: false });
+  if (worker.done !== null) {
+    return { state: gone, commands: [log('info', `${describeRank(index, worker.hello)} disconnected after done: ${reason}`)] };
+  }
+  const message = `${describeRank(index, worker.hello)} disconnected ${describeStepOf(worker)}: ${reason}`;
+  return failRun(gone, { code: ErrorCodes.WORKER_FAILED, message }, nowMs);
+}

@@ -1,0 +1,35 @@
+// The state machine's one entry point. Pure: the next state and the commands depend only on the state and
+// the event (time included), and the input state is never modified.
+
+import { ErrorCodes } from '@ringtrain/common';
+import { onConnected, onDisconnected } from './connections.js';
+import type { CoordinatorEvent } from './events.js';
+import { failRun } from './finish.js';
+import { checkHeartbeats } from './liveness.js';
+import { onMessage } from './messages.js';
+import { rejectConnection } from './reject.js';
+import { checkRendezvousDeadline } from './rendezvous.js';
+import type { CoordinatorState, Transition } from './state.js';
+
+/** Exit codes of a process ended by a signal: 128 + the signal number, as shells report them. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** The next state and the commands `event` causes. After the finish command every event is ignored. */
+export function step(state: CoordinatorState, event: CoordinatorEvent): Transition {
+  if (state.phase === 'finished') return { state, commands: [] };
+  switch (event.type) {
+    case 'connected':
+      return onConnected(state, event.conn, event.remote);
+    case 'message':
+      return onMessage(state, event.conn, event.message, event.now);
+    case 'invalidMessage':
+      if (state.connections[event.conn]?.closing === true) return { state, commands: [] };
+      return rejectConnection(state, event.conn, event.code, event.detail, event.now);
+    case 'disconnected':
+      return onDisconnected(state, event.conn, event.reason, event.now);
+    case 'tick':
+      return state.phase === 'rendezvous' ? checkRendezvousDeadline(state, event.now) : checkHeartbeats(state, event.now);
+    case 'interrupt':
+      return failRun(state, { code: ErrorCodes.ABORTED, message: `interrupted by ${event.signal}`, exitCode: SIGNAL_EXIT_CODES[event.signal] }, event.now);
+  }
+}
