@@ -1,0 +1,54 @@
+// Between a Replica plus its training position and a checkpoint file's contents. Rank 0 writes (every rank holds
+// the same state) and rank 0 alone reads on --resume: the broadcast that follows gives the state to everyone, so
+// on a multi-node run only the first node needs the file.
+
+import { CheckpointError } from '@ringtrain/common';
+import { toConfigFile, type RunConfig } from '@ringtrain/config';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
+import type { Replica } from './replica.js';
+import type { TrainingPosition } from './state-broadcast.js';
+
+export function checkpointOf(replica: Replica, position: TrainingPosition, config: RunConfig, worldSize: number): Checkpoint {
+  const optimizer = replica.optimizer.exportState();
+  return {
+    step: position.step,
+    epoch: position.epoch,
+    samplerOffset: position.offset,
+    worldSize,
+    batchSize: config.batchSize,
+    seed: config.seed,
+    config: toConfigFile(config),
+    optimizer: { name: optimizer.optimizer, step: optimizer.step, slots: optimizer.slots },
+    params: replica.params,
+    modelState: replica.state,
+    paramHash: replica.hash(),
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Loads `checkpoint` into `replica` and returns where training continues. The sampler offset counts this rank's
+ * samples in a world of `checkpoint.worldSize` ranks, so a resume must use the same world size and batch size;
+ * anything else would silently skip or repeat samples, so it is refused with the numbers to fix.
+ */
+export function restoreCheckpoint(replica: Replica, checkpoint: Checkpoint, file: string, run: { worldSize: number; batchSize: number }): TrainingPosition {
+  const mismatch = (what: string, theirs: number, ours: number) =>
+    new CheckpointError(`${file} was written by a run with ${what} ${theirs}; this run has ${ours}. Resume with the same value.`, { subject: file });
+  if (checkpoint.worldSize !== run.worldSize) throw mismatch('world size', checkpoint.worldSize, run.worldSize);
+  if (checkpoint.batchSize !== run.batchSize) throw mismatch('--batch-size', checkpoint.batchSize, run.batchSize);
+  if (checkpoint.params.length !== replica.params.length || checkpoint.modelState.length !== replica.state.length) {
+    throw new CheckpointError(
+      `${file} holds ${checkpoint.params.length} parameters and ${checkpoint.modelState.length} state values; the model has ${replica.params.length} and ${replica.state.length} (another --model or --dataset?)`,
+      { subject: file },
+    );
+  }
+  try {
+    replica.optimizer.importState({ optimizer: checkpoint.optimizer.name, step: checkpoint.optimizer.step, slots: checkpoint.optimizer.slots });
+  } catch (err) {
+    throw new CheckpointError(`${file}: ${(err as Error).message}`, { subject: file }, { cause: err });
+  }
+  replica.params.set(checkpoint.params);
+  replica.state.set(checkpoint.modelState);
+  replica.pushToModel();
+  return { step: checkpoint.step, epoch: checkpoint.epoch, offset: checkpoint.samplerOffset };
+}

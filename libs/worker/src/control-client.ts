@@ -1,0 +1,174 @@
+// The worker's end of the control plane: one WebSocket to the coordinator. It connects with backoff (the
+// coordinator may not be up yet, as with torchrun's rendezvous), presents the token at the upgrade, says hello,
+// waits for its welcome, then sends reports and heartbeats without ever blocking the training loop on them.
+
+import WebSocket from 'ws';
+import type { RingtrainError} from '@ringtrain/common';
+import { AuthError, ErrorCodes, ProtocolError, RunError, TimeoutError, TransportError, type ErrorCode } from '@ringtrain/common';
+import { decodeMessage, encodeMessage, PROTOCOL_VERSION, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, type HelloMessage, type Message, type MessageOf, type WelcomeMessage } from '@ringtrain/protocol';
+import { HEADER_ERROR_CODE, HEADER_TOKEN } from '@ringtrain/transport-ws';
+
+export interface ControlClientOptions {
+  /** The coordinator's address (--rdzv-endpoint / MASTER_ADDR:MASTER_PORT). */
+  host: string;
+  port: number;
+  /** The run's shared secret; presented at the WebSocket upgrade and in hello. */
+  token: string | undefined;
+  /** How long to keep retrying while the coordinator is not reachable, in ms. Default 60 s. */
+  connectTimeoutMs?: number;
+  /** How long to wait for the welcome once connected (the other workers must arrive too), in ms. Default 300 s. */
+  rendezvousTimeoutMs?: number;
+  /** Interval of heartbeats to the coordinator, in ms. Default 1000. */
+  heartbeatIntervalMs?: number;
+  /** Called with every message after the welcome (commit, shutdown, error, ...). */
+  onMessage?: (message: Message) => void;
+  /** Called once when the connection is lost after the welcome (not after close()). */
+  onLost?: (err: RingtrainError) => void;
+}
+
+const RETRY_START_MS = 100;
+const RETRY_MAX_MS = 2000;
+
+type Hello = Omit<HelloMessage, 'type' | 'v' | 'token'>;
+
+export class ControlClient {
+  private seq = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private closing = false;
+
+  /** Use ControlClient.connect. */
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly opts: ControlClientOptions,
+    readonly welcome: WelcomeMessage,
+  ) {
+    this.heartbeat = setInterval(() => this.send({ type: 'heartbeat', v: PROTOCOL_VERSION, rank: welcome.rank, seq: this.seq++, timeMs: Date.now() }), opts.heartbeatIntervalMs ?? 1000);
+    this.heartbeat.unref();
+    ws.on('message', (data: Buffer) => {
+      let message: Message;
+      try {
+        message = decodeMessage(data);
+      } catch (err) {
+        // The coordinator is the trusted side, but a bad message must still not take the worker down unexplained.
+        this.lose(err as RingtrainError);
+        return;
+      }
+      opts.onMessage?.(message);
+    });
+    ws.on('close', (code, reason) => this.lose(new TransportError(ErrorCodes.PEER_CLOSED, `the coordinator closed the connection (code ${code}${reason.length ? `, ${reason.toString()}` : ''})`)));
+    ws.on('error', (err) => this.lose(new TransportError(ErrorCodes.PEER_CLOSED, `connection to the coordinator failed: ${err.message}`, {}, { cause: err })));
+  }
+
+  /** Connects (retrying refused connections with backoff), says hello and resolves with the welcome. */
+  static async connect(opts: ControlClientOptions, hello: Hello): Promise<ControlClient> {
+    const where = `coordinator at ${opts.host}:${opts.port}`;
+    const deadline = Date.now() + (opts.connectTimeoutMs ?? 60_000);
+    let delay = RETRY_START_MS;
+    let attempts = 0;
+    for (;;) {
+      attempts += 1;
+      const result = await open(opts, where);
+      if (result.ok) return greet(result.ws, opts, hello, where);
+      if (!result.retry) throw result.error;
+      if (Date.now() + delay >= deadline) {
+        throw new TransportError(ErrorCodes.CONNECT, `${result.error.detail}; gave up after ${attempts} attempts in ${opts.connectTimeoutMs ?? 60_000} ms (is the coordinator running, and is --rdzv-endpoint right?)`, {}, { cause: result.error });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
+    }
+  }
+
+  /** Sends without waiting; a message that cannot be sent is dropped (the loss shows as a closed connection). */
+  send(message: Message): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(message));
+  }
+
+  /** Sends `message` and resolves once it has been written to the socket. */
+  flush(message: Message): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.ws.readyState !== WebSocket.OPEN) return resolve();
+      this.ws.send(encodeMessage(message), () => resolve());
+    });
+  }
+
+  close(): void {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    this.ws.close(1000, 'worker done');
+    setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  private lose(err: RingtrainError): void {
+    clearInterval(this.heartbeat);
+    if (this.closing) return;
+    this.closing = true;
+    this.opts.onLost?.(err);
+  }
+}
+
+type Opened = { ok: true; ws: WebSocket } | { ok: false; retry: boolean; error: RingtrainError };
+
+function open(opts: ControlClientOptions, where: string): Promise<Opened> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string> = opts.token === undefined ? {} : { [HEADER_TOKEN]: opts.token };
+    const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+    const ws = new WebSocket(`ws://${host}:${opts.port}/`, { headers, perMessageDeflate: false, maxPayload: DEFAULT_MAX_CONTROL_MESSAGE_BYTES, handshakeTimeout: 10_000 });
+    ws.once('open', () => resolve({ ok: true, ws }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk.slice(0, 2000)));
+      res.on('end', () => {
+        const code = res.headers[HEADER_ERROR_CODE];
+        const detail = `${where} refused the connection: HTTP ${res.statusCode}${body.trim() ? `: ${body.trim()}` : ''}`;
+        const error = code === ErrorCodes.AUTH || res.statusCode === 401 ? new AuthError(ErrorCodes.AUTH, detail) : new TransportError(ErrorCodes.CONNECT, detail);
+        resolve({ ok: false, retry: res.statusCode === 503, error });
+        ws.terminate();
+      });
+    });
+    ws.once('error', (err: NodeJS.ErrnoException) => {
+      const retry = err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN';
+      resolve({ ok: false, retry, error: new TransportError(ErrorCodes.CONNECT, `cannot reach ${where}: ${err.message}`, {}, { cause: err }) });
+    });
+  });
+}
+
+/** Says hello and waits for the welcome (or the coordinator's refusal). */
+function greet(ws: WebSocket, opts: ControlClientOptions, hello: Hello, where: string): Promise<ControlClient> {
+  return new Promise((resolve, reject) => {
+    const timeoutMs = opts.rendezvousTimeoutMs ?? 300_000;
+    const timer = setTimeout(() => fail(new TimeoutError(`no welcome from the ${where} within ${timeoutMs} ms (are all workers started?)`)), timeoutMs);
+    const fail = (err: RingtrainError): void => {
+      clearTimeout(timer);
+      ws.removeAllListeners();
+      ws.on('error', () => undefined);
+      ws.terminate();
+      reject(err);
+    };
+    ws.on('message', (data: Buffer) => {
+      let message: Message;
+      try {
+        message = decodeMessage(data);
+      } catch (err) {
+        return fail(err as RingtrainError);
+      }
+      if (message.type === 'welcome') {
+        clearTimeout(timer);
+        ws.removeAllListeners();
+        return resolve(new ControlClient(ws, opts, message));
+      }
+      if (message.type === 'error') return fail(refusal(message));
+      if (message.type === 'shutdown') return fail(new RunError(ErrorCodes.WORKER_FAILED, `the run ended before it started: ${message.reason}`));
+      // Anything else before the welcome is out of order; heartbeats are harmless.
+      if (message.type !== 'heartbeat') fail(new ProtocolError(ErrorCodes.PROTOCOL, `${where} sent ${message.type} before welcome`));
+    });
+    ws.on('close', (code, reason) => fail(new TransportError(ErrorCodes.PEER_CLOSED, `${where} closed the connection before the welcome (code ${code}${reason.length ? `, ${reason.toString()}` : ''})`)));
+    ws.on('error', (err) => fail(new TransportError(ErrorCodes.PEER_CLOSED, `${where}: ${err.message}`)));
+    ws.send(encodeMessage({ type: 'hello', v: PROTOCOL_VERSION, token: opts.token ?? '', ...hello }));
+  });
+}
+
+/** The coordinator's error message as an error of this process, keeping its code. */
+export function refusal(message: MessageOf<'error'>): RunError {
+  return new RunError(message.code as ErrorCode, `coordinator: ${message.message}`, message.context ?? {});
+}

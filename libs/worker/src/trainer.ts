@@ -1,0 +1,222 @@
+// The training loop of one rank (DESIGN.md, "One training step"): sampler -> forward/backward -> accumulation
+// -> all-reduce (average) -> clip on the averaged gradient -> LR from the global step -> optimizer. Every rank runs
+// the same code on the same state and the same averaged gradient, so the replicas stay bit-identical; the
+// coordinator checks that through the parameter hashes this loop reports.
+
+import { join } from 'node:path';
+import { AbortedError } from '@ringtrain/common';
+import type { RunConfig } from '@ringtrain/config';
+import { BatchGatherer, DistributedSampler, type Dataset } from '@ringtrain/data';
+import { computeGradients } from '@ringtrain/models';
+import { Accumulator, addL2Penalty, buildSchedule, linearScaledLr, type LrSchedule } from '@ringtrain/optim';
+import type { Transport } from '@ringtrain/transport';
+import { batchTensors } from './batch-tensors.js';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
+import { checkpointFileName } from './checkpoint/files.js';
+import { writeCheckpoint } from './checkpoint/write.js';
+import { checkpointOf, restoreCheckpoint } from './checkpointing.js';
+import { planBuckets, type Bucket } from './gradient-buckets.js';
+import { clipGradients } from './gradient-clipping.js';
+import { averageAcrossRanks } from './gradient-sync.js';
+import { Replica } from './replica.js';
+import { evaluateTestSplit, type EvaluationResult } from './sharded-evaluation.js';
+import { broadcastTrainingState, type TrainingPosition } from './state-broadcast.js';
+
+/** What one optimizer step did on this rank, for the coordinator's metrics. */
+export interface StepReport {
+  /** Global step that just finished, from 0. */
+  step: number;
+  epoch: number;
+  /** Mean loss over the step's micro-batches on this rank (not scaled for accumulation). */
+  loss: number;
+  lr: number;
+  /** Norm of the averaged gradient before clipping; equal on every rank. */
+  gradNorm: number;
+  /** Samples this rank trained on in the step. */
+  samples: number;
+  /** Optimizer steps of the whole run. */
+  totalSteps: number;
+  computeMs: number;
+  commMs: number;
+  /** Hash of parameters and state after the step, every --hash-every steps and after the last step. */
+  paramHash?: string;
+}
+
+export interface TrainerHooks {
+  /** After every optimizer step. Must not block: reporting happens asynchronously. */
+  onStep?(report: StepReport): void;
+  /** After every epoch's evaluation (identical on every rank). */
+  onEvaluation?(result: EvaluationResult & { step: number; epoch: number }): void;
+  /** After rank 0 wrote a checkpoint. */
+  onCheckpoint?(path: string, step: number): void;
+}
+
+export interface TrainerOptions {
+  config: RunConfig;
+  transport: Transport;
+  dataset: Dataset;
+  /** Rank 0 only: the checkpoint to continue from (--resume), and its file name for messages. */
+  resume?: { checkpoint: Checkpoint; file: string };
+  hooks?: TrainerHooks;
+  /** Stops the run between steps and cancels pending collectives. */
+  signal?: AbortSignal;
+}
+
+export interface TrainingTotals {
+  /** Global optimizer steps of the whole run. */
+  steps: number;
+  /** Hash of the final parameters and state. */
+  paramHash: string;
+  computeMs: number;
+  commMs: number;
+  /** From the first step of this process to its last. */
+  trainMs: number;
+  /** The last evaluation. */
+  evaluation: EvaluationResult | undefined;
+}
+
+/** How long a run is, in the units the schedule and the loop need. */
+export interface RunPlan {
+  microBatchesPerEpoch: number;
+  stepsPerEpoch: number;
+  totalSteps: number;
+  globalBatchSize: number;
+}
+
+export function planRun(config: RunConfig, sampler: DistributedSampler, worldSize: number): RunPlan {
+  const microBatchesPerEpoch = sampler.numBatches(config.batchSize);
+  const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / config.accumSteps);
+  return { microBatchesPerEpoch, stepsPerEpoch, totalSteps: stepsPerEpoch * config.epochs, globalBatchSize: config.batchSize * config.accumSteps * worldSize };
+}
+
+/** The LR of every global step: --lr (scaled by the linear rule when --scale-lr-batch is set) through --scheduler. */
+export function scheduleOf(config: RunConfig, plan: RunPlan): LrSchedule {
+  const lr = config.scaleLrBatch === undefined ? config.lr : linearScaledLr(config.lr, plan.globalBatchSize, config.scaleLrBatch);
+  return buildSchedule(
+    {
+      lr,
+      scheduler: config.scheduler,
+      tMax: config.tMax,
+      t0: config.t0,
+      tMult: config.tMult,
+      etaMin: config.etaMin,
+      stepSize: config.stepSize,
+      gamma: config.gamma,
+      warmupSteps: config.warmupSteps,
+      warmupStartFactor: config.warmupStartFactor,
+    },
+    { totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch },
+  );
+}
+
+/** Trains to the end of the last epoch and returns this rank's totals. */
+export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
+  const { config, transport: t, dataset, hooks = {}, signal } = opts;
+  const replica = Replica.create(config, dataset);
+  const sampler = new DistributedSampler({
+    datasetSize: dataset.numTrain,
+    worldSize: t.worldSize,
+    rank: t.rank,
+    shuffle: config.shuffle,
+    seed: config.seed,
+    dropLast: config.dropLast,
+  });
+  const plan = planRun(config, sampler, t.worldSize);
+  const lrAt = scheduleOf(config, plan);
+  const comm = { timeoutMs: config.commTimeoutMs, signal };
+
+  let position: TrainingPosition = { step: 0, epoch: 0, offset: 0 };
+  if (opts.resume) position = restoreCheckpoint(replica, opts.resume.checkpoint, opts.resume.file, { worldSize: t.worldSize, batchSize: config.batchSize });
+  position = await broadcastTrainingState(t, replica, position, comm);
+
+  // The all-reduced vector: the gradient, then the model state (batchnorm statistics), averaged alongside so the
+  // replicas' state stays identical too (for means that is exactly the moving average over the global batch).
+  const nParams = replica.params.length;
+  const synced = new Float32Array(nParams + replica.state.length);
+  const grads = synced.subarray(0, nParams);
+  const syncedState = synced.subarray(nParams);
+  const buckets: Bucket[] = planBuckets([...replica.tensorSizes(), replica.state.length].filter((n) => n > 0), config.bucketMb * 2 ** 20);
+  const accumulator = config.accumSteps > 1 ? new Accumulator(nParams, config.accumSteps) : undefined;
+  const microGrads = accumulator ? new Float32Array(nParams) : grads;
+  const gatherer = new BatchGatherer(dataset.train, config.batchSize);
+  const policy = { clipNorm: config.clipNorm, clipMode: config.clipMode, normType: config.clipNormType === 'inf' ? ('inf' as const) : (2 as const) };
+
+  const totals = { computeMs: 0, commMs: 0 };
+  let evaluation: EvaluationResult | undefined;
+  const trainStart = performance.now();
+
+  const checkpoint = async (): Promise<void> => {
+    if (t.rank !== 0 || config.checkpointDir === undefined) return;
+    const path = join(config.checkpointDir, checkpointFileName(position.step));
+    await writeCheckpoint(path, checkpointOf(replica, position, config, t.worldSize));
+    hooks.onCheckpoint?.(path, position.step);
+  };
+
+  for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
+    sampler.loadState({ epoch, offset: epoch === position.epoch ? position.offset : 0 });
+    const batches = sampler.batches(config.batchSize);
+    let microIndex = Math.ceil(sampler.offset / config.batchSize);
+    while (microIndex < plan.microBatchesPerEpoch) {
+      if (signal?.aborted) throw new AbortedError('training stopped', { rank: t.rank, step: position.step });
+      // The last step of an epoch may have fewer micro-batches; the same number on every rank (equal shards).
+      const micro = Math.min(config.accumSteps, plan.microBatchesPerEpoch - microIndex);
+      const computeStart = performance.now();
+      let lossSum = 0;
+      let samples = 0;
+      for (let m = 0; m < micro; m++) {
+        const batch = gatherer.gather(batches.next().value as Int32Array);
+        const { xs, ys, dispose } = batchTensors(dataset, batch);
+        try {
+          lossSum += computeGradients(replica.model, xs, ys, microGrads, accumulator?.lossScale ?? 1).loss;
+        } finally {
+          dispose();
+        }
+        accumulator?.add(microGrads);
+        samples += batch.size;
+      }
+      microIndex += micro;
+      if (accumulator) {
+        // Each micro-batch was scaled by 1/accumSteps; a short window is rescaled to the mean of what it holds.
+        const rescale = config.accumSteps / accumulator.count;
+        for (let i = 0; i < nParams; i++) grads[i] = accumulator.sum[i]! * rescale;
+        accumulator.reset();
+      }
+      replica.pullState(syncedState);
+      const commStart = performance.now();
+      await averageAcrossRanks(t, synced, buckets, { step: position.step, wireDtype: config.wireDtype, ...comm });
+      const commEnd = performance.now();
+      replica.state.set(syncedState);
+
+      if (config.l2 > 0) addL2Penalty(grads, replica.params, config.l2);
+      const gradNorm = clipGradients(policy, replica.params, grads, replica.segments);
+      const lr = lrAt(position.step);
+      replica.optimizer.step(replica.params, grads, lr);
+      replica.pushToModel();
+      const finished = position.step;
+      position = { step: finished + 1, epoch, offset: sampler.offset };
+      const computeMs = commStart - computeStart;
+      totals.computeMs += computeMs;
+      totals.commMs += commEnd - commStart;
+      const isLast = position.step === plan.totalSteps;
+      const hashDue = isLast || (config.hashEvery > 0 && position.step % config.hashEvery === 0);
+      hooks.onStep?.({
+        step: finished,
+        epoch,
+        loss: lossSum / micro,
+        lr,
+        gradNorm,
+        samples,
+        totalSteps: plan.totalSteps,
+        computeMs,
+        commMs: commEnd - commStart,
+        ...(hashDue ? { paramHash: replica.hash() } : {}),
+      });
+      if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast) await checkpoint();
+    }
+    position = { step: position.step, epoch: epoch + 1, offset: 0 };
+    evaluation = await evaluateTestSplit(t, replica.model, dataset, { step: position.step, ...comm });
+    hooks.onEvaluation?.({ ...evaluation, step: position.step, epoch: epoch + 1 });
+  }
+  await checkpoint();
+  return { steps: position.step, paramHash: replica.hash(), ...totals, trainMs: performance.now() - trainStart, evaluation };
+}

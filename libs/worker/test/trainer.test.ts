@@ -1,0 +1,61 @@
+// The training loop's promises, in one process over the in-memory transport: the replicas stay bit-identical,
+// and data parallelism changes nothing but the speed - 1 worker with global batch B and W workers with B/W each
+// (or 1 worker accumulating) follow the same loss curve.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset } from '@ringtrain/data';
+import { config, mnistSlice, trainRanks } from './training-fixtures.js';
+
+let dataset: Dataset;
+beforeAll(async () => {
+  // 512 = 16 global batches of 32: every batch is full for 1, 2 and 4 workers, so the runs see the same samples.
+  dataset = await mnistSlice(512, 200);
+});
+
+/** Per step, the mean over ranks of the ranks' mean losses: the loss of the global batch (equal shard sizes). */
+function globalLosses(runs: Awaited<ReturnType<typeof trainRanks>>): number[] {
+  return runs[0]!.reports.map((_, step) => runs.reduce((sum, run) => sum + run.reports[step]!.loss, 0) / runs.length);
+}
+
+describe('train', () => {
+  it('1 worker at batch 32 and 2 workers at batch 16 follow the same loss curve; the 2 replicas end bit-identical', async () => {
+    const one = await trainRanks(1, config({ batchSize: 32, epochs: 2 }), dataset);
+    const two = await trainRanks(2, config({ batchSize: 16, epochs: 2 }), dataset);
+    expect(one[0]!.reports).toHaveLength(32);
+    expect(two[0]!.reports).toHaveLength(32);
+    const expected = globalLosses(one);
+    const actual = globalLosses(two);
+    // The loss falls (training works at all) ...
+    expect(expected[31]!).toBeLessThan(expected[0]! * 0.5);
+    // ... and the curves agree to float32 summation-order noise, step after step.
+    actual.forEach((loss, step) => expect(Math.abs(loss - expected[step]!)).toBeLessThan(2e-4 * Math.max(1, expected[step]!)));
+    // The gradient norm and LR are global quantities: the same on both ranks, bit for bit.
+    two[0]!.reports.forEach((r, step) => expect([r.gradNorm, r.lr]).toEqual([two[1]!.reports[step]!.gradNorm, two[1]!.reports[step]!.lr]));
+    expect(two[0]!.totals.paramHash).toBe(two[1]!.totals.paramHash);
+    expect(two[0]!.totals.paramHash).not.toBe(one[0]!.totals.paramHash); // not bit-identical across world sizes (summation order) ...
+    expect(two[0]!.totals.evaluation!.testAccuracy).toBeCloseTo(one[0]!.totals.evaluation!.testAccuracy, 1); // ... but the same model
+    expect(two[0]!.totals.evaluation!.count).toBe(200);
+  }, 60_000);
+
+  it('gradient accumulation: 1 worker at batch 16 x 2 micro-batches follows batch 32', async () => {
+    const big = await trainRanks(1, config({ batchSize: 32 }), dataset);
+    const accumulated = await trainRanks(1, config({ batchSize: 16, accumSteps: 2 }), dataset);
+    expect(accumulated[0]!.reports).toHaveLength(16);
+    const expected = globalLosses(big);
+    globalLosses(accumulated).forEach((loss, step) => expect(Math.abs(loss - expected[step]!)).toBeLessThan(2e-4 * Math.max(1, expected[step]!)));
+    expect(accumulated[0]!.reports[0]!.samples).toBe(32);
+  }, 60_000);
+
+  it('clipping acts on the averaged gradient: every rank reports the same pre-clip norm and ends identical', async () => {
+    const runs = await trainRanks(3, config({ batchSize: 8, clipNorm: 0.5, hashEvery: 4 }), { ...dataset, numTrain: 480, train: { ...dataset.train, size: 480, inputs: dataset.train.inputs.subarray(0, 480 * 784), labels: dataset.train.labels.subarray(0, 480) } });
+    const norms = runs.map((run) => run.reports.map((r) => r.gradNorm));
+    expect(norms[1]).toEqual(norms[0]);
+    expect(norms[2]).toEqual(norms[0]);
+    // Early steps of an untrained MLP have gradient norms well above 0.5, so clipping really happened.
+    expect(norms[0]![0]!).toBeGreaterThan(0.5);
+    const hashes = runs.map((run) => run.reports.filter((r) => r.paramHash).map((r) => r.paramHash));
+    expect(hashes[0]!.length).toBe(5); // steps 4, 8, 12, 16 and the last (20)
+    expect(hashes[1]).toEqual(hashes[0]);
+    expect(hashes[2]).toEqual(hashes[0]);
+  }, 60_000);
+});
