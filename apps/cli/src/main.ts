@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { benchCommand } from './commands/bench.js';
+import { coordinatorCommand } from './commands/coordinator.js';
+import { launchCommand } from './commands/launch.js';
+import { workerCommand } from './commands/worker.js';
 import { datasetCommand } from './commands/dataset.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { shardCommand } from './commands/shard.js';
@@ -8,6 +11,9 @@ import { EXIT_USAGE, reportAndExit } from './run-command.js';
 const program = new Command('ringtrain')
   .description('Distributed data-parallel training for TensorFlow.js: ring all-reduce over WebSockets.')
   .version('0.1.0')
+  .addCommand(launchCommand())
+  .addCommand(coordinatorCommand())
+  .addCommand(workerCommand())
   .addCommand(benchCommand())
   .addCommand(scheduleCommand())
   .addCommand(shardCommand())

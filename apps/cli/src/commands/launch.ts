@@ -1,0 +1,102 @@
+// `ringtrain launch`: torchrun for ringtrain. On node rank 0 it runs the coordinator; on every node it starts
+// --nproc-per-node workers with torchrun's environment, prefixes their output with their rank, forwards
+// SIGINT/SIGTERM and exits non-zero when the run fails.
+
+import { randomBytes } from 'node:crypto';
+import { Command, Option } from 'commander';
+import { InvalidArgumentError } from '@ringtrain/common';
+import { launcherFlagsFromEnv, launchWorkers, parseEndpoint, parseNnodes, workerEnvironment } from '@ringtrain/launcher';
+import { startCoordinator, type RunningCoordinator } from '../coordinator-process.js';
+import { integerOption } from '../number-option.js';
+import { action } from '../run-command.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
+import { addTrainOptions, trainConfig } from '../train-options.js';
+import { RUN_CONFIG_ENV } from './worker.js';
+
+interface LaunchFlags {
+  nprocPerNode?: number;
+  nnodes?: string;
+  nodeRank?: number;
+  rdzvEndpoint?: string;
+  maxRestarts?: number;
+  dataPlaneHost?: string;
+  rendezvousTimeout: number;
+}
+
+export function launchCommand(): Command {
+  const cmd = new Command('launch')
+    .description('train on this machine (and others): the coordinator on node rank 0, --nproc-per-node workers per node')
+    .addOption(new Option('--nproc-per-node <N>', 'worker processes on this node (env PET_NPROC_PER_NODE; default 1)').argParser(integerOption('--nproc-per-node', 1)))
+    .addOption(new Option('--nnodes <N>', 'number of nodes (env PET_NNODES; default 1)'))
+    .addOption(new Option('--node-rank <R>', 'index of this node, 0 runs the coordinator (env PET_NODE_RANK; default 0)').argParser(integerOption('--node-rank', 0)))
+    .addOption(new Option('--rdzv-endpoint <HOST:PORT>', "the coordinator's address (env PET_RDZV_ENDPOINT); required with --nnodes > 1"))
+    .addOption(new Option('--max-restarts <K>', 'restarts allowed per worker process (env PET_MAX_RESTARTS; default 0)').argParser(integerOption('--max-restarts', 0)))
+    .addOption(new Option('--data-plane-host <ADDR>', "this node's address for the workers' data plane (default 127.0.0.1; set it with --nnodes > 1)"))
+    .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S));
+  addTrainOptions(cmd);
+  return cmd.action(
+    action(async () => {
+      // torchrun's PET_* variables, overridden by the flags.
+      const typed = cmd.opts<LaunchFlags>();
+      const env = launcherFlagsFromEnv(process.env);
+      const nnodes = parseNnodes(typed.nnodes ?? env.nnodes ?? '1', typed.nnodes ? '--nnodes' : 'PET_NNODES');
+      if (nnodes.min !== nnodes.max) {
+        throw new InvalidArgumentError(`--nnodes ${nnodes.min}:${nnodes.max}: this version runs a fixed number of nodes; give one number`, { subject: '--nnodes' });
+      }
+      const nodes = nnodes.max;
+      const nprocPerNode = typed.nprocPerNode ?? env.nprocPerNode ?? 1;
+      const nodeRank = typed.nodeRank ?? env.nodeRank ?? 0;
+      if (nodeRank >= nodes) throw new InvalidArgumentError(`--node-rank ${nodeRank} must be below --nnodes ${nodes}`, { subject: '--node-rank' });
+      const endpointText = typed.rdzvEndpoint ?? env.rdzvEndpoint;
+      if (nodes > 1 && endpointText === undefined) throw new InvalidArgumentError('--rdzv-endpoint HOST:PORT is required with --nnodes > 1', { subject: '--rdzv-endpoint' });
+      const endpoint = endpointText === undefined ? { host: '127.0.0.1', port: 0 } : parseEndpoint(endpointText, '--rdzv-endpoint');
+      const config = await trainConfig(cmd);
+      if (nodes > 1 && config.token === undefined) {
+        throw new InvalidArgumentError('multi-node runs need a shared secret: set --token or RINGTRAIN_TOKEN to the same value on every node', { subject: '--token' });
+      }
+      // A single-node run gets a fresh secret of its own: nothing else on the machine can join or inject data.
+      const token = config.token ?? randomBytes(24).toString('base64url');
+
+      let coordinator: RunningCoordinator | undefined;
+      if (nodeRank === 0) {
+        coordinator = await startCoordinator({
+          config: { ...config, token },
+          worldSize: nodes * nprocPerNode,
+          host: nodes > 1 ? '0.0.0.0' : endpoint.host,
+          port: endpoint.port,
+          rendezvousTimeoutMs: typed.rendezvousTimeout * 1000,
+          heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        });
+      }
+      const master = { host: endpoint.host, port: coordinator?.address.port ?? endpoint.port };
+      const { token: _secret, ...shared } = config;
+      const entry = process.argv[1]!;
+      const group = launchWorkers({
+        nprocPerNode,
+        command: process.execPath,
+        args: () => [...process.execArgv, entry, 'worker', '--data-plane-host', typed.dataPlaneHost ?? '127.0.0.1'],
+        env: (localRank) => ({
+          ...workerEnvironment({
+            nodeRank,
+            nnodes: nodes,
+            nprocPerNode,
+            localRank,
+            masterAddr: master.host,
+            masterPort: master.port,
+            gpu: config.backend === 'tensorflow-gpu',
+            base: process.env,
+          }),
+          [RUN_CONFIG_ENV]: JSON.stringify(shared),
+          RINGTRAIN_TOKEN: token,
+        }),
+        maxRestarts: typed.maxRestarts ?? env.maxRestarts ?? 0,
+      });
+      const workers = await group.done;
+      // Workers that died before saying hello leave the coordinator waiting for them: stop it.
+      if (!workers.ok) coordinator?.interrupt('SIGTERM');
+      const outcome = await coordinator?.outcome;
+      const code = !workers.ok ? workers.exitCode : (outcome?.result.exitCode ?? 0);
+      process.exit(code);
+    }),
+  );
+}

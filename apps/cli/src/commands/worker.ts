@@ -1,0 +1,80 @@
+// `ringtrain worker`: one worker process. `launch` starts these with torchrun's environment (RANK, LOCAL_RANK,
+// LOCAL_WORLD_SIZE, GROUP_RANK, MASTER_ADDR, MASTER_PORT) and the run config in RINGTRAIN_RUN_CONFIG; started by
+// hand it takes the coordinator's config.
+
+import { Command, Option } from 'commander';
+import { InvalidArgumentError } from '@ringtrain/common';
+import { BACKEND_NAMES, resolveConfig, type RunConfig } from '@ringtrain/config';
+import { parseEndpoint } from '@ringtrain/launcher';
+import { runWorker } from '@ringtrain/worker';
+import { integerOption } from '../number-option.js';
+import { action } from '../run-command.js';
+import { DEFAULT_CONNECT_TIMEOUT_S } from '../timeouts.js';
+
+/** Where `launch` puts the resolved run config for its workers (JSON, camelCase keys, without the token). */
+export const RUN_CONFIG_ENV = 'RINGTRAIN_RUN_CONFIG';
+
+function configFromEnv(text: string | undefined, backend: string | undefined, token: string | undefined): RunConfig | undefined {
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`${RUN_CONFIG_ENV} is not valid JSON: ${(err as Error).message}`, { subject: RUN_CONFIG_ENV });
+  }
+  return resolveConfig({ flags: { ...(parsed as Partial<RunConfig>), ...(backend ? { backend: backend as RunConfig['backend'] } : {}), ...(token ? { token } : {}) } });
+}
+
+export function workerCommand(): Command {
+  const cmd = new Command('worker')
+    .description('run one worker: connect to the coordinator, join the ring, train')
+    .addOption(new Option('--rdzv-endpoint <HOST:PORT>', "the coordinator's address (default: MASTER_ADDR:MASTER_PORT)"))
+    .addOption(new Option('--node-rank <R>', 'index of this node (env GROUP_RANK)').argParser(integerOption('--node-rank', 0)).env('GROUP_RANK').default(0))
+    .addOption(new Option('--local-rank <L>', 'index of this worker on its node (env LOCAL_RANK)').argParser(integerOption('--local-rank', 0)).env('LOCAL_RANK').default(0))
+    .addOption(new Option('--local-world-size <N>', 'workers on this node (env LOCAL_WORLD_SIZE)').argParser(integerOption('--local-world-size', 1)).env('LOCAL_WORLD_SIZE').default(1))
+    .addOption(new Option('--data-plane-host <ADDR>', 'address the data plane listens on; use a reachable one on multi-node runs').default('127.0.0.1'))
+    .addOption(new Option('--advertise-host <ADDR>', 'address peers connect to, if not --data-plane-host (e.g. with 0.0.0.0)'))
+    .addOption(new Option('--backend <NAME>', 'compute backend').choices(BACKEND_NAMES))
+    .addOption(new Option('--token <SECRET>', 'shared secret of the cluster').env('RINGTRAIN_TOKEN'))
+    .addOption(new Option('--connect-timeout <S>', 'seconds to keep retrying the coordinator').argParser(integerOption('--connect-timeout', 1)).default(DEFAULT_CONNECT_TIMEOUT_S));
+  return cmd.action(
+    action(async () => {
+      const o = cmd.opts<{
+        rdzvEndpoint?: string;
+        nodeRank: number;
+        localRank: number;
+        localWorldSize: number;
+        dataPlaneHost: string;
+        advertiseHost?: string;
+        backend?: string;
+        token?: string;
+        connectTimeout: number;
+      }>();
+      const endpointText = o.rdzvEndpoint ?? (process.env.MASTER_ADDR && process.env.MASTER_PORT ? `${process.env.MASTER_ADDR}:${process.env.MASTER_PORT}` : undefined);
+      if (endpointText === undefined) throw new InvalidArgumentError('--rdzv-endpoint HOST:PORT is required (or set MASTER_ADDR and MASTER_PORT)', { subject: '--rdzv-endpoint' });
+      const coordinator = parseEndpoint(endpointText, o.rdzvEndpoint ? '--rdzv-endpoint' : 'MASTER_ADDR:MASTER_PORT');
+      if (o.localRank >= o.localWorldSize) throw new InvalidArgumentError(`--local-rank ${o.localRank} must be below --local-world-size ${o.localWorldSize}`, { subject: '--local-rank' });
+      const config = configFromEnv(process.env[RUN_CONFIG_ENV], o.backend, o.token);
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const code = await runWorker({
+        coordinator,
+        token: o.token,
+        nodeRank: o.nodeRank,
+        localRank: o.localRank,
+        localWorldSize: o.localWorldSize,
+        ...(config ? { config } : {}),
+        ...(o.backend ? { backend: o.backend as RunConfig['backend'] } : {}),
+        dataPlaneHost: o.dataPlaneHost,
+        ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
+        connectTimeoutMs: o.connectTimeout * 1000,
+        log: (line) => void process.stdout.write(`${line}\n`),
+        signal: stop.signal,
+      });
+      // Exit now: a backend may keep handles open that would hold the process after the run.
+      process.exit(code);
+    }),
+  );
+}
