@@ -2,7 +2,8 @@
 // buckets use bucket ids 0..n-1 under the step they belong to; the other collectives of a run take ids from the
 // top of the u32 range, so a fast rank's next gradient bucket can never match a slow rank's pending evaluation.
 
-/** The initial (or resumed) state broadcast from rank 0. */
+/** The initial (or resumed) state broadcast from rank 0: first its shape and position, then the values. */
+export const STATE_META_BUCKET = 0xffff_ffef;
 export const STATE_BROADCAST_BUCKET = 0xffff_fff0;
 /** The all-reduce of the evaluation sums at an epoch end. */
 export const EVALUATION_BUCKET = 0xffff_fff1;

@@ -1,0 +1,121 @@
+// `ringtrain launch` end to end: the coordinator and real worker processes on loopback, training on the embedded
+// MNIST digits, checked through what a user sees: exit code, output, summary.json and metrics.jsonl.
+
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { leftovers, startCli } from './cli-process.js';
+
+interface Summary {
+  world_size: number;
+  epochs: number;
+  steps: number;
+  global_batch_size: number;
+  samples_per_second: number;
+  wall_seconds: number;
+  compute_seconds: number;
+  comm_seconds: number;
+  final_train_loss: number;
+  test_loss: number;
+  test_accuracy: number;
+  param_hashes: string[];
+  restarts: number;
+  generation: number;
+  status: string;
+  config: Record<string, unknown>;
+}
+
+function outDir(): string {
+  return mkdtempSync(join(tmpdir(), 'ringtrain-e2e-'));
+}
+
+function readSummary(dir: string): Summary {
+  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+}
+
+function readMetrics(dir: string): Array<Record<string, number>> {
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, number>);
+}
+
+async function launch(args: string[], marker: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = startCli(['launch', ...args], marker);
+  const code = await cli.exited;
+  expect(await leftovers(marker)).toEqual([]); // no orphaned worker, whatever happened
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+describe('ringtrain launch', () => {
+  it("the README's main job: 2 workers train mlp on mnist to >= 0.95 test accuracy with identical replicas", async () => {
+    const out = outDir();
+    const { code, stdout, stderr } = await launch(['--nproc-per-node', '2', '--model', 'mlp', '--dataset', 'mnist', '--epochs', '3', '--out', out], 'main-job');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('run config:\nmodel=mlp dataset=mnist epochs=3 batch-size=32');
+    expect(stdout).toMatch(/^\[rank 0\] rank 0\/2 on wasm/m);
+    expect(stdout).toMatch(/^\[rank 1\] rank 1\/2 on wasm/m);
+    const s = readSummary(out);
+    expect(s).toMatchObject({ world_size: 2, epochs: 3, steps: 375, global_batch_size: 64, restarts: 0, generation: 0, status: 'ok' });
+    expect(s.test_accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(s.param_hashes).toHaveLength(2);
+    expect(s.param_hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
+    expect(s.config).toMatchObject({ model: 'mlp', dataset: 'mnist', epochs: 3, 'batch-size': 32 });
+    expect(s.config).not.toHaveProperty('token');
+    expect(stdout).toContain(`test_accuracy ${s.test_accuracy.toFixed(4)}`);
+    // One line per step and one per evaluation; steps in order, the LR annealed to 0 by the cosine schedule.
+    const metrics = readMetrics(out);
+    const steps = metrics.filter((m) => 'loss' in m);
+    expect(steps.map((m) => m.step)).toEqual(Array.from({ length: 375 }, (_, i) => i));
+    expect(steps[0]!.lr).toBe(0.1);
+    expect(steps[374]!.lr).toBeLessThan(1e-4);
+    for (const m of steps) expect(Object.keys(m)).toEqual(expect.arrayContaining(['step', 'epoch', 'lr', 'loss', 'grad_norm', 'samples_per_second']));
+    expect(metrics.filter((m) => 'test_accuracy' in m).map((m) => m.epoch)).toEqual([1, 2, 3]);
+  });
+
+  it('3 workers with gradient accumulation and clipping stay identical; the global batch counts every micro-batch', async () => {
+    const out = outDir();
+    const args = ['--nproc-per-node', '3', '--epochs', '1', '--batch-size', '16', '--accum-steps', '2', '--clip-norm', '0.5', '--hash-every', '10', '--out', out];
+    const { code, stderr } = await launch(args, 'three-accum-clip');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const s = readSummary(out);
+    // 8000 samples over 3 ranks: ceil(8000/3) = 2667 per rank, ceil(2667/16) = 167 micro-batches, ceil(167/2) = 84 steps.
+    expect(s).toMatchObject({ world_size: 3, steps: 84, global_batch_size: 96, status: 'ok' });
+    expect(new Set(s.param_hashes).size).toBe(1);
+    expect(s.test_accuracy).toBeGreaterThan(0.85);
+    // Clipping at 0.5 with the norm measured before clipping: early steps report norms above it.
+    const norms = readMetrics(out).filter((m) => 'grad_norm' in m).map((m) => m.grad_norm!);
+    expect(Math.max(...norms)).toBeGreaterThan(0.5);
+  });
+
+  it('checkpoint + resume: a run stopped after a checkpoint and resumed ends with the parameters of an uninterrupted run', async () => {
+    const common = ['--nproc-per-node', '2', '--epochs', '2', '--batch-size', '64', '--clip-norm', '1', '--checkpoint-every', '40'];
+    const whole = outDir();
+    const full = await launch([...common, '--checkpoint-dir', join(whole, 'ckpt'), '--out', whole], 'resume-whole');
+    expect(full.code).toBe(0);
+    const expected = readSummary(whole);
+    expect(expected.steps).toBe(126); // 4000 samples per rank / 64 = 63 steps per epoch
+
+    const cut = outDir();
+    const ckpt = join(cut, 'ckpt');
+    const first = startCli(['launch', ...common, '--checkpoint-dir', ckpt, '--out', cut], 'resume-cut');
+    await first.waitFor(/checkpoint of step 40 written/);
+    first.child.kill('SIGTERM');
+    const stopped = await first.exited;
+    expect(stopped).not.toBe(0);
+    expect(await leftovers('resume-cut')).toEqual([]);
+    expect(existsSync(join(ckpt, 'ckpt-00000040.rtckpt'))).toBe(true);
+    expect(existsSync(join(ckpt, 'ckpt-00000126.rtckpt'))).toBe(false);
+
+    const resumed = await launch([...common, '--checkpoint-dir', ckpt, '--resume', ckpt, '--out', cut], 'resume-again');
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const s = readSummary(cut);
+    expect(s.steps).toBe(126);
+    expect(s.param_hashes).toEqual(expected.param_hashes);
+    expect(s.test_accuracy).toBe(expected.test_accuracy);
+    // The resumed run starts where the checkpoint was, not at step 0.
+    expect(readMetrics(cut).find((m) => 'loss' in m)!.step).toBeGreaterThanOrEqual(40);
+  });
+});
