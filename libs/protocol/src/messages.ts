@@ -100,6 +100,8 @@ const stepTimingsSchema = z.strictObject({
   computeMs: nonNegativeFinite,
   /** Milliseconds in gradient communication (all-reduce), as this rank measured it. */
   commMs: nonNegativeFinite,
+  /** Milliseconds of the whole step on this rank: data, compute, communication, clipping and the update. */
+  stepMs: nonNegativeFinite,
 });
 
 /** Worker -> coordinator after each optimizer step, sent without waiting for an answer. */

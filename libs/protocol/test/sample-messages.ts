@@ -44,7 +44,7 @@ const report: MessageOf<'report'> = {
   lr: 3e-4,
   gradNorm: 1.5,
   samples: 512,
-  timings: { computeMs: 97.25, commMs: 12.5 },
+  timings: { computeMs: 97.25, commMs: 12.5, stepMs: 112.5 },
   metrics: { accuracy: 0.9375, 'top5.accuracy': 1 },
 };
 

@@ -125,7 +125,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
             gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : 0,
             samples: r.samples,
             totalSteps: r.totalSteps,
-            timings: { computeMs: r.computeMs, commMs: r.commMs },
+            timings: { computeMs: r.computeMs, commMs: r.commMs, stepMs: r.stepMs },
             ...(r.paramHash ? { paramHash: r.paramHash } : {}),
           });
         },

@@ -38,6 +38,8 @@ export interface StepReport {
   totalSteps: number;
   computeMs: number;
   commMs: number;
+  /** Wall time of the whole step on this rank (data, compute, communication, update). */
+  stepMs: number;
   /** Hash of parameters and state after the step, every --hash-every steps and after the last step. */
   paramHash?: string;
 }
@@ -209,6 +211,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
         totalSteps: plan.totalSteps,
         computeMs,
         commMs: commEnd - commStart,
+        stepMs: performance.now() - computeStart,
         ...(hashDue ? { paramHash: replica.hash() } : {}),
       });
       if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast) await checkpoint();

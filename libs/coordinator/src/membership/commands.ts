@@ -13,8 +13,10 @@ export interface StepMetricsRecord {
   readonly grad_norm: number;
   /** Optimizer steps of the whole run, as the workers planned it; null when they did not say. */
   readonly total_steps: number | null;
-  /** Σ samples over ranks / (max over ranks of compute + comm time); null when that time is 0. */
+  /** Σ samples over ranks / (max over ranks of the step's wall time); null when that time is 0. */
   readonly samples_per_second: number | null;
+  /** Slowest rank's wall time of the whole step. */
+  readonly step_ms: number;
   /** Slowest rank's forward + backward time. */
   readonly compute_ms: number;
   /** Slowest rank's gradient communication time. */

@@ -73,9 +73,9 @@ describe('a 3-worker run from rendezvous to finish', () => {
 
   it('records step 0: mean loss, slowest rank timings and samples per second', () => {
     // loss = (2.5 + 2.25 + 2.75) / 3 = 2.5
-    // step time = max(100 + 25, 110 + 5, 90 + 30) = 125 ms; samples/s = 3 * 64 / 0.125 = 1536
-    // compute_ms = max(100, 110, 90) = 110; comm_ms = max(25, 5, 30) = 30
-    const record = { step: 0, epoch: 0, lr: 0.1, loss: 2.5, grad_norm: 1.5, total_steps: null, samples_per_second: 1536, compute_ms: 110, comm_ms: 30, generation: 0 };
+    // step time (test-support reports stepMs = computeMs + commMs) = max(100 + 25, 110 + 5, 90 + 30) = 125 ms;
+    // samples/s = 3 * 64 / 0.125 = 1536; compute_ms = max(100, 110, 90) = 110; comm_ms = max(25, 5, 30) = 30
+    const record = { step: 0, epoch: 0, lr: 0.1, loss: 2.5, grad_norm: 1.5, total_steps: null, samples_per_second: 1536, step_ms: 125, compute_ms: 110, comm_ms: 30, generation: 0 };
     expect(r1s0.commands.filter((command) => command.type === 'metrics')).toEqual([{ type: 'metrics', record }]);
   });
 
@@ -87,7 +87,7 @@ describe('a 3-worker run from rendezvous to finish', () => {
 
   it('checks the equal hashes of step 1 and commits it', () => {
     // loss = (2 + 1.5 + 1) / 3 = 1.5; samples/s = 192 / 0.125 = 1536
-    const record = { step: 1, epoch: 0, lr: 0.05, loss: 1.5, grad_norm: 1.5, total_steps: null, samples_per_second: 1536, compute_ms: 100, comm_ms: 25, generation: 0 };
+    const record = { step: 1, epoch: 0, lr: 0.05, loss: 1.5, grad_norm: 1.5, total_steps: null, samples_per_second: 1536, step_ms: 125, compute_ms: 100, comm_ms: 25, generation: 0 };
     expect(step1.commands[0]).toEqual({ type: 'metrics', record });
     expect(sentTo(step1.commands, 11)).toEqual([{ type: 'commit', v: PROTOCOL_VERSION, generation: 0, step: 1 }]);
     expect(step1.state.progress.pending).toEqual([]);

@@ -8,8 +8,8 @@ import type { StepMetricsRecord } from './commands.js';
 /**
  * `reports` indexed by rank, all of one step:
  *   loss               = Σ_r loss_r / N
- *   samples_per_second = Σ_r samples_r / (max_r (computeMs_r + commMs_r) / 1000)   (the slowest rank paces the step)
- *   compute_ms, comm_ms = max over ranks
+ *   samples_per_second = Σ_r samples_r / (max_r stepMs_r / 1000)   (the slowest rank paces the step)
+ *   step_ms, compute_ms, comm_ms = max over ranks
  */
 export function stepMetrics(reports: readonly ReportMessage[], generation: number): StepMetricsRecord {
   const first = reports[0]!;
@@ -21,7 +21,7 @@ export function stepMetrics(reports: readonly ReportMessage[], generation: numbe
   for (const report of reports) {
     lossSum += report.loss;
     samples += report.samples;
-    slowestMs = Math.max(slowestMs, report.timings.computeMs + report.timings.commMs);
+    slowestMs = Math.max(slowestMs, report.timings.stepMs);
     computeMs = Math.max(computeMs, report.timings.computeMs);
     commMs = Math.max(commMs, report.timings.commMs);
   }
@@ -33,6 +33,7 @@ export function stepMetrics(reports: readonly ReportMessage[], generation: numbe
     grad_norm: first.gradNorm,
     total_steps: first.totalSteps ?? null,
     samples_per_second: slowestMs > 0 ? samples / (slowestMs / 1000) : null,
+    step_ms: slowestMs,
     compute_ms: computeMs,
     comm_ms: commMs,
     generation,

@@ -99,7 +99,7 @@ export function report(rank: number, stepIndex: number, fields: ReportFields): R
     lr: fields.lr ?? 0.1,
     gradNorm: 1.5,
     samples: fields.samples ?? 64,
-    timings: { computeMs: fields.computeMs, commMs: fields.commMs },
+    timings: { computeMs: fields.computeMs, commMs: fields.commMs, stepMs: fields.computeMs + fields.commMs },
   };
   return fields.paramHash === undefined ? msg : { ...msg, paramHash: fields.paramHash };
 }
