@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { leftovers, startCli } from './cli-process.js';
+import { freePort, leftovers, startCli } from './cli-process.js';
 
 interface Summary {
   world_size: number;
@@ -87,6 +87,29 @@ describe('ringtrain launch', () => {
     // Clipping at 0.5 with the norm measured before clipping: early steps report norms above it.
     const norms = readMetrics(out).filter((m) => 'grad_norm' in m).map((m) => m.grad_norm!);
     expect(Math.max(...norms)).toBeGreaterThan(0.5);
+  });
+
+  it('two nodes (two launchers on loopback, as on two machines): one ring of 4 workers, identical replicas', async () => {
+    const port = await freePort();
+    const out = outDir();
+    const node = (rank: number, extra: string[]) =>
+      startCli(
+        ['launch', '--nnodes', '2', '--node-rank', String(rank), '--nproc-per-node', '2', '--rdzv-endpoint', `127.0.0.1:${port}`, '--data-plane-host', '127.0.0.1', '--epochs', '1', '--batch-size', '64', ...extra],
+        'two-nodes',
+        { RINGTRAIN_TOKEN: 'shared-secret' },
+      );
+    const zero = node(0, ['--out', out]);
+    await zero.waitFor(/coordinator on/);
+    const one = node(1, []);
+    expect(await Promise.all([zero.exited, one.exited])).toEqual([0, 0]);
+    expect(zero.stderr() + one.stderr()).toBe('');
+    // Ranks by (node rank, local rank): node 1's workers are ranks 2 and 3 and print on their own node.
+    expect(one.stdout()).toMatch(/^\[rank 2\] rank 2\/4 on wasm/m);
+    expect(one.stdout()).toMatch(/^\[rank 3\] rank 3\/4 on wasm/m);
+    const s = readSummary(out);
+    expect(s).toMatchObject({ world_size: 4, steps: 32, global_batch_size: 256, status: 'ok' }); // 2000 per rank / 64
+    expect(new Set(s.param_hashes).size).toBe(1);
+    expect(await leftovers('two-nodes')).toEqual([]);
   });
 
   it('checkpoint + resume: a run stopped after a checkpoint and resumed ends with the parameters of an uninterrupted run', async () => {

@@ -24,3 +24,4 @@ export { checkOptionValue, describeAccepted, parseOptionText } from './option-va
 export { loadConfigFile } from './config-file.js';
 export { resolveConfig, type ConfigLayers } from './resolve-config.js';
 export { configHash, formatConfig, toConfigFile } from './config-output.js';
+export { optionsMarkdownTable } from './options-table.js';

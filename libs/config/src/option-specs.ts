@@ -123,7 +123,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'hashEvery', flag: '--hash-every', ...integerFrom(0), defaultValue: 50, scope: 'run',
     description: 'steps between parameter-hash checks (0: at the end only)' },
   { key: 'logEvery', flag: '--log-every', ...integerFrom(1), defaultValue: 10, scope: 'run',
-    description: 'steps between progress lines and metrics records' },
+    description: 'steps between progress log lines (metrics.jsonl records every step)' },
   { key: 'commTimeoutMs', flag: '--comm-timeout-ms', kind: 'integer', min: 1, valueName: 'MS', defaultValue: 60000, scope: 'run',
     description: 'deadline of every network wait' },
   { key: 'backend', flag: '--backend', kind: 'choice', choices: BACKEND_NAMES, valueName: 'NAME', defaultValue: 'auto', scope: 'node',
