@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@ringtrain/common';
 import * as tf from '@tensorflow/tfjs';
 import { checkLabels, perSampleLoss } from './loss.js';
 import { countParams, paramSegments } from './flat-weights.js';
+import { withGradientHooks, type GradientReadyHook } from './gradient-hooks.js';
 
 export interface GradientResult {
   /** The batch's mean loss, not multiplied by lossScale (what a log or report shows). */
@@ -20,8 +21,11 @@ export interface GradientResult {
  * @param ys int32 [N] class ids, or float32 [N] / [N, T] regression targets
  * @param out the gradient, countParams(model) elements
  * @param lossScale factor on the loss before differentiation: 1/accumSteps when accumulating. Default 1.
+ * @param onReady called with a weight's index (model order) as soon as the backward pass has written its gradient
+ *   into `out`, last layers first: the hook that lets communication of one bucket start while the backward pass
+ *   goes on (see gradient-hooks.ts). It must not touch the model.
  */
-export function computeGradients(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, out: Float32Array, lossScale = 1): GradientResult {
+export function computeGradients(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, out: Float32Array, lossScale = 1, onReady?: GradientReadyHook): GradientResult {
   if (!(Number.isFinite(lossScale) && lossScale > 0)) {
     throw new InvalidArgumentError(`lossScale must be a positive finite number, got ${lossScale}`, { subject: 'lossScale' });
   }
@@ -30,18 +34,22 @@ export function computeGradients(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Te
     throw new InvalidArgumentError(`grads has ${out.length} elements, the model has ${expected}`, { subject: 'grads' });
   }
   checkLabels(model, xs, ys);
-  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  const segments = paramSegments(model);
+  const weights = model.trainableWeights;
+  const variables = weights.map((weight) => weight.read() as tf.Variable);
+  const offsets = paramSegments(model).map((segment) => segment.offset);
   let meanLoss: tf.Scalar | undefined;
   try {
+    // The hooks write every gradient into `out` during the backward pass; variableGrads' own result is dropped
+    // (by the tidy: the block returns nothing, so nothing escapes it).
     tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => {
-        const outputs = model.apply(xs, { training: true }) as tf.Tensor2D;
-        const loss = tf.keep(tf.mean(perSampleLoss(outputs, ys)) as tf.Scalar);
-        meanLoss = loss;
-        return tf.mul(loss, lossScale);
-      }, variables);
-      variables.forEach((variable, index) => out.set(grads[variable.name]!.dataSync() as Float32Array, segments[index]!.offset));
+      withGradientHooks(weights, offsets, out, onReady, () =>
+        tf.variableGrads(() => {
+          const outputs = model.apply(xs, { training: true }) as tf.Tensor2D;
+          const loss = tf.keep(tf.mean(perSampleLoss(outputs, ys)) as tf.Scalar);
+          meanLoss = loss;
+          return tf.mul(loss, lossScale);
+        }, variables),
+      );
     });
     return { loss: meanLoss!.dataSync()[0]! };
   } finally {

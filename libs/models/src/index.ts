@@ -8,6 +8,7 @@ export type { ModelOptions } from './model-options.js';
 export type { WeightSegment } from './weight-layout.js';
 export { countParams, getFlatParams, getFlatState, paramSegments, setFlatParams, setFlatState, stateSegments } from './flat-weights.js';
 export { computeGradients, type GradientResult } from './compute-gradients.js';
+export type { GradientReadyHook } from './gradient-hooks.js';
 export { evaluate, type EvaluationSums } from './evaluate.js';
 
 export {

@@ -104,16 +104,19 @@ export class WebSocketTransport implements Transport {
     if (opts.signal?.aborted) return waitFor(Promise.resolve(), `send to peer ${peer}`, opts, ctx);
     const header = encodeFrameHeader({ generation: this.generation, ...tag, payloadBytes: payload.byteLength });
     const body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    const sent = this.sendLink(peer).then(
-      (ws) =>
-        new Promise<void>((resolve, reject) => {
-          if (ws.readyState !== ws.OPEN) return reject(new TransportError(ErrorCodes.PEER_CLOSED, `link to peer ${peer} is closed`, ctx));
-          ws.send(header, { binary: true, fin: false });
-          ws.send(body, { binary: true, fin: true }, (err) =>
-            err ? reject(new TransportError(ErrorCodes.PEER_CLOSED, `send to peer ${peer} failed: ${err.message}`, ctx, { cause: err })) : resolve(),
-          );
-        }),
-    );
+    const write = (ws: WebSocket) =>
+      new Promise<void>((resolve, reject) => {
+        if (ws.readyState !== ws.OPEN) return reject(new TransportError(ErrorCodes.PEER_CLOSED, `link to peer ${peer} is closed`, ctx));
+        ws.send(header, { binary: true, fin: false });
+        ws.send(body, { binary: true, fin: true }, (err) =>
+          err ? reject(new TransportError(ErrorCodes.PEER_CLOSED, `send to peer ${peer} failed: ${err.message}`, ctx, { cause: err })) : resolve(),
+        );
+      });
+    // With the link open the bytes go to the socket now, synchronously, not a microtask later: a send started
+    // from inside a long synchronous computation (a gradient hook during the backward pass) reaches the kernel
+    // while that computation goes on.
+    const open = this.sendLinks.get(peer);
+    const sent = open ? write(open) : this.sendLink(peer).then(write);
     return waitFor(sent, `send to peer ${peer}`, opts, ctx);
   }
 

@@ -1,14 +1,15 @@
-// Step 3 of a training step: average the gradient across the ranks, bucket by bucket. Every bucket's all-reduce
-// is started at once with its own tag, in the fixed bucket order, so while one bucket's chunk is being reduced
-// the next bucket's bytes are already on the wire (the collectives post all their receives up front).
+// Step 3 of a training step: average the gradient across the ranks, bucket by bucket, starting each bucket's
+// all-reduce as soon as the backward pass has produced all of its gradients (DDP's reducer). The backward pass
+// announces finished tensors through the gradient hook of computeGradients; buckets run from the last layers
+// back, so the first bucket goes out while the earlier layers are still being differentiated. Buckets are
+// started in the same order on every rank (the order of the backward pass, which is the same model everywhere)
+// and each has its own tag, so they can be in flight together.
 
 import { allReduce, type WireDtype } from '@ringtrain/collective';
 import type { Transport } from '@ringtrain/transport';
 import type { Bucket } from './gradient-buckets.js';
 
 export interface GradientSyncOptions {
-  /** The global step: tags the messages, so a late frame of another step can never be mistaken for this one's. */
-  step: number;
   /** float32, or float16 to halve the bytes on the wire (every rank still ends with identical values). */
   wireDtype: WireDtype;
   /** Bound on every wait for a peer, in ms (--comm-timeout-ms). */
@@ -16,24 +17,84 @@ export interface GradientSyncOptions {
   signal?: AbortSignal;
 }
 
-/** Replaces `flat` by its average over all ranks, in place; bit-identical on every rank afterwards. */
-export async function averageAcrossRanks(t: Transport, flat: Float32Array, buckets: readonly Bucket[], opts: GradientSyncOptions): Promise<void> {
-  if (t.worldSize === 1) return;
-  // The first bucket to fail cancels the others, so they do not wait out their timeouts.
-  const cancel = new AbortController();
-  const signal = opts.signal ? AbortSignal.any([opts.signal, cancel.signal]) : cancel.signal;
-  await Promise.all(
-    buckets.map((bucket, index) =>
-      allReduce(t, flat.subarray(bucket.start, bucket.end), {
-        op: 'average',
-        tag: { step: opts.step, bucket: index },
-        wireDtype: opts.wireDtype,
-        timeoutMs: opts.timeoutMs,
-        signal,
-      }).catch((err: unknown) => {
-        cancel.abort();
-        throw err;
-      }),
-    ),
-  );
+/** [start, end) of one tensor in the flat vector. */
+export interface TensorRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+export class GradientSync {
+  /** For each tensor, the buckets it overlaps. */
+  private readonly bucketsOfTensor: number[][];
+  /** For each bucket, how many tensors it waits for. */
+  private readonly tensorsPerBucket: number[];
+  private waiting: number[] = [];
+  private launched: boolean[] = [];
+  private inflight: Promise<unknown>[] = [];
+  private cancel = new AbortController();
+  private step = 0;
+
+  /**
+   * `flat` is the vector all-reduced in place; `buckets` cover it (planBuckets, in launch order); `tensors` are
+   * the ranges whose readiness tensorReady() announces. Buckets that no tensor overlaps (the model state) are
+   * launched by launchRest().
+   */
+  constructor(
+    private readonly t: Transport,
+    private readonly flat: Float32Array,
+    private readonly buckets: readonly Bucket[],
+    tensors: readonly TensorRange[],
+    private readonly opts: GradientSyncOptions,
+  ) {
+    this.bucketsOfTensor = tensors.map((tensor) => buckets.flatMap((b, index) => (b.start < tensor.end && tensor.start < b.end ? [index] : [])));
+    this.tensorsPerBucket = buckets.map((_, index) => this.bucketsOfTensor.filter((list) => list.includes(index)).length);
+  }
+
+  /** Starts a step's synchronisation; `step` tags its messages so frames of different steps never mix. */
+  begin(step: number): void {
+    this.step = step;
+    this.waiting = [...this.tensorsPerBucket];
+    this.launched = this.buckets.map(() => false);
+    this.inflight = [];
+    this.cancel = new AbortController();
+  }
+
+  /** Tensor `index` has its final value in `flat`: launches every bucket that was waiting only for it. */
+  tensorReady(index: number): void {
+    for (const bucket of this.bucketsOfTensor[index]!) {
+      this.waiting[bucket] = this.waiting[bucket]! - 1;
+      if (this.waiting[bucket] === 0) this.launch(bucket);
+    }
+  }
+
+  /** Launches every bucket not launched yet (all of them when no hook announced tensors), in bucket order. */
+  launchRest(): void {
+    this.buckets.forEach((_, index) => this.launch(index));
+  }
+
+  /** Resolves once every bucket is averaged; the first failure cancels the others and is thrown. */
+  async finish(): Promise<void> {
+    this.launchRest();
+    await Promise.all(this.inflight);
+  }
+
+  private launch(index: number): void {
+    if (this.launched[index]) return;
+    this.launched[index] = true;
+    if (this.t.worldSize === 1) return;
+    const { start, end } = this.buckets[index]!;
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, this.cancel.signal]) : this.cancel.signal;
+    const done = allReduce(this.t, this.flat.subarray(start, end), {
+      op: 'average',
+      tag: { step: this.step, bucket: index },
+      wireDtype: this.opts.wireDtype,
+      timeoutMs: this.opts.timeoutMs,
+      signal,
+    }).catch((err: unknown) => {
+      this.cancel.abort();
+      throw err;
+    });
+    done.catch(() => undefined); // finish() awaits it; until then a failure must not count as unhandled
+    this.inflight.push(done);
+  }
 }

@@ -6,7 +6,7 @@ export { runWorker, type WorkerOptions } from './run-worker.js';
 export { train, planRun, scheduleOf, type RunPlan, type StepReport, type TrainerHooks, type TrainerOptions, type TrainingTotals } from './trainer.js';
 export { ControlClient, type ControlClientOptions } from './control-client.js';
 export { planBuckets, type Bucket } from './gradient-buckets.js';
-export { averageAcrossRanks, type GradientSyncOptions } from './gradient-sync.js';
+export { GradientSync, type GradientSyncOptions, type TensorRange } from './gradient-sync.js';
 export { clipGradients, type ClipPolicy } from './gradient-clipping.js';
 export { hashFloat32 } from './param-hash.js';
 export type { EvaluationResult } from './sharded-evaluation.js';

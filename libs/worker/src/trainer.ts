@@ -17,7 +17,7 @@ import { writeCheckpoint } from './checkpoint/write.js';
 import { checkpointOf, restoreCheckpoint } from './checkpointing.js';
 import { planBuckets, type Bucket } from './gradient-buckets.js';
 import { clipGradients } from './gradient-clipping.js';
-import { averageAcrossRanks } from './gradient-sync.js';
+import { GradientSync } from './gradient-sync.js';
 import { Replica } from './replica.js';
 import { evaluateTestSplit, type EvaluationResult } from './sharded-evaluation.js';
 import { broadcastTrainingState, type TrainingPosition } from './state-broadcast.js';
@@ -137,9 +137,21 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   const synced = new Float32Array(nParams + replica.state.length);
   const grads = synced.subarray(0, nParams);
   const syncedState = synced.subarray(nParams);
-  const buckets: Bucket[] = planBuckets([...replica.tensorSizes(), replica.state.length].filter((n) => n > 0), config.bucketMb * 2 ** 20);
+  // Gradient buckets from the last layer back, then the model state in a bucket of its own: the state is known
+  // only after the forward passes, the gradients one by one during the backward pass.
+  const tensors = replica.segments.map(({ offset }, i) => ({ start: offset, end: offset + replica.tensorSizes()[i]! }));
+  const buckets: Bucket[] = planBuckets(replica.tensorSizes(), config.bucketMb * 2 ** 20);
+  if (replica.state.length > 0) buckets.push({ start: nParams, end: synced.length });
+  const sync = new GradientSync(t, synced, buckets, tensors, { wireDtype: config.wireDtype, ...comm });
   const accumulator = config.accumSteps > 1 ? new Accumulator(nParams, config.accumSteps) : undefined;
   const microGrads = accumulator ? new Float32Array(nParams) : grads;
+  // With accumulation the last micro-batch's gradient of a tensor completes that tensor's mean: sum of the scaled
+  // micro-batch gradients times accumSteps / (micro-batches in the window).
+  const completeTensor = (index: number, rescale: number): void => {
+    const { start, end } = tensors[index]!;
+    if (accumulator) for (let i = start; i < end; i++) grads[i] = (accumulator.sum[i]! + microGrads[i]!) * rescale;
+    sync.tensorReady(index);
+  };
   const gatherer = new BatchGatherer(dataset.train, config.batchSize);
   const policy = { clipNorm: config.clipNorm, clipMode: config.clipMode, normType: config.clipNormType === 'inf' ? ('inf' as const) : (2 as const) };
 
@@ -165,27 +177,28 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
       const computeStart = performance.now();
       let lossSum = 0;
       let samples = 0;
+      sync.begin(position.step);
+      // Each micro-batch is scaled by 1/accumSteps; a short window is rescaled to the mean of what it holds.
+      const rescale = config.accumSteps / micro;
       for (let m = 0; m < micro; m++) {
         const batch = gatherer.gather(batches.next().value as Int32Array);
         const { xs, ys, dispose } = batchTensors(dataset, batch);
+        // Only the last micro-batch communicates (DDP's no_sync), starting during its backward pass.
+        const onReady = m === micro - 1 ? (index: number) => completeTensor(index, rescale) : undefined;
         try {
-          lossSum += computeGradients(replica.model, xs, ys, microGrads, accumulator?.lossScale ?? 1).loss;
+          lossSum += computeGradients(replica.model, xs, ys, microGrads, accumulator?.lossScale ?? 1, onReady).loss;
         } finally {
           dispose();
         }
-        accumulator?.add(microGrads);
+        if (m < micro - 1) accumulator!.add(microGrads);
         samples += batch.size;
       }
       microIndex += micro;
-      if (accumulator) {
-        // Each micro-batch was scaled by 1/accumSteps; a short window is rescaled to the mean of what it holds.
-        const rescale = config.accumSteps / accumulator.count;
-        for (let i = 0; i < nParams; i++) grads[i] = accumulator.sum[i]! * rescale;
-        accumulator.reset();
-      }
+      accumulator?.reset();
       replica.pullState(syncedState);
+      // What is left of the communication after the backward pass: the part that did not overlap it.
       const commStart = performance.now();
-      await averageAcrossRanks(t, synced, buckets, { step: position.step, wireDtype: config.wireDtype, ...comm });
+      await sync.finish();
       const commEnd = performance.now();
       replica.state.set(syncedState);
 
