@@ -5,7 +5,8 @@
 // one after the other. Communication overhead = (distributed - compute only) / distributed.
 // Needs Debian's python3-torch (apt-get install -y python3-torch). Medians over steps; the first --warmup
 // steps of every run are left out.
-// Usage: node tools/compare-ddp.mjs [--models mlp:128,cnn:64] [--warmup 5] [--json FILE]
+// With --repeat N the whole sequence runs N times and every figure is the median over the runs.
+// Usage: node tools/compare-ddp.mjs [--models mlp:128,cnn:64] [--warmup 5] [--repeat 1] [--json FILE]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,14 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { models: { type: 'string', default: 'mlp:128,cnn:64' }, warmup: { type: 'string', default: '5' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { models: { type: 'string', default: 'mlp:128,cnn:64' }, warmup: { type: 'string', default: '5' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' } } });
 const warmup = Number(values.warmup);
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-vs-ddp-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** One ringtrain run of an epoch of mnist: median step wall time and comm time of the slowest rank, in ms. */
-function ringtrain(model, batch, workers) {
-  const out = join(dir, `${model}-${workers}`);
+function ringtrain(model, batch, workers, run) {
+  const out = join(dir, `${model}-${workers}-${run}`);
   const args = ['launch', '--nproc-per-node', String(workers), '--model', model, '--batch-size', String(batch), '--epochs', '1', '--backend', 'wasm', '--out', out];
   execFileSync(process.execPath, [join(root, 'apps/cli/bin/ringtrain.mjs'), ...args], { stdio: 'ignore' });
   const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => 'step_ms' in m).slice(warmup);
@@ -33,16 +34,12 @@ function ddp(model, batch, workers) {
   return JSON.parse(text);
 }
 
-const rows = [];
-for (const entry of values.models.split(',')) {
-  const [model, batchText] = entry.split(':');
-  const batch = Number(batchText);
-  const one = ringtrain(model, batch, 1);
-  const two = ringtrain(model, batch, 2);
+/** One run of every model: ringtrain 1 and 2 workers, then DDP, back to back. */
+function measure(model, batch, run) {
+  const one = ringtrain(model, batch, 1, run);
+  const two = ringtrain(model, batch, 2, run);
   const torch = ddp(model, batch, 2);
-  rows.push({
-    model,
-    batch_per_worker: batch,
+  return {
     ringtrain: {
       compute_only_step_ms: one.stepMs,
       distributed_step_ms: two.stepMs,
@@ -55,11 +52,22 @@ for (const entry of values.models.split(',')) {
       distributed_step_ms: torch.ddp.step_ms_median,
       overhead_pct: torch.ddp.overhead_pct,
       samples_per_second: torch.ddp.samples_per_second,
-      threads_per_worker: torch.threads_per_worker,
-      torch_version: torch.torch_version,
     },
-  });
+    torch: { version: torch.torch_version, blas: torch.blas, threads_per_worker: torch.threads_per_worker },
+  };
 }
+
+const models = values.models.split(',').map((entry) => entry.split(':')).map(([model, batch]) => ({ model, batch: Number(batch) }));
+const runs = models.map(() => []);
+for (let run = 0; run < Number(values.repeat); run++) models.forEach(({ model, batch }, i) => runs[i].push(measure(model, batch, run)));
+const medianOf = (list, side) => Object.fromEntries(Object.keys(list[0][side]).map((key) => [key, median(list.map((r) => r[side][key]))]));
+const rows = models.map(({ model, batch }, i) => ({
+  model,
+  batch_per_worker: batch,
+  runs: runs[i].length,
+  ringtrain: medianOf(runs[i], 'ringtrain'),
+  pytorch_ddp: { ...medianOf(runs[i], 'pytorch_ddp'), ...runs[i][0].torch },
+}));
 const f = (x, d = 1) => x.toFixed(d);
 console.log('model  batch  | ringtrain: 1w step  2w step  comm  overhead  samples/s | DDP: 1w step  2w step  overhead  samples/s | samples/s ratio');
 for (const r of rows) {
