@@ -48,17 +48,8 @@ export interface ArrayEntry {
 }
 
 /** The JSON header: a Checkpoint without its arrays, plus the table that locates them. */
-export interface CheckpointHeader {
-  step: number;
-  epoch: number;
-  samplerOffset: number;
-  worldSize: number;
-  batchSize: number;
-  seed: number;
-  config: Record<string, unknown>;
-  optimizer: { name: OptimizerName; step: number };
-  paramHash: string;
-  createdAt: string;
+export interface CheckpointHeader extends Omit<Checkpoint, 'params' | 'modelState' | 'optimizer'> {
+  optimizer: Omit<Checkpoint['optimizer'], 'slots'>;
   arrays: ArrayEntry[];
 }
 
