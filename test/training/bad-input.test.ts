@@ -7,6 +7,20 @@ import { freePort, leftovers, startCli } from './cli-process.js';
 const CONNECT_FAST = ['--connect-timeout', '3'];
 
 describe('bad input to a run', () => {
+  it.each([
+    [['launch', '--max-restarts', '1'], '--max-restarts 1: a restarted worker cannot rejoin'],
+    [['launch', '--nnodes', '2', '--rdzv-endpoint', '127.0.0.1:29500', '--token', 't'], '--data-plane-host ADDR is required with --nnodes > 1'],
+    [['launch', '--nnodes', '2', '--rdzv-endpoint', '127.0.0.1:29500', '--data-plane-host', '127.0.0.1'], 'multi-node runs need a shared secret'],
+    [['coordinator', '--port', '0', '--world-size', '2', '--host', '0.0.0.0'], '--host 0.0.0.0 listens beyond this machine: set --token'],
+    [['worker', '--rdzv-endpoint', '127.0.0.1:1', '--data-plane-host', '0.0.0.0'], '--data-plane-host 0.0.0.0 listens beyond this machine'],
+  ])('refuses %j before starting anything: exit 2 and one line', async (args, message) => {
+    const cli = startCli(args, 'refused-options');
+    expect(await cli.exited).toBe(2);
+    expect(cli.stdout()).toBe('');
+    expect(cli.stderr().split('\n')[0]).toContain(message);
+    expect(cli.stderr()).not.toContain('    at ');
+  });
+
   it('a dataset that cannot be read: exit 2 naming it, from the launcher, within seconds', async () => {
     const cli = startCli(['launch', '--nproc-per-node', '2', '--dataset', 'idx:/nonexistent/fashion', '--rendezvous-timeout', '60'], 'bad-dataset');
     const code = await cli.exited;
@@ -23,6 +37,17 @@ describe('bad input to a run', () => {
     expect(await cli.exited).toBe(1);
     expect(Date.now() - t0).toBeGreaterThan(2500);
     expect(cli.stdout()).toMatch(new RegExp(`E_CONNECT: cannot reach coordinator at 127\\.0\\.0\\.1:${port}: .*gave up after \\d+ attempts`));
+  });
+
+  it('SIGTERM stops a worker that is still waiting for its coordinator at once, with exit 143', async () => {
+    const port = await freePort();
+    const cli = startCli(['worker', '--rdzv-endpoint', `127.0.0.1:${port}`, '--connect-timeout', '120'], 'stop-waiting');
+    await new Promise((r) => setTimeout(r, 2000));
+    const t0 = Date.now();
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(143);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(cli.stdout()).toContain('E_ABORTED: stopped by SIGTERM');
   });
 
   it('a worker started after its coordinator came up late still joins (rendezvous retries)', async () => {
@@ -67,7 +92,7 @@ describe('bad input to a run', () => {
   it('nodes started with different configs: refused with E_CONFIG_MISMATCH, both launchers exit non-zero', async () => {
     const port = await freePort();
     const node = (rank: number, lr: string) =>
-      startCli(['launch', '--nnodes', '2', '--node-rank', String(rank), '--nproc-per-node', '1', '--rdzv-endpoint', `127.0.0.1:${port}`, '--token', 'n', '--lr', lr], 'config-mismatch');
+      startCli(['launch', '--nnodes', '2', '--node-rank', String(rank), '--nproc-per-node', '1', '--rdzv-endpoint', `127.0.0.1:${port}`, '--data-plane-host', '127.0.0.1', '--token', 'n', '--lr', lr], 'config-mismatch');
     const zero = node(0, '0.1');
     await zero.waitFor(/coordinator on/);
     const one = node(1, '0.2');

@@ -54,6 +54,9 @@ export function startCli(args: readonly string[], marker: string, env: Record<st
         if (check()) return;
         watchers.push(check);
         setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output so far:\n${out}\n${err}`)), timeoutMs).unref();
+        void exited.then((code) => {
+          if (!check()) reject(new Error(`exited with ${code} before ${pattern} appeared; output:\n${out}\n${err}`));
+        });
       }),
   };
 }

@@ -1,6 +1,7 @@
 // The coordinator as `launch` (on node rank 0) and `coordinator` run it: the server, its log lines and progress
 // display, SIGINT/SIGTERM turned into an orderly interrupted run, and the final report.
 
+import type { ErrorCode } from '@ringtrain/common';
 import { configHash, formatConfig, toConfigFile, type RunConfig } from '@ringtrain/config';
 import { CoordinatorServer, type CoordinatorOutcome } from '@ringtrain/coordinator';
 import { ProgressDisplay } from './progress-display.js';
@@ -22,6 +23,8 @@ export interface RunningCoordinator {
   outcome: Promise<CoordinatorOutcome>;
   /** Ends the run as interrupted (tells the workers to stop). */
   interrupt(signal: 'SIGINT' | 'SIGTERM'): void;
+  /** Ends the run as failed for a cause the coordinator cannot see (local workers exited). */
+  fail(code: ErrorCode, message: string, exitCode: number): void;
 }
 
 const write = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -41,7 +44,7 @@ export async function startCoordinator(opts: CoordinatorProcessOptions): Promise
     host: opts.host,
     port: opts.port,
     token,
-    ...(config.out !== undefined ? { out: config.out } : {}),
+    ...(config.out !== undefined ? { out: config.out, appendMetrics: config.resume !== undefined } : {}),
     log: (level, text) => display.line(level === 'info' ? text : `${level}: ${text}`),
     onMetrics: (record) => display.onMetrics(record),
   });
@@ -56,7 +59,7 @@ export async function startCoordinator(opts: CoordinatorProcessOptions): Promise
     report(o);
     return o;
   });
-  return { address: server.address, outcome, interrupt: onSignal };
+  return { address: server.address, outcome, interrupt: onSignal, fail: (code, message, exitCode) => server.fail(code, message, exitCode) };
 }
 
 function report({ result, summaryPath }: CoordinatorOutcome): void {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, type RingtrainError } from '@ringtrain/common';
 import { MemoryTransport } from '@ringtrain/transport';
@@ -151,5 +152,16 @@ describe('allReduce', () => {
       await expect(allReduce(group[0]!, new Float32Array(10), { signal: ctl.signal })).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
       await Promise.all(group.map((t) => t.close()));
     });
+  });
+});
+
+describe('allReduce and the caller\'s signal', () => {
+  it('leaves no listener on a long-lived signal after it returns (one run signal serves every step)', async () => {
+    const group = MemoryTransport.createGroup(3);
+    const run = new AbortController();
+    for (let step = 0; step < 20; step++) {
+      await Promise.all(group.map((t) => allReduce(t, new Float32Array(7).fill(t.rank), { tag: { step, bucket: 0 }, signal: run.signal })));
+    }
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 });

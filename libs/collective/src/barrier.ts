@@ -29,5 +29,7 @@ export async function barrier(t: Transport, opts: Omit<CollectiveOptions, 'segme
     const err = inflight.failure ?? caught;
     const ctx = { rank: t.rank, peer: left, step: o.tag.step, phase: 'barrier' };
     throw err instanceof RingtrainError ? err.withContext(ctx) : err;
+  } finally {
+    inflight.release();
   }
 }

@@ -54,6 +54,8 @@ export async function broadcast(t: Transport, data: Float32Array, root: number, 
     const err = inflight.failure ?? caught;
     const ctx = { rank: t.rank, peer: left, step: o.tag.step, phase: `${what} from root ${root}` };
     throw err instanceof RingtrainError ? err.withContext(ctx) : err;
+  } finally {
+    inflight.release();
   }
   return data;
 }

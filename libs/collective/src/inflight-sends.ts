@@ -16,11 +16,25 @@ export class InflightSends {
   readonly signal: AbortSignal;
   /** The first send failure, if any: the real cause behind an aborted receive. */
   failure: unknown;
+  private readonly unlink: () => void;
 
+  /**
+   * `outer`, the caller's signal, is linked by a listener that release() removes (not AbortSignal.any, whose
+   * dependent signals stay referenced by a long-lived outer signal on Node 20: one per collective call).
+   */
   constructor(outer?: AbortSignal) {
-    this.signal = outer ? AbortSignal.any([outer, this.failed.signal]) : this.failed.signal;
+    this.signal = this.failed.signal;
     // Every posted receive listens on it (one per segment in flight): many listeners are expected.
     setMaxListeners(0, this.signal);
+    const onOuterAbort = (): void => this.failed.abort(outer!.reason);
+    if (outer?.aborted) onOuterAbort();
+    else outer?.addEventListener('abort', onOuterAbort, { once: true });
+    this.unlink = () => outer?.removeEventListener('abort', onOuterAbort);
+  }
+
+  /** Unlinks the caller's signal; call once the collective is over, whatever its outcome. */
+  release(): void {
+    this.unlink();
   }
 
   /** Tracks a send that reads the region identified by `key`. */

@@ -80,5 +80,7 @@ export async function runRing(spec: RingSpec): Promise<void> {
     const err = inflight.failure ?? caught;
     const ctx = { rank: t.rank, peer: left, step: opts.tag.step, phase: `${spec.what} ${spec.describeStage(stage)}` };
     throw err instanceof RingtrainError ? err.withContext(ctx) : err;
+  } finally {
+    inflight.release();
   }
 }

@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, isRingtrainError, TransportError, type ErrorCode } from '@ringtrain/common';
 import { decodeMessage, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, encodeMessage } from '@ringtrain/protocol';
-import { HEADER_ERROR_CODE, HEADER_TOKEN, tokenMatches } from '@ringtrain/transport-ws';
+import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, proofFor, tokenMatches } from '@ringtrain/transport-ws';
 import { initialState, step, type Command, type CoordinatorEvent, type CoordinatorOptions, type CoordinatorState, type MetricsRecord, type RunResult } from './membership/index.js';
 import { RunRecords } from './run-records.js';
 
@@ -21,6 +21,8 @@ export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'star
   token: string | undefined;
   /** --out: where metrics.jsonl and summary.json go; undefined writes nothing. */
   out?: string;
+  /** Append to an existing metrics.jsonl (a resumed run) instead of starting it afresh. */
+  appendMetrics?: boolean;
   /** Added to summary.json as `config` (the resolved config, config-file keys, no token). */
   configRecord: Record<string, unknown>;
   /** Where log lines go. */
@@ -57,11 +59,16 @@ export class CoordinatorServer {
     this.outcome = new Promise((resolve) => (this.resolveOutcome = resolve));
     this.ticker = setInterval(() => this.feed({ type: 'tick', now: Date.now() }), opts.tickMs ?? 250);
     http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    // The coordinator proves it holds the token too (HMAC of the worker's nonce), so a process that took the
+    // rendezvous address first cannot pose as the coordinator and hand out configs.
+    wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      const nonce = req.headers[HEADER_NONCE];
+      if (opts.token !== undefined && typeof nonce === 'string') headers.push(`${HEADER_PROOF}: ${proofFor(opts.token, nonce)}`);
+    });
   }
 
   /** Listens and starts the rendezvous clock. Throws InvalidArgumentError for unusable options or --out. */
   static async start(opts: CoordinatorServerOptions): Promise<CoordinatorServer> {
-    const records = opts.out === undefined ? undefined : await RunRecords.open(opts.out);
     const http = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain coordinator: WebSocket upgrade required\n'));
     http.on('clientError', (_err, socket) => socket.destroy());
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULT_MAX_CONTROL_MESSAGE_BYTES, clientTracking: false });
@@ -70,7 +77,14 @@ export class CoordinatorServer {
       http.once('error', (err) => reject(new TransportError(ErrorCodes.CONNECT, `the coordinator cannot listen on ${host}:${opts.port}: ${err.message}`, {}, { cause: err })));
       http.listen(opts.port, host, () => resolve());
     });
-    return new CoordinatorServer(http, wss, opts, records);
+    // Only once the port is ours: a coordinator that cannot listen must not truncate an earlier run's metrics.
+    try {
+      const records = opts.out === undefined ? undefined : await RunRecords.open(opts.out, { append: opts.appendMetrics ?? false });
+      return new CoordinatorServer(http, wss, opts, records);
+    } catch (err) {
+      http.close();
+      throw err;
+    }
   }
 
   get address(): { host: string; port: number } {
@@ -82,6 +96,11 @@ export class CoordinatorServer {
   /** SIGINT/SIGTERM: tells every worker to stop, then finishes the run as interrupted. */
   interrupt(signal: 'SIGINT' | 'SIGTERM'): void {
     this.feed({ type: 'interrupt', signal, now: Date.now() });
+  }
+
+  /** Ends the run as failed for a reason the coordinator cannot see on the network (local workers exited). */
+  fail(code: ErrorCode, message: string, exitCode: number): void {
+    this.feed({ type: 'localFailure', code, message, exitCode, now: Date.now() });
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -13,14 +13,17 @@ export class RunRecords {
     private readonly metrics: WriteStream,
   ) {}
 
-  /** Creates `dir` if needed and starts a fresh metrics.jsonl in it. */
-  static async open(dir: string): Promise<RunRecords> {
+  /**
+   * Creates `dir` if needed and opens metrics.jsonl in it: fresh, or with `append` (a resumed run) after the
+   * lines of the run it continues.
+   */
+  static async open(dir: string, { append = false } = {}): Promise<RunRecords> {
     try {
       await mkdir(dir, { recursive: true });
     } catch (err) {
       throw new InvalidArgumentError(`--out ${dir}: cannot create the directory (${(err as Error).message})`, { subject: dir }, { cause: err });
     }
-    const metrics = createWriteStream(join(dir, 'metrics.jsonl'), { flags: 'w' });
+    const metrics = createWriteStream(join(dir, 'metrics.jsonl'), { flags: append ? 'a' : 'w' });
     await new Promise<void>((resolve, reject) => {
       metrics.once('open', () => resolve());
       metrics.once('error', (err) => reject(new InvalidArgumentError(`--out ${dir}: cannot write metrics.jsonl (${err.message})`, { subject: dir }, { cause: err })));

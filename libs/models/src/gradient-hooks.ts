@@ -40,7 +40,16 @@ export function withGradientHooks<T>(weights: readonly tf.LayerVariable[], offse
     (weight as unknown as Readable).read = () => hooked(read() as tf.Tensor);
   });
   try {
-    return forward();
+    const result = forward();
+    // A weight the loss does not reach gets no gradient call: its gradient is zero (torch leaves .grad None, and
+    // DDP with find_unused_parameters reduces zeros for it). Without this its range would keep old values.
+    weights.forEach((weight, index) => {
+      if (seen[index] !== 0) return;
+      const size = weight.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+      out.fill(0, offsets[index], offsets[index]! + size);
+      onReady?.(index);
+    });
+    return result;
   } finally {
     weights.forEach((weight, index) => ((weight as unknown as Readable).read = originals[index]!));
   }

@@ -34,3 +34,31 @@ describe.each(['mlp', 'cnn'] as const)('gradient hooks on %s', (name) => {
     model.dispose();
   });
 });
+
+/** A layer that owns a trainable weight its output does not depend on. */
+class IdleWeight extends tf.layers.Layer {
+  static className = 'IdleWeight';
+  override build(): void {
+    this.addWeight('idle', [3], 'float32', tf.initializers.ones());
+    this.built = true;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return Array.isArray(inputs) ? inputs[0]! : inputs;
+  }
+}
+
+describe('gradient hooks and a weight the loss does not reach', () => {
+  it('zero its gradient and announce it, instead of leaving old values', async () => {
+    await useBackend('cpu');
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 2, kernelInitializer: 'ones' }), new IdleWeight({})] });
+    const out = new Float32Array(countParams(model)).fill(7);
+    const announced: number[] = [];
+    const xs = tf.tensor2d([[1, 2]]);
+    const ys = tf.tensor1d([1], 'int32');
+    computeGradients(model, xs, ys, out, 1, (i) => announced.push(i));
+    // kernel [2,2] + bias [2] + idle [3]: the idle weight's 3 values are 0, and all three weights were announced.
+    expect([...out.subarray(6)]).toEqual([0, 0, 0]);
+    expect(announced.sort()).toEqual([0, 1, 2]);
+    tf.dispose([xs, ys]);
+  });
+});

@@ -22,14 +22,15 @@ export const PROTOCOL_VERSION = 1;
 
 const version = z.literal(PROTOCOL_VERSION);
 
-/** Worker -> coordinator, first message on a new connection: who the worker is and where it listens. */
+/**
+ * Worker -> coordinator, first message on a new connection: who the worker is and where it listens. The token is
+ * not in it: both sides prove they hold it at the WebSocket upgrade, before any message is read.
+ */
 export const helloSchema = z.strictObject({
   /** Discriminant of the message union. */
   type: z.literal('hello'),
   /** Protocol version the sender speaks: PROTOCOL_VERSION. */
   v: version,
-  /** The shared secret (--token or RINGTRAIN_TOKEN), at most 1024 characters; empty when the worker has none. */
-  token: z.string().max(1024),
   /** The worker's host name, for logs and for grouping the ranks of one node. */
   host: hostField,
   /** Index of the worker's node among the nodes of the run (--node-rank). */

@@ -66,7 +66,7 @@ describe('type and version', () => {
 describe('fields', () => {
   // [what, message type, path of the field, value put there, detail]; every one of them is E_PROTOCOL.
   const cases: [string, MessageType, (string | number)[], unknown, string][] = [
-    ['a missing field', 'hello', ['token'], REMOVE, 'hello.token: expected string, received undefined'],
+    ['a missing field', 'hello', ['host'], REMOVE, 'hello.host: expected string, received undefined'],
     ['a non-integer in a nested array', 'welcome', ['ring', 2, 'port'], 1.5, 'welcome.ring[2].port: expected integer, received 1.5'],
     ['an integer out of range', 'welcome', ['ring', 0, 'port'], 70000, 'welcome.ring[0].port: must be <= 65535, received 70000'],
     ['a negative step', 'commit', ['step'], -1, 'commit.step: must be >= 0, received -1'],
@@ -130,10 +130,10 @@ describe('fields', () => {
     expect(err.detail).toBe(detail);
   });
 
-  it('never echoes a string it rejects (the token may be a secret)', () => {
-    const secret = 'x'.repeat(1025);
-    const err = decodeError(broken('hello', ['token'], secret));
-    expect(err.detail).toBe('hello.token: must have at most 1024 characters, received 1025');
+  it('never echoes a string it rejects (it may be a secret sent by mistake)', () => {
+    const secret = 'x'.repeat(4097);
+    const err = decodeError(broken('error', ['message'], secret));
+    expect(err.detail).toBe('error.message: must have at most 4096 characters, received 4097');
   });
 
   it('adds the caller\u2019s context to the error', () => {

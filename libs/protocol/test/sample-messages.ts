@@ -6,7 +6,6 @@ import { PROTOCOL_VERSION, type MessageOf, type MessageType } from '../src/index
 const hello: MessageOf<'hello'> = {
   type: 'hello',
   v: PROTOCOL_VERSION,
-  token: 's3cret',
   host: 'node-3.cluster.local',
   nodeRank: 1,
   localRank: 2,

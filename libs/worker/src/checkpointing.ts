@@ -27,15 +27,25 @@ export function checkpointOf(replica: Replica, position: TrainingPosition, confi
 }
 
 /**
- * Loads `checkpoint` into `replica` and returns where training continues. The sampler offset counts this rank's
- * samples in a world of `checkpoint.worldSize` ranks, so a resume must use the same world size and batch size;
- * anything else would silently skip or repeat samples, so it is refused with the numbers to fix.
+ * Options that decide which samples a step sees and what the state means: a resume that changed one would
+ * silently skip or repeat samples, or load slots into another optimizer. (Epochs, LR schedule, clipping and the
+ * like may change: they act from the resumed step on.)
  */
-export function restoreCheckpoint(replica: Replica, checkpoint: Checkpoint, file: string, run: { worldSize: number; batchSize: number }): TrainingPosition {
-  const mismatch = (what: string, theirs: number, ours: number) =>
-    new CheckpointError(`${file} was written by a run with ${what} ${theirs}; this run has ${ours}. Resume with the same value.`, { subject: file });
-  if (checkpoint.worldSize !== run.worldSize) throw mismatch('world size', checkpoint.worldSize, run.worldSize);
-  if (checkpoint.batchSize !== run.batchSize) throw mismatch('--batch-size', checkpoint.batchSize, run.batchSize);
+const MUST_MATCH = ['model', 'dataset', 'seed', 'shuffle', 'drop-last', 'batch-size', 'accum-steps', 'optimizer'] as const;
+
+/**
+ * Loads `checkpoint` into `replica` and returns where training continues. The sampler offset counts this rank's
+ * samples in a world of `checkpoint.worldSize` ranks, so a resume must use the same world size and the same data
+ * options (MUST_MATCH); anything else is refused with the values to fix.
+ */
+export function restoreCheckpoint(replica: Replica, checkpoint: Checkpoint, file: string, run: { worldSize: number; config: RunConfig }): TrainingPosition {
+  const refuse = (what: string) => new CheckpointError(`${file} was written by a run with ${what}. Resume with the same values.`, { subject: file });
+  if (checkpoint.worldSize !== run.worldSize) throw refuse(`world size ${checkpoint.worldSize}; this run has ${run.worldSize}`);
+  const ours = toConfigFile(run.config);
+  const differing = MUST_MATCH.filter((key) => checkpoint.config[key] !== ours[key]);
+  if (differing.length > 0) {
+    throw refuse(differing.map((key) => `--${key} ${String(checkpoint.config[key])} (this run: ${String(ours[key])})`).join(', '));
+  }
   if (checkpoint.params.length !== replica.params.length || checkpoint.modelState.length !== replica.state.length) {
     throw new CheckpointError(
       `${file} holds ${checkpoint.params.length} parameters and ${checkpoint.modelState.length} state values; the model has ${replica.params.length} and ${replica.state.length} (another --model or --dataset?)`,

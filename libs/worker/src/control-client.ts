@@ -1,12 +1,12 @@
 // The worker's end of the control plane: one WebSocket to the coordinator. It connects with backoff (the
-// coordinator may not be up yet, as with torchrun's rendezvous), presents the token at the upgrade, says hello,
-// waits for its welcome, then sends reports and heartbeats without ever blocking the training loop on them.
+// coordinator may not be up yet, as with torchrun's rendezvous), presents the token at the upgrade and checks the
+// coordinator's proof that it holds the token too, says hello, waits for its welcome, then sends reports and
+// heartbeats without ever blocking the training loop on them.
 
 import WebSocket from 'ws';
-import type { RingtrainError} from '@ringtrain/common';
-import { AuthError, ErrorCodes, ProtocolError, RunError, TimeoutError, TransportError, type ErrorCode } from '@ringtrain/common';
+import { AbortedError, AuthError, ErrorCodes, ProtocolError, RunError, TimeoutError, TransportError, type ErrorCode, type RingtrainError } from '@ringtrain/common';
 import { decodeMessage, encodeMessage, PROTOCOL_VERSION, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, type HelloMessage, type Message, type MessageOf, type WelcomeMessage } from '@ringtrain/protocol';
-import { HEADER_ERROR_CODE, HEADER_TOKEN } from '@ringtrain/transport-ws';
+import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, newNonce, proofMatches } from '@ringtrain/transport-ws';
 
 export interface ControlClientOptions {
   /** The coordinator's address (--rdzv-endpoint / MASTER_ADDR:MASTER_PORT). */
@@ -24,12 +24,14 @@ export interface ControlClientOptions {
   onMessage?: (message: Message) => void;
   /** Called once when the connection is lost after the welcome (not after close()). */
   onLost?: (err: RingtrainError) => void;
+  /** Stops connecting and waiting for the welcome (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
 }
 
 const RETRY_START_MS = 100;
 const RETRY_MAX_MS = 2000;
 
-type Hello = Omit<HelloMessage, 'type' | 'v' | 'token'>;
+type Hello = Omit<HelloMessage, 'type' | 'v'>;
 
 export class ControlClient {
   private seq = 0;
@@ -67,13 +69,14 @@ export class ControlClient {
     let attempts = 0;
     for (;;) {
       attempts += 1;
+      if (opts.signal?.aborted) throw stopped(opts.signal);
       const result = await open(opts, where);
       if (result.ok) return greet(result.ws, opts, hello, where);
       if (!result.retry) throw result.error;
       if (Date.now() + delay >= deadline) {
         throw new TransportError(ErrorCodes.CONNECT, `${result.error.detail}; gave up after ${attempts} attempts in ${opts.connectTimeoutMs ?? 60_000} ms (is the coordinator running, and is --rdzv-endpoint right?)`, {}, { cause: result.error });
       }
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay, opts.signal);
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }
@@ -108,12 +111,42 @@ export class ControlClient {
 
 type Opened = { ok: true; ws: WebSocket } | { ok: false; retry: boolean; error: RingtrainError };
 
+/** The abort reason when it is an AbortedError (the CLI passes one naming the signal), else a generic one. */
+function stopped(signal: AbortSignal): RingtrainError {
+  const reason: unknown = signal.reason;
+  return reason instanceof AbortedError ? reason : new AbortedError('stopped');
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(stopped(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 function open(opts: ControlClientOptions, where: string): Promise<Opened> {
   return new Promise((resolve) => {
-    const headers: Record<string, string> = opts.token === undefined ? {} : { [HEADER_TOKEN]: opts.token };
+    const nonce = newNonce();
+    const headers: Record<string, string> = opts.token === undefined ? {} : { [HEADER_TOKEN]: opts.token, [HEADER_NONCE]: nonce };
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     const ws = new WebSocket(`ws://${host}:${opts.port}/`, { headers, perMessageDeflate: false, maxPayload: DEFAULT_MAX_CONTROL_MESSAGE_BYTES, handshakeTimeout: 10_000 });
-    ws.once('open', () => resolve({ ok: true, ws }));
+    let proven = true;
+    ws.once('upgrade', (res) => {
+      const proof = res.headers[HEADER_PROOF];
+      proven = proofMatches(opts.token, nonce, typeof proof === 'string' ? proof : undefined);
+    });
+    ws.once('open', () => {
+      if (proven) return resolve({ ok: true, ws });
+      ws.terminate();
+      resolve({ ok: false, retry: false, error: new AuthError(ErrorCodes.AUTH, `${where} could not prove it holds the run's token (another process on that address?)`) });
+    });
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.setEncoding('utf8');
@@ -122,7 +155,7 @@ function open(opts: ControlClientOptions, where: string): Promise<Opened> {
         const code = res.headers[HEADER_ERROR_CODE];
         const detail = `${where} refused the connection: HTTP ${res.statusCode}${body.trim() ? `: ${body.trim()}` : ''}`;
         const error = code === ErrorCodes.AUTH || res.statusCode === 401 ? new AuthError(ErrorCodes.AUTH, detail) : new TransportError(ErrorCodes.CONNECT, detail);
-        resolve({ ok: false, retry: res.statusCode === 503, error });
+        resolve({ ok: false, retry: false, error });
         ws.terminate();
       });
     });
@@ -138,8 +171,11 @@ function greet(ws: WebSocket, opts: ControlClientOptions, hello: Hello, where: s
   return new Promise((resolve, reject) => {
     const timeoutMs = opts.rendezvousTimeoutMs ?? 300_000;
     const timer = setTimeout(() => fail(new TimeoutError(`no welcome from the ${where} within ${timeoutMs} ms (are all workers started?)`)), timeoutMs);
+    const onAbort = (): void => fail(stopped(opts.signal!));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     const fail = (err: RingtrainError): void => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       ws.removeAllListeners();
       ws.on('error', () => undefined);
       ws.terminate();
@@ -154,6 +190,7 @@ function greet(ws: WebSocket, opts: ControlClientOptions, hello: Hello, where: s
       }
       if (message.type === 'welcome') {
         clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
         ws.removeAllListeners();
         return resolve(new ControlClient(ws, opts, message));
       }
@@ -164,7 +201,7 @@ function greet(ws: WebSocket, opts: ControlClientOptions, hello: Hello, where: s
     });
     ws.on('close', (code, reason) => fail(new TransportError(ErrorCodes.PEER_CLOSED, `${where} closed the connection before the welcome (code ${code}${reason.length ? `, ${reason.toString()}` : ''})`)));
     ws.on('error', (err) => fail(new TransportError(ErrorCodes.PEER_CLOSED, `${where}: ${err.message}`)));
-    ws.send(encodeMessage({ type: 'hello', v: PROTOCOL_VERSION, token: opts.token ?? '', ...hello }));
+    ws.send(encodeMessage({ type: 'hello', v: PROTOCOL_VERSION, ...hello }));
   });
 }
 

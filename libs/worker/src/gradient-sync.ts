@@ -1,7 +1,8 @@
 // Step 3 of a training step: average the gradient across the ranks, bucket by bucket, starting each bucket's
 // all-reduce as soon as the backward pass has produced all of its gradients (DDP's reducer). The backward pass
 // announces finished tensors through the gradient hook of computeGradients; buckets run from the last layers
-// back, so the first bucket goes out while the earlier layers are still being differentiated. Buckets are
+// back. The backward pass is synchronous, so what overlaps it is each started bucket's first ring stage, written
+// to the socket at once (as far as the kernel's buffer takes it); the rest of the ring runs when it returns. Buckets are
 // started in the same order on every rank (the order of the backward pass, which is the same model everywhere)
 // and each has its own tag, so they can be in flight together.
 
@@ -46,6 +47,8 @@ export class GradientSync {
     tensors: readonly TensorRange[],
     private readonly opts: GradientSyncOptions,
   ) {
+    // One listener for the run, not one combined signal per bucket and step (those would pile up on the run's signal).
+    opts.signal?.addEventListener('abort', () => this.cancel.abort(opts.signal!.reason), { once: true });
     this.bucketsOfTensor = tensors.map((tensor) => buckets.flatMap((b, index) => (b.start < tensor.end && tensor.start < b.end ? [index] : [])));
     this.tensorsPerBucket = buckets.map((_, index) => this.bucketsOfTensor.filter((list) => list.includes(index)).length);
   }
@@ -56,7 +59,9 @@ export class GradientSync {
     this.waiting = [...this.tensorsPerBucket];
     this.launched = this.buckets.map(() => false);
     this.inflight = [];
-    this.cancel = new AbortController();
+    if (!this.cancel.signal.aborted) return;
+    this.cancel = new AbortController(); // the previous step failed; a new step may only follow a recovery
+    if (this.opts.signal?.aborted) this.cancel.abort(this.opts.signal.reason);
   }
 
   /** Tensor `index` has its final value in `flat`: launches every bucket that was waiting only for it. */
@@ -83,13 +88,12 @@ export class GradientSync {
     this.launched[index] = true;
     if (this.t.worldSize === 1) return;
     const { start, end } = this.buckets[index]!;
-    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, this.cancel.signal]) : this.cancel.signal;
     const done = allReduce(this.t, this.flat.subarray(start, end), {
       op: 'average',
       tag: { step: this.step, bucket: index },
       wireDtype: this.opts.wireDtype,
       timeoutMs: this.opts.timeoutMs,
-      signal,
+      signal: this.cancel.signal,
     }).catch((err: unknown) => {
       this.cancel.abort();
       throw err;

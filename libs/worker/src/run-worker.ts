@@ -32,20 +32,34 @@ export interface WorkerOptions {
   advertiseHost?: string;
   /** How long to retry reaching the coordinator, in ms. Default 60 s. */
   connectTimeoutMs?: number;
+  /** How long to wait for the other workers (the welcome) once connected, in ms. Default 300 s. */
+  rendezvousTimeoutMs?: number;
   /** Where progress lines go. */
   log: (line: string) => void;
-  /** Stops the worker (SIGINT/SIGTERM forwarded by the launcher). */
+  /** Stops the worker (SIGINT/SIGTERM); abort it with an AbortedError naming the signal. */
   signal?: AbortSignal;
 }
 
-/** Exit codes: 0 done, 1 the run failed, 2 bad input (options, config, dataset, checkpoint). */
+/** Codes of bad input: the options, config, dataset or checkpoint a person gave, or the place claimed in the run. */
+const INPUT_ERRORS: readonly string[] = [ErrorCodes.INVALID_ARGUMENT, ErrorCodes.CHECKPOINT, ErrorCodes.CONFIG_MISMATCH, ErrorCodes.DUPLICATE_RANK];
+
+/** Exit codes: 0 done, 1 the run failed, 2 bad input. */
 function exitCodeOf(err: unknown): number {
-  return isRingtrainError(err) && (err.code === ErrorCodes.INVALID_ARGUMENT || err.code === ErrorCodes.CHECKPOINT || err.code === ErrorCodes.CONFIG_MISMATCH) ? 2 : 1;
+  return isRingtrainError(err) && INPUT_ERRORS.includes(err.code) ? 2 : 1;
+}
+
+/** How long a worker that sent `done` waits for the coordinator's shutdown before it exits on its own. */
+const SHUTDOWN_WAIT_MS = 60_000;
+
+function nonFinite(what: string, value: number, rank: number, step: number): RingtrainError {
+  return new RingtrainError(ErrorCodes.NONFINITE, `the ${what} is ${value} at step ${step}: the run diverged (lower --lr or set --clip-norm)`, { rank, step });
 }
 
 export async function runWorker(opts: WorkerOptions): Promise<number> {
   const stop = new AbortController();
-  opts.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  opts.signal?.addEventListener('abort', () => stop.abort(opts.signal!.reason), { once: true });
+  /** The exit code of the coordinator's shutdown, once one arrived. */
+  let shutdownExit: number | undefined;
   let plane: DataPlane | undefined;
   let client: ControlClient | undefined;
   let transport: WebSocketTransport | undefined;
@@ -66,9 +80,12 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         port: opts.coordinator.port,
         token: opts.token,
         connectTimeoutMs: opts.connectTimeoutMs,
+        rendezvousTimeoutMs: opts.rendezvousTimeoutMs,
+        signal: stop.signal,
         onMessage: (message: Message) => {
           if (message.type === 'shutdown') {
-            if (message.exitCode !== 0) stop.abort(new RunError(ErrorCodes.WORKER_FAILED, message.reason));
+            shutdownExit = message.exitCode;
+            if (message.exitCode !== 0) stop.abort(new RunError(ErrorCodes.WORKER_FAILED, `the coordinator ended the run: ${message.reason}`));
             shutdownCode!(message.exitCode);
           } else if (message.type === 'error') {
             stop.abort(refusal(message));
@@ -94,14 +111,14 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     rank = welcome.rank;
     // The coordinator's config: every value is checked again here, as for a config file.
     const config = local ?? resolveConfig({ flags: welcome.config as Partial<RunConfig> });
-    if (rank === 0) opts.log(`run config:\n${formatConfig(config)}`);
-    opts.log(`rank ${rank}/${welcome.worldSize} on ${backend.name} (${backend.reason}); data plane ${advertised.host}:${advertised.port}`);
-    const dataset: Dataset = earlyDataset ?? (await loadDataset(config.dataset, { seed: config.seed }));
-
+    // Join the ring first: the neighbours may already be connecting.
     transport = plane.join({ rank, worldSize: welcome.worldSize, generation: welcome.generation });
     // The ring needs only the left neighbour's data (all-reduce and broadcast both receive from rank - 1).
     const left = welcome.ring[(welcome.ring.findIndex((m) => m.rank === rank) - 1 + welcome.worldSize) % welcome.worldSize]!;
     transport.setPeers(welcome.worldSize > 1 ? [left] : []);
+    if (rank === 0) opts.log(`run config:\n${formatConfig(config)}`);
+    opts.log(`rank ${rank}/${welcome.worldSize} on ${backend.name} (${backend.reason}); data plane ${advertised.host}:${advertised.port}`);
+    const dataset: Dataset = earlyDataset ?? (await loadDataset(config.dataset, { seed: config.seed }));
 
     const resume = rank === 0 && config.resume !== undefined ? await loadResume(config.resume) : undefined;
     const trainerOptions: TrainerOptions = {
@@ -112,7 +129,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       ...(resume ? { resume } : {}),
       hooks: {
         onStep: (r) => {
-          if (!Number.isFinite(r.loss)) throw new RingtrainError(ErrorCodes.NONFINITE, `the training loss is ${r.loss} at step ${r.step}: the run diverged (lower --lr or set --clip-norm)`, { rank: rank!, step: r.step });
+          if (!Number.isFinite(r.loss)) throw nonFinite('training loss', r.loss, rank!, r.step);
+          if (!Number.isFinite(r.gradNorm)) throw nonFinite('gradient norm', r.gradNorm, rank!, r.step);
           client!.send({
             type: 'report',
             v: PROTOCOL_VERSION,
@@ -122,15 +140,21 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
             epoch: r.epoch,
             loss: r.loss,
             lr: r.lr,
-            gradNorm: Number.isFinite(r.gradNorm) ? r.gradNorm : 0,
+            gradNorm: r.gradNorm,
             samples: r.samples,
             totalSteps: r.totalSteps,
             timings: { computeMs: r.computeMs, commMs: r.commMs, stepMs: r.stepMs },
             ...(r.paramHash ? { paramHash: r.paramHash } : {}),
           });
         },
-        onEvaluation: (e) => client!.send({ type: 'evaluation', v: PROTOCOL_VERSION, rank: rank!, result: { step: e.step, epoch: e.epoch, testLoss: e.testLoss, testAccuracy: e.testAccuracy, count: e.count } }),
-        onCheckpoint: (path, step) => opts.log(`checkpoint of step ${step} written to ${path}`),
+        onEvaluation: (e) => {
+          if (!Number.isFinite(e.testLoss)) throw nonFinite('test loss', e.testLoss, rank!, e.step);
+          client!.send({ type: 'evaluation', v: PROTOCOL_VERSION, rank: rank!, result: { step: e.step, epoch: e.epoch, testLoss: e.testLoss, testAccuracy: e.testAccuracy, count: e.count } });
+        },
+        onCheckpoint: (path, step) => {
+          opts.log(`checkpoint of step ${step} written to ${path}`);
+          client!.send({ type: 'checkpoint', v: PROTOCOL_VERSION, step, path: path.slice(0, 4096) });
+        },
       },
     };
     const totals = await train(trainerOptions);
@@ -145,11 +169,25 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       commMs: totals.commMs,
       trainMs: totals.trainMs,
     });
-    return await shutdown;
+    let waited: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<number>((resolve) => {
+      waited = setTimeout(() => {
+        opts.log(`error: no shutdown from the coordinator within ${SHUTDOWN_WAIT_MS / 1000} s after finishing; exiting`);
+        resolve(1);
+      }, SHUTDOWN_WAIT_MS);
+    });
+    const code = await Promise.race([shutdown, gaveUp]);
+    clearTimeout(waited);
+    return code;
   } catch (caught) {
-    const reason = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : caught;
+    const reason: unknown = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : caught;
     const err = isRingtrainError(reason) ? reason : new RingtrainError(ErrorCodes.WORKER_FAILED, String((reason as Error)?.message ?? reason));
     const ctx: ErrorContext = { ...(rank !== undefined ? { rank } : {}), ...err.context };
+    // After the coordinator's shutdown the run is over: its exit code stands, and there is nobody to tell.
+    if (shutdownExit !== undefined) {
+      opts.log(`stopped: ${err.detail}`);
+      return shutdownExit;
+    }
     await client?.flush({ type: 'error', v: PROTOCOL_VERSION, code: err.code, message: err.detail.slice(0, 4096), context: pickContext(ctx) });
     opts.log(`error: ${err.withContext(ctx).message}`);
     return exitCodeOf(err);

@@ -9,6 +9,7 @@ import type { Transport } from '@ringtrain/transport';
 import type * as tf from '@tensorflow/tfjs';
 import { EVALUATION_BUCKET } from './message-tags.js';
 import { batchTensors } from './batch-tensors.js';
+import { yieldToEventLoop } from './event-loop.js';
 
 /** Samples per evaluation forward pass: large enough to amortise per-op overhead, small enough for memory. */
 const EVAL_BATCH = 500;
@@ -35,6 +36,7 @@ export async function evaluateTestSplit(
   // float32 sums: exact for counts below 2^24 samples; the loss sum is rounded once per rank, far below what a log shows.
   const sums = new Float32Array(3);
   for (let start = 0; start < mine.length; start += EVAL_BATCH) {
+    await yieldToEventLoop();
     const batch = gatherer.gather(mine.slice(start, start + EVAL_BATCH));
     const { xs, ys, dispose } = batchTensors(dataset, batch);
     try {

@@ -18,6 +18,7 @@ import { checkpointOf, restoreCheckpoint } from './checkpointing.js';
 import { planBuckets, type Bucket } from './gradient-buckets.js';
 import { clipGradients } from './gradient-clipping.js';
 import { GradientSync } from './gradient-sync.js';
+import { yieldToEventLoop } from './event-loop.js';
 import { Replica } from './replica.js';
 import { evaluateTestSplit, type EvaluationResult } from './sharded-evaluation.js';
 import { broadcastTrainingState, type TrainingPosition } from './state-broadcast.js';
@@ -128,7 +129,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   const comm = { timeoutMs: config.commTimeoutMs, signal };
 
   let position: TrainingPosition = { step: 0, epoch: 0, offset: 0 };
-  if (opts.resume) position = restoreCheckpoint(replica, opts.resume.checkpoint, opts.resume.file, { worldSize: t.worldSize, batchSize: config.batchSize });
+  if (opts.resume) position = restoreCheckpoint(replica, opts.resume.checkpoint, opts.resume.file, { worldSize: t.worldSize, config });
   position = await broadcastTrainingState(t, replica, position, comm);
 
   // The all-reduced vector: the gradient, then the model state (batchnorm statistics), averaged alongside so the
@@ -181,6 +182,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
       // Each micro-batch is scaled by 1/accumSteps; a short window is rescaled to the mean of what it holds.
       const rescale = config.accumSteps / micro;
       for (let m = 0; m < micro; m++) {
+        await yieldToEventLoop();
         const batch = gatherer.gather(batches.next().value as Int32Array);
         const { xs, ys, dispose } = batchTensors(dataset, batch);
         // Only the last micro-batch communicates (DDP's no_sync), starting during its backward pass.

@@ -7,7 +7,8 @@ import { startCoordinator } from '../coordinator-process.js';
 import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
 import { addTrainOptions, trainConfig } from '../train-options.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
+import { requireTokenOffLoopback } from '../loopback.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
 
 export function coordinatorCommand(): Command {
   const cmd = new Command('coordinator')
@@ -15,21 +16,23 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--port <P>', 'port to listen on (env MASTER_PORT; 0 picks a free one)').argParser(integerOption('--port', 0)).env('MASTER_PORT'))
     .addOption(new Option('--host <ADDR>', 'address to listen on (0.0.0.0 for every interface)').default('127.0.0.1'))
     .addOption(new Option('--world-size <N>', 'number of workers of the run (env WORLD_SIZE)').argParser(integerOption('--world-size', 1)).env('WORLD_SIZE'))
-    .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S));
+    .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
+    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker counts as dead').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
   addTrainOptions(cmd);
   return cmd.action(
     action(async () => {
-      const o = cmd.opts<{ port?: number; host: string; worldSize?: number; rendezvousTimeout: number }>();
+      const o = cmd.opts<{ port?: number; host: string; worldSize?: number; rendezvousTimeout: number; heartbeatTimeout: number }>();
       if (o.port === undefined) throw new InvalidArgumentError('--port is required (or set MASTER_PORT)', { subject: '--port' });
       if (o.worldSize === undefined) throw new InvalidArgumentError('--world-size is required (or set WORLD_SIZE)', { subject: '--world-size' });
       const config = await trainConfig(cmd);
+      requireTokenOffLoopback(o.host, '--host', config.token);
       const running = await startCoordinator({
         config,
         worldSize: o.worldSize,
         host: o.host,
         port: o.port,
         rendezvousTimeoutMs: o.rendezvousTimeout * 1000,
-        heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
+        heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
       });
       process.exitCode = (await running.outcome).result.exitCode;
     }),

@@ -4,12 +4,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { InvalidArgumentError } from '@ringtrain/common';
+import { ErrorCodes, InvalidArgumentError } from '@ringtrain/common';
 import { launcherFlagsFromEnv, launchWorkers, parseEndpoint, parseNnodes, workerEnvironment } from '@ringtrain/launcher';
 import { startCoordinator, type RunningCoordinator } from '../coordinator-process.js';
 import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
 import { addTrainOptions, trainConfig } from '../train-options.js';
 import { RUN_CONFIG_ENV } from './worker.js';
 
@@ -21,6 +21,7 @@ interface LaunchFlags {
   maxRestarts?: number;
   dataPlaneHost?: string;
   rendezvousTimeout: number;
+  heartbeatTimeout: number;
 }
 
 export function launchCommand(): Command {
@@ -30,9 +31,10 @@ export function launchCommand(): Command {
     .addOption(new Option('--nnodes <N>', 'number of nodes (env PET_NNODES; default 1)'))
     .addOption(new Option('--node-rank <R>', 'index of this node, 0 runs the coordinator (env PET_NODE_RANK; default 0)').argParser(integerOption('--node-rank', 0)))
     .addOption(new Option('--rdzv-endpoint <HOST:PORT>', "the coordinator's address (env PET_RDZV_ENDPOINT); required with --nnodes > 1"))
-    .addOption(new Option('--max-restarts <K>', 'restarts allowed per worker process (env PET_MAX_RESTARTS; default 0)').argParser(integerOption('--max-restarts', 0)))
-    .addOption(new Option('--data-plane-host <ADDR>', "this node's address for the workers' data plane (default 127.0.0.1; set it with --nnodes > 1)"))
-    .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S));
+    .addOption(new Option('--max-restarts <K>', 'restarts allowed per worker process (env PET_MAX_RESTARTS; only 0 until workers can rejoin a run)').argParser(integerOption('--max-restarts', 0)))
+    .addOption(new Option('--data-plane-host <ADDR>', "this node's address for the workers' data plane (default 127.0.0.1; required with --nnodes > 1)"))
+    .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
+    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker counts as dead').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
   addTrainOptions(cmd);
   return cmd.action(
     action(async () => {
@@ -50,6 +52,14 @@ export function launchCommand(): Command {
       const endpointText = typed.rdzvEndpoint ?? env.rdzvEndpoint;
       if (nodes > 1 && endpointText === undefined) throw new InvalidArgumentError('--rdzv-endpoint HOST:PORT is required with --nnodes > 1', { subject: '--rdzv-endpoint' });
       const endpoint = endpointText === undefined ? { host: '127.0.0.1', port: 0 } : parseEndpoint(endpointText, '--rdzv-endpoint');
+      if (nodes > 1 && typed.dataPlaneHost === undefined) {
+        throw new InvalidArgumentError("--data-plane-host ADDR is required with --nnodes > 1: this node's address the other nodes' workers can reach", { subject: '--data-plane-host' });
+      }
+      const maxRestarts = typed.maxRestarts ?? env.maxRestarts ?? 0;
+      if (maxRestarts > 0) {
+        // A restarted worker would find the run full: rejoining a running ring is fault tolerance's job.
+        throw new InvalidArgumentError(`--max-restarts ${maxRestarts}: a restarted worker cannot rejoin a running ring in this version; use 0`, { subject: '--max-restarts' });
+      }
       const config = await trainConfig(cmd);
       if (nodes > 1 && config.token === undefined) {
         throw new InvalidArgumentError('multi-node runs need a shared secret: set --token or RINGTRAIN_TOKEN to the same value on every node', { subject: '--token' });
@@ -65,7 +75,7 @@ export function launchCommand(): Command {
           host: nodes > 1 ? '0.0.0.0' : endpoint.host,
           port: endpoint.port,
           rendezvousTimeoutMs: typed.rendezvousTimeout * 1000,
-          heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
+          heartbeatTimeoutMs: typed.heartbeatTimeout * 1000,
         });
       }
       const master = { host: endpoint.host, port: coordinator?.address.port ?? endpoint.port };
@@ -74,7 +84,7 @@ export function launchCommand(): Command {
       const group = launchWorkers({
         nprocPerNode,
         command: process.execPath,
-        args: () => [...process.execArgv, entry, 'worker', '--data-plane-host', typed.dataPlaneHost ?? '127.0.0.1'],
+        args: () => [...process.execArgv, entry, 'worker', '--data-plane-host', typed.dataPlaneHost ?? '127.0.0.1', '--rendezvous-timeout', String(typed.rendezvousTimeout)],
         env: (localRank) => ({
           ...workerEnvironment({
             nodeRank,
@@ -89,11 +99,16 @@ export function launchCommand(): Command {
           [RUN_CONFIG_ENV]: JSON.stringify(shared),
           RINGTRAIN_TOKEN: token,
         }),
-        maxRestarts: typed.maxRestarts ?? env.maxRestarts ?? 0,
+      });
+      // A run the coordinator ends as failed stops this node's workers that are still at it.
+      void coordinator?.outcome.then((o) => {
+        if (!o.result.ok) group.stop();
       });
       const workers = await group.done;
-      // Workers that died before saying hello leave the coordinator waiting for them: stop it.
-      if (!workers.ok) coordinator?.interrupt('SIGTERM');
+      // Workers that died before saying hello leave the coordinator waiting for them: end the run with their cause.
+      const failed = workers.failures[0];
+      if (failed) coordinator?.fail(ErrorCodes.WORKER_FAILED, `rank ${failed.rank} exited with code ${failed.exitCode}${failed.startError ? ` (${failed.startError})` : ''}`, workers.exitCode);
+      else if (!workers.ok) coordinator?.interrupt(workers.stoppedBy === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
       const outcome = await coordinator?.outcome;
       const code = !workers.ok ? workers.exitCode : (outcome?.result.exitCode ?? 0);
       process.exit(code);

@@ -3,13 +3,14 @@
 // hand it takes the coordinator's config.
 
 import { Command, Option } from 'commander';
-import { InvalidArgumentError } from '@ringtrain/common';
+import { AbortedError, InvalidArgumentError } from '@ringtrain/common';
 import { BACKEND_NAMES, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { parseEndpoint } from '@ringtrain/launcher';
 import { runWorker } from '@ringtrain/worker';
 import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
-import { DEFAULT_CONNECT_TIMEOUT_S } from '../timeouts.js';
+import { requireTokenOffLoopback } from '../loopback.js';
+import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S, SIGNAL_EXIT } from '../timeouts.js';
 
 /** Where `launch` puts the resolved run config for its workers (JSON, camelCase keys, without the token). */
 export const RUN_CONFIG_ENV = 'RINGTRAIN_RUN_CONFIG';
@@ -36,7 +37,8 @@ export function workerCommand(): Command {
     .addOption(new Option('--advertise-host <ADDR>', 'address peers connect to, if not --data-plane-host (e.g. with 0.0.0.0)'))
     .addOption(new Option('--backend <NAME>', 'compute backend').choices(BACKEND_NAMES))
     .addOption(new Option('--token <SECRET>', 'shared secret of the cluster').env('RINGTRAIN_TOKEN'))
-    .addOption(new Option('--connect-timeout <S>', 'seconds to keep retrying the coordinator').argParser(integerOption('--connect-timeout', 1)).default(DEFAULT_CONNECT_TIMEOUT_S));
+    .addOption(new Option('--connect-timeout <S>', 'seconds to keep retrying the coordinator').argParser(integerOption('--connect-timeout', 1)).default(DEFAULT_CONNECT_TIMEOUT_S))
+    .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for the other workers once connected').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S));
   return cmd.action(
     action(async () => {
       const o = cmd.opts<{
@@ -49,16 +51,24 @@ export function workerCommand(): Command {
         backend?: string;
         token?: string;
         connectTimeout: number;
+        rendezvousTimeout: number;
       }>();
       const endpointText = o.rdzvEndpoint ?? (process.env.MASTER_ADDR && process.env.MASTER_PORT ? `${process.env.MASTER_ADDR}:${process.env.MASTER_PORT}` : undefined);
       if (endpointText === undefined) throw new InvalidArgumentError('--rdzv-endpoint HOST:PORT is required (or set MASTER_ADDR and MASTER_PORT)', { subject: '--rdzv-endpoint' });
       const coordinator = parseEndpoint(endpointText, o.rdzvEndpoint ? '--rdzv-endpoint' : 'MASTER_ADDR:MASTER_PORT');
       if (o.localRank >= o.localWorldSize) throw new InvalidArgumentError(`--local-rank ${o.localRank} must be below --local-world-size ${o.localWorldSize}`, { subject: '--local-rank' });
+      requireTokenOffLoopback(o.dataPlaneHost, '--data-plane-host', o.token);
       const config = configFromEnv(process.env[RUN_CONFIG_ENV], o.backend, o.token);
+      // A terminal's Ctrl-C reaches the worker directly and again through the launcher: the first one stops it
+      // cleanly, repeats are ignored (the launcher's grace period and SIGKILL bound the wait).
       const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      let stoppedBy: 'SIGINT' | 'SIGTERM' | undefined;
+      const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+        stoppedBy ??= signal;
+        stop.abort(new AbortedError(`stopped by ${signal}`));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const code = await runWorker({
         coordinator,
         token: o.token,
@@ -70,11 +80,12 @@ export function workerCommand(): Command {
         dataPlaneHost: o.dataPlaneHost,
         ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
         connectTimeoutMs: o.connectTimeout * 1000,
+        rendezvousTimeoutMs: o.rendezvousTimeout * 1000,
         log: (line) => void process.stdout.write(`${line}\n`),
         signal: stop.signal,
       });
       // Exit now: a backend may keep handles open that would hold the process after the run.
-      process.exit(code);
+      process.exit(stoppedBy ? SIGNAL_EXIT[stoppedBy] : code);
     }),
   );
 }

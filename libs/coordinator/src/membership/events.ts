@@ -55,4 +55,18 @@ export interface InterruptEvent {
   readonly now: number;
 }
 
-export type CoordinatorEvent = ConnectedEvent | MessageEvent | InvalidMessageEvent | DisconnectedEvent | TickEvent | InterruptEvent;
+/**
+ * Something outside the control connections ended the run: the launcher's own workers exited before they could
+ * say why over the network (e.g. a dataset that cannot be read fails a worker before its hello).
+ */
+export interface LocalFailureEvent {
+  readonly type: 'localFailure';
+  /** Stable error code for summary.json. */
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** What the coordinator process exits with. */
+  readonly exitCode: number;
+  readonly now: number;
+}
+
+export type CoordinatorEvent = ConnectedEvent | MessageEvent | InvalidMessageEvent | DisconnectedEvent | TickEvent | InterruptEvent | LocalFailureEvent;

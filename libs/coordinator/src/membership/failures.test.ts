@@ -131,6 +131,16 @@ describe('interrupt', () => {
   });
 });
 
+describe('local failure', () => {
+  it('ends the run with the cause the launcher saw, not as an interrupt', () => {
+    const waiting = drive(initialState(makeOptions()), arrivals(WORKERS.slice(0, 1))).state;
+    const message = 'rank 1 exited with code 2 before joining';
+    const { commands } = drive(waiting, [{ type: 'localFailure', code: 'E_WORKER_FAILED', message, exitCode: 2, now: T }]);
+    expect(shutdownTargets(commands)).toEqual([11]);
+    expect(finishOf(commands)).toMatchObject({ ok: false, exitCode: 2, error: { code: 'E_WORKER_FAILED', message } });
+  });
+});
+
 describe('invalid messages', () => {
   it('from a connection that is no member: error reply with the decoder\'s code, close, the run goes on', () => {
     const { state, commands } = drive(afterStep0(), [

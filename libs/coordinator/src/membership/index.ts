@@ -12,6 +12,7 @@ export type {
   DisconnectedEvent,
   TickEvent,
   InterruptEvent,
+  LocalFailureEvent,
 } from './events.js';
 export type {
   Command,

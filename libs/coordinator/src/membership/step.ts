@@ -31,5 +31,7 @@ export function step(state: CoordinatorState, event: CoordinatorEvent): Transiti
       return state.phase === 'rendezvous' ? checkRendezvousDeadline(state, event.now) : checkHeartbeats(state, event.now);
     case 'interrupt':
       return failRun(state, { code: ErrorCodes.ABORTED, message: `interrupted by ${event.signal}`, exitCode: SIGNAL_EXIT_CODES[event.signal] }, event.now);
+    case 'localFailure':
+      return failRun(state, { code: event.code, message: event.message, exitCode: event.exitCode }, event.now);
   }
 }

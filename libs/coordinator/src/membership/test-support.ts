@@ -52,7 +52,6 @@ export function hello(place: Place, overrides: Partial<HelloMessage> = {}): Hell
   return {
     type: 'hello',
     v: PROTOCOL_VERSION,
-    token: '',
     host: place.host,
     nodeRank: place.nodeRank,
     localRank: place.localRank,

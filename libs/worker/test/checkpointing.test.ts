@@ -1,0 +1,35 @@
+// Resuming is exact or refused: a checkpoint loads only into a run that would consume the same samples.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Dataset } from '@ringtrain/data';
+import { checkpointOf, restoreCheckpoint } from '../src/checkpointing.js';
+import { Replica } from '../src/replica.js';
+import { config, mnistSlice } from './training-fixtures.js';
+
+let dataset: Dataset;
+beforeAll(async () => {
+  dataset = await mnistSlice(64, 10);
+});
+
+describe('restoreCheckpoint', () => {
+  const written = () => {
+    const runConfig = config({ seed: 3, batchSize: 16 });
+    const source = Replica.create(runConfig, dataset);
+    source.params.fill(0.25);
+    return checkpointOf(source, { step: 12, epoch: 1, offset: 32 }, runConfig, 2);
+  };
+
+  it('loads parameters and position into a run with the same data options and world size', () => {
+    const target = Replica.create(config({ seed: 3, batchSize: 16, epochs: 5, lr: 0.01 }), dataset);
+    expect(restoreCheckpoint(target, written(), 'ckpt', { worldSize: 2, config: config({ seed: 3, batchSize: 16, epochs: 5, lr: 0.01 }) })).toEqual({ step: 12, epoch: 1, offset: 32 });
+    expect(target.params.every((v) => v === 0.25)).toBe(true);
+  });
+
+  it('refuses another seed or batch size, naming both values, and another world size', () => {
+    const target = Replica.create(config({}), dataset);
+    expect(() => restoreCheckpoint(target, written(), 'ckpt', { worldSize: 2, config: config({ seed: 4, batchSize: 8 }) })).toThrow(
+      'ckpt was written by a run with --seed 3 (this run: 4), --batch-size 16 (this run: 8). Resume with the same values.',
+    );
+    expect(() => restoreCheckpoint(target, written(), 'ckpt', { worldSize: 3, config: config({ seed: 3, batchSize: 16 }) })).toThrow('world size 2; this run has 3');
+  });
+});
