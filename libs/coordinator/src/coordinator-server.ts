@@ -133,7 +133,12 @@ export class CoordinatorServer {
     });
     let why = '';
     ws.on('error', (err: Error & { code?: string }) => {
-      why = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? `${ErrorCodes.OVERSIZE}: message over ${DEFAULT_MAX_CONTROL_MESSAGE_BYTES} bytes` : err.message;
+      why = err.message;
+      // ws refuses the frame itself (and closes); the machine still hears of it, to log it and judge the sender.
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        why = `message over the ${DEFAULT_MAX_CONTROL_MESSAGE_BYTES}-byte limit`;
+        this.feed({ type: 'invalidMessage', conn, code: ErrorCodes.OVERSIZE, detail: why, now: Date.now() });
+      }
     });
     ws.on('close', (code: number, reason: Buffer) => {
       this.sockets.delete(conn);

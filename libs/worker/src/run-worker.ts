@@ -11,6 +11,7 @@ import { DataPlane, type WebSocketTransport } from '@ringtrain/transport-ws';
 import { readCheckpoint } from './checkpoint/read.js';
 import { resolveResumePath } from './checkpoint/files.js';
 import { ControlClient, refusal } from './control-client.js';
+import { rateLimitedLog } from './rate-limited-log.js';
 import { train, type TrainerOptions } from './trainer.js';
 
 export interface WorkerOptions {
@@ -71,7 +72,13 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const local = opts.config;
     const backend = await selectBackend(local?.backend ?? opts.backend ?? 'auto');
     const earlyDataset = local ? await loadDataset(local.dataset, { seed: local.seed }) : undefined;
-    plane = await DataPlane.listen({ token: opts.token, host: opts.dataPlaneHost ?? '127.0.0.1', connectTimeoutMs: 30_000 });
+    const logRefusal = rateLimitedLog(opts.log);
+    plane = await DataPlane.listen({
+      token: opts.token,
+      host: opts.dataPlaneHost ?? '127.0.0.1',
+      connectTimeoutMs: 30_000,
+      onError: (err) => logRefusal(`data plane: ${err.message}`),
+    });
     const advertised = { host: opts.advertiseHost ?? plane.address.host, port: plane.address.port };
 
     client = await ControlClient.connect(
