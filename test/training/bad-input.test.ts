@@ -104,3 +104,42 @@ describe('bad input to a run', () => {
     expect(await leftovers('config-mismatch')).toEqual([]);
   });
 });
+
+describe('a hung coordinator', () => {
+  it('is noticed by every worker within --heartbeat-timeout (heartbeats go both ways): they stop and name it', async () => {
+    const coordinator = startCli(['coordinator', '--port', '0', '--world-size', '2', '--token', 'h', '--epochs', '5'], 'hung-coordinator');
+    const [, port] = await coordinator.waitFor(/coordinator on 127\.0\.0\.1:(\d+)/);
+    const worker = (local: string) =>
+      startCli(['worker', '--rdzv-endpoint', `127.0.0.1:${port}`, '--token', 'h', '--heartbeat-timeout', '3'], 'hung-coordinator', { LOCAL_RANK: local, LOCAL_WORLD_SIZE: '2' });
+    const workers = [worker('0'), worker('1')];
+    await coordinator.waitFor(/all 2 workers arrived/);
+    await new Promise((r) => setTimeout(r, 1000));
+    coordinator.child.kill('SIGSTOP');
+    const t0 = Date.now();
+    try {
+      const codes = await Promise.all(workers.map((w) => w.exited));
+      expect(codes).toEqual([1, 1]);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+      for (const w of workers) expect(w.stdout()).toMatch(/E_TIMEOUT: the coordinator at 127\.0\.0\.1:\d+ sent nothing for \d+ s/);
+    } finally {
+      coordinator.child.kill('SIGKILL');
+    }
+    await coordinator.exited;
+    expect(await leftovers('hung-coordinator')).toEqual([]);
+  });
+});
+
+describe('a stalled worker', () => {
+  it('SIGSTOP: the coordinator names it within --heartbeat-timeout, ends the run, and nothing is left behind', async () => {
+    const cli = startCli(['launch', '--nproc-per-node', '2', '--epochs', '5', '--heartbeat-timeout', '3'], 'stalled-worker');
+    const [, pid] = await cli.waitFor(/worker \S+ \(pid (\d+), node rank 0, local rank 1\) joined/);
+    await cli.waitFor(/step 20\/\d+/);
+    process.kill(Number(pid), 'SIGSTOP');
+    const t0 = Date.now();
+    const code = await cli.exited;
+    expect(code).not.toBe(0);
+    expect(Date.now() - t0).toBeLessThan(20_000); // 3 s to notice, the launcher's grace period to SIGKILL it
+    expect(cli.stderr()).toMatch(new RegExp(`E_WORKER_FAILED: rank 1 \\(\\S+, pid ${pid}\\) sent nothing for \\d+ ms \\(at step \\d+\\)`));
+    expect(await leftovers('stalled-worker')).toEqual([]);
+  });
+});

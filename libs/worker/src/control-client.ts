@@ -20,6 +20,11 @@ export interface ControlClientOptions {
   rendezvousTimeoutMs?: number;
   /** Interval of heartbeats to the coordinator, in ms. Default 1000. */
   heartbeatIntervalMs?: number;
+  /**
+   * The coordinator answers every heartbeat; silent for this long, it counts as hung or cut off and the worker
+   * stops with E_TIMEOUT instead of training on for nothing, in ms. Default 30 s.
+   */
+  coordinatorTimeoutMs?: number;
   /** Called with every message after the welcome (commit, shutdown, error, ...). */
   onMessage?: (message: Message) => void;
   /** Called once when the connection is lost after the welcome (not after close()). */
@@ -37,6 +42,7 @@ export class ControlClient {
   private seq = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
+  private lastHeardMs = Date.now();
 
   /** Use ControlClient.connect. */
   constructor(
@@ -44,9 +50,13 @@ export class ControlClient {
     private readonly opts: ControlClientOptions,
     readonly welcome: WelcomeMessage,
   ) {
-    this.heartbeat = setInterval(() => this.send({ type: 'heartbeat', v: PROTOCOL_VERSION, rank: welcome.rank, seq: this.seq++, timeMs: Date.now() }), opts.heartbeatIntervalMs ?? 1000);
+    this.heartbeat = setInterval(() => {
+      this.send({ type: 'heartbeat', v: PROTOCOL_VERSION, rank: welcome.rank, seq: this.seq++, timeMs: Date.now() });
+      this.checkCoordinator();
+    }, opts.heartbeatIntervalMs ?? 1000);
     this.heartbeat.unref();
     ws.on('message', (data: Buffer) => {
+      this.lastHeardMs = Date.now();
       let message: Message;
       try {
         message = decodeMessage(data);
@@ -99,6 +109,23 @@ export class ControlClient {
     clearInterval(this.heartbeat);
     this.ws.close(1000, 'worker done');
     setTimeout(() => this.ws.terminate(), 1000).unref();
+  }
+
+  /**
+   * Loses the connection when the coordinator has been silent too long. After a long synchronous step the timer
+   * can run before the socket's pending messages are read, so a stale-looking clock is checked once more after
+   * the I/O phase (setImmediate) before anything is concluded.
+   */
+  private checkCoordinator(): void {
+    const timeoutMs = this.opts.coordinatorTimeoutMs ?? 30_000;
+    if (Date.now() - this.lastHeardMs <= timeoutMs) return;
+    setImmediate(() => {
+      const silentMs = Date.now() - this.lastHeardMs;
+      if (silentMs > timeoutMs) {
+        this.lose(new TimeoutError(`the coordinator at ${this.opts.host}:${this.opts.port} sent nothing for ${Math.round(silentMs / 1000)} s (hung, stopped or cut off)`));
+        this.ws.terminate();
+      }
+    });
   }
 
   private lose(err: RingtrainError): void {

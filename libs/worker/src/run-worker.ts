@@ -35,6 +35,8 @@ export interface WorkerOptions {
   connectTimeoutMs?: number;
   /** How long to wait for the other workers (the welcome) once connected, in ms. Default 300 s. */
   rendezvousTimeoutMs?: number;
+  /** A coordinator silent this long (it answers every heartbeat) counts as hung; the worker stops, in ms. Default 30 s. */
+  heartbeatTimeoutMs?: number;
   /** Where progress lines go. */
   log: (line: string) => void;
   /** Stops the worker (SIGINT/SIGTERM); abort it with an AbortedError naming the signal. */
@@ -88,6 +90,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         token: opts.token,
         connectTimeoutMs: opts.connectTimeoutMs,
         rendezvousTimeoutMs: opts.rendezvousTimeoutMs,
+        coordinatorTimeoutMs: opts.heartbeatTimeoutMs,
         signal: stop.signal,
         onMessage: (message: Message) => {
           if (message.type === 'shutdown') {

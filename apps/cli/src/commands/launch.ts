@@ -34,7 +34,7 @@ export function launchCommand(): Command {
     .addOption(new Option('--max-restarts <K>', 'restarts allowed per worker process (env PET_MAX_RESTARTS; only 0 until workers can rejoin a run)').argParser(integerOption('--max-restarts', 0)))
     .addOption(new Option('--data-plane-host <ADDR>', "this node's address for the workers' data plane (default 127.0.0.1; required with --nnodes > 1)"))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
-    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker counts as dead').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
+    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker (or, for the workers, the coordinator) counts as dead').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
   addTrainOptions(cmd);
   return cmd.action(
     action(async () => {
@@ -84,7 +84,7 @@ export function launchCommand(): Command {
       const group = launchWorkers({
         nprocPerNode,
         command: process.execPath,
-        args: () => [...process.execArgv, entry, 'worker', '--data-plane-host', typed.dataPlaneHost ?? '127.0.0.1', '--rendezvous-timeout', String(typed.rendezvousTimeout)],
+        args: () => [...process.execArgv, entry, 'worker', '--data-plane-host', typed.dataPlaneHost ?? '127.0.0.1', '--rendezvous-timeout', String(typed.rendezvousTimeout), '--heartbeat-timeout', String(typed.heartbeatTimeout)],
         env: (localRank) => ({
           ...workerEnvironment({
             nodeRank,

@@ -10,7 +10,7 @@ import { runWorker } from '@ringtrain/worker';
 import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
 import { requireTokenOffLoopback } from '../loopback.js';
-import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S, SIGNAL_EXIT } from '../timeouts.js';
+import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S, SIGNAL_EXIT } from '../timeouts.js';
 
 /** Where `launch` puts the resolved run config for its workers (JSON, camelCase keys, without the token). */
 export const RUN_CONFIG_ENV = 'RINGTRAIN_RUN_CONFIG';
@@ -38,7 +38,8 @@ export function workerCommand(): Command {
     .addOption(new Option('--backend <NAME>', 'compute backend').choices(BACKEND_NAMES))
     .addOption(new Option('--token <SECRET>', 'shared secret of the cluster').env('RINGTRAIN_TOKEN'))
     .addOption(new Option('--connect-timeout <S>', 'seconds to keep retrying the coordinator').argParser(integerOption('--connect-timeout', 1)).default(DEFAULT_CONNECT_TIMEOUT_S))
-    .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for the other workers once connected').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S));
+    .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for the other workers once connected').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
+    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which the coordinator counts as hung').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
   return cmd.action(
     action(async () => {
       const o = cmd.opts<{
@@ -52,6 +53,7 @@ export function workerCommand(): Command {
         token?: string;
         connectTimeout: number;
         rendezvousTimeout: number;
+        heartbeatTimeout: number;
       }>();
       const endpointText = o.rdzvEndpoint ?? (process.env.MASTER_ADDR && process.env.MASTER_PORT ? `${process.env.MASTER_ADDR}:${process.env.MASTER_PORT}` : undefined);
       if (endpointText === undefined) throw new InvalidArgumentError('--rdzv-endpoint HOST:PORT is required (or set MASTER_ADDR and MASTER_PORT)', { subject: '--rdzv-endpoint' });
@@ -81,6 +83,7 @@ export function workerCommand(): Command {
         ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
         connectTimeoutMs: o.connectTimeout * 1000,
         rendezvousTimeoutMs: o.rendezvousTimeout * 1000,
+        heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
         log: (line) => void process.stdout.write(`${line}\n`),
         signal: stop.signal,
       });

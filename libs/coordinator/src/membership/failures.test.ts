@@ -85,6 +85,11 @@ describe('heartbeat timeout (10 s)', () => {
   const heartbeat = (rank: number, now: number) => message(CONN_OF_RANK[rank]!, { type: 'heartbeat', v: PROTOCOL_VERSION, rank, seq: 1, timeMs: now }, now);
   const alive = drive(trainingRun(), [heartbeat(0, STARTED_AT + 8000), heartbeat(1, STARTED_AT + 8000)]).state;
 
+  it('answers every heartbeat with its seq, so workers can tell a live coordinator from a hung one', () => {
+    const { commands } = drive(trainingRun(), [heartbeat(1, STARTED_AT + 8000)]);
+    expect(commands).toEqual([{ type: 'send', conn: CONN_OF_RANK[1], message: { type: 'heartbeat', v: PROTOCOL_VERSION, seq: 1, timeMs: STARTED_AT + 8000 } }]);
+  });
+
   it('tolerates exactly the timeout', () => {
     expect(drive(alive, [{ type: 'tick', now: STARTED_AT + 11_000 }]).commands).toEqual([]);
   });

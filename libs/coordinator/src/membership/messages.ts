@@ -3,8 +3,8 @@
 // worker proves it alive.
 
 import { ErrorCodes } from '@ringtrain/common';
-import type { Message } from '@ringtrain/protocol';
-import { log } from './commands.js';
+import { PROTOCOL_VERSION, type Message } from '@ringtrain/protocol';
+import { log, send } from './commands.js';
 import { describeRank } from './describe.js';
 import { onDone } from './completion.js';
 import { onEvaluation } from './evaluation.js';
@@ -49,7 +49,8 @@ export function onMessage(state: CoordinatorState, conn: number, message: Messag
     case 'hello':
       return rejectConnection(seen, conn, ErrorCodes.PROTOCOL, 'hello sent twice on one connection', nowMs);
     case 'heartbeat':
-      return { state: seen, commands: [] };
+      // Answered with the same seq, so the worker can tell a live coordinator from a hung one.
+      return { state: seen, commands: [send(conn, { type: 'heartbeat', v: PROTOCOL_VERSION, seq: message.seq, timeMs: nowMs })] };
     case 'error':
       return onWorkerError(seen, index, message, nowMs);
     case 'report':
