@@ -3,7 +3,7 @@
 
 import { hostname } from 'node:os';
 import { ErrorCodes, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
-import { configHash, formatConfig, resolveConfig, type RunConfig } from '@ringtrain/config';
+import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, type BackendName } from '@ringtrain/models';
 import { PROTOCOL_VERSION, type Message } from '@ringtrain/protocol';
@@ -126,7 +126,6 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     // The ring needs only the left neighbour's data (all-reduce and broadcast both receive from rank - 1).
     const left = welcome.ring[(welcome.ring.findIndex((m) => m.rank === rank) - 1 + welcome.worldSize) % welcome.worldSize]!;
     transport.setPeers(welcome.worldSize > 1 ? [left] : []);
-    if (rank === 0) opts.log(`run config:\n${formatConfig(config)}`);
     opts.log(`rank ${rank}/${welcome.worldSize} on ${backend.name} (${backend.reason}); data plane ${advertised.host}:${advertised.port}`);
     const dataset: Dataset = earlyDataset ?? (await loadDataset(config.dataset, { seed: config.seed }));
 
