@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { freePort, leftovers, startCli } from './cli-process.js';
 
@@ -110,6 +111,22 @@ describe('ringtrain launch', () => {
     expect(s).toMatchObject({ world_size: 4, steps: 32, global_batch_size: 256, status: 'ok' }); // 2000 per rank / 64
     expect(new Set(s.param_hashes).size).toBe(1);
     expect(await leftovers('two-nodes')).toEqual([]);
+  });
+
+  it('TLS on both planes (--tls-cert/--tls-key/--tls-ca): trains to identical replicas; a plain worker cannot join', async () => {
+    const tls = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}.pem`, import.meta.url));
+    const out = outDir();
+    const cli = startCli(['launch', '--nproc-per-node', '2', '--epochs', '1', '--batch-size', '128', '--tls-cert', tls('cert'), '--tls-key', tls('key'), '--tls-ca', tls('cert'), '--out', out], 'tls-run');
+    const [, port] = await cli.waitFor(/coordinator on 127\.0\.0\.1:(\d+) \(TLS\)/);
+    const plain = startCli(['worker', '--rdzv-endpoint', `127.0.0.1:${port}`, '--token', 'x', '--connect-timeout', '2'], 'tls-run');
+    expect(await plain.exited).toBe(1);
+    expect(plain.stdout()).toMatch(/E_CONNECT: /);
+    expect(await cli.exited).toBe(0);
+    const s = readSummary(out);
+    expect(s).toMatchObject({ world_size: 2, steps: 32, status: 'ok' });
+    expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
+    expect(s.config).toMatchObject({ 'tls-cert': tls('cert') });
+    expect(await leftovers('tls-run')).toEqual([]);
   });
 
   it('checkpoint + resume: a run stopped after a checkpoint and resumed ends with the parameters of an uninterrupted run', async () => {

@@ -2,7 +2,7 @@
 // display, SIGINT/SIGTERM turned into an orderly interrupted run, and the final report.
 
 import type { ErrorCode } from '@ringtrain/common';
-import { configHash, formatConfig, toConfigFile, type RunConfig } from '@ringtrain/config';
+import { configHash, formatConfig, loadTlsFiles, toConfigFile, type RunConfig } from '@ringtrain/config';
 import { CoordinatorServer, type CoordinatorOutcome } from '@ringtrain/coordinator';
 import { ProgressDisplay } from './progress-display.js';
 
@@ -33,7 +33,9 @@ export async function startCoordinator(opts: CoordinatorProcessOptions): Promise
   const { config } = opts;
   const display = new ProgressDisplay({ tty: process.stdout.isTTY === true, logEvery: config.logEvery, write });
   const { token, ...shared } = config;
+  const tls = await loadTlsFiles(config);
   const server = await CoordinatorServer.start({
+    tls,
     worldSize: opts.worldSize,
     config: shared,
     configHash: configHash(config),
@@ -48,7 +50,7 @@ export async function startCoordinator(opts: CoordinatorProcessOptions): Promise
     log: (level, text) => display.line(level === 'info' ? text : `${level}: ${text}`),
     onMetrics: (record) => display.onMetrics(record),
   });
-  write(`ringtrain coordinator on ${server.address.host}:${server.address.port}, waiting for ${opts.worldSize} worker(s)\nrun config:\n${formatConfig(config)}`);
+  write(`ringtrain coordinator on ${server.address.host}:${server.address.port}${tls ? ' (TLS)' : ''}, waiting for ${opts.worldSize} worker(s)\nrun config:\n${formatConfig(config)}`);
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => server.interrupt(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

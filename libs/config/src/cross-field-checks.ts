@@ -46,6 +46,8 @@ export function checkCrossField(config: RunConfig): void {
     const got = `--momentum ${config.momentum} and --dampening ${config.dampening}`;
     fail('--nesterov', `--nesterov needs --momentum > 0 and --dampening 0, got ${got}`);
   }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) fail('--tls-cert', '--tls-cert and --tls-key go together');
+  if (config.tlsCa !== undefined && config.tlsCert === undefined) fail('--tls-ca', '--tls-ca has no effect without --tls-cert and --tls-key');
   for (const { keys, setting, holds } of ONLY_ACT_WITH) {
     if (holds(config)) continue;
     for (const key of keys) {

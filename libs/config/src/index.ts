@@ -25,3 +25,4 @@ export { loadConfigFile } from './config-file.js';
 export { resolveConfig, type ConfigLayers } from './resolve-config.js';
 export { configHash, formatConfig, toConfigFile } from './config-output.js';
 export { optionsMarkdownTable } from './options-table.js';
+export { loadTlsFiles, type TlsFiles } from './tls-material.js';

@@ -138,6 +138,12 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     description: 'directory for summary.json and metrics.jsonl' },
   { key: 'token', flag: '--token', kind: 'string', valueName: 'TOKEN', scope: 'node',
     description: 'shared secret of the cluster (default: env RINGTRAIN_TOKEN)' },
+  { key: 'tlsCert', flag: '--tls-cert', kind: 'string', valueName: 'FILE', scope: 'node',
+    description: "TLS on both planes: this node's certificate (PEM; needs --tls-key)" },
+  { key: 'tlsKey', flag: '--tls-key', kind: 'string', valueName: 'FILE', scope: 'node',
+    description: "the certificate's private key (PEM)" },
+  { key: 'tlsCa', flag: '--tls-ca', kind: 'string', valueName: 'FILE', scope: 'node',
+    description: "CA that peers' certificates must chain to (PEM; default: the system's CAs)" },
 ];
 
 /**

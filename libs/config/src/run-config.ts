@@ -149,6 +149,15 @@ export interface RunConfig {
   out?: string;
   /** `--token` (node option): the cluster's shared secret; the CLI falls back to env RINGTRAIN_TOKEN. Never written to disk. */
   token?: string;
+  /**
+   * `--tls-cert` (node option): PEM file of this node's certificate. With `--tls-key`, the coordinator and every
+   * data-plane listener serve TLS (wss), and workers connect with TLS; every node of a run must set it.
+   */
+  tlsCert?: string;
+  /** `--tls-key` (node option): PEM file of the certificate's private key. */
+  tlsKey?: string;
+  /** `--tls-ca` (node option): PEM file of the CA the peers' certificates must chain to; default the system's CAs. */
+  tlsCa?: string;
 }
 
 /** A RunConfig key: the camelCase name of a training option. */

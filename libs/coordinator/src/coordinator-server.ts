@@ -3,7 +3,8 @@
 // message, turns socket happenings into events, and carries out the machine's commands: sends, closes,
 // metrics lines, log lines, and at the end summary.json.
 
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, isRingtrainError, TransportError, type ErrorCode } from '@ringtrain/common';
@@ -31,6 +32,8 @@ export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'star
   onMetrics?: (record: MetricsRecord) => void;
   /** Interval of the state machine's clock ticks, in ms. Default 250. */
   tickMs?: number;
+  /** Serve TLS (wss) with this certificate and key (PEM contents). Undefined: plain TCP. */
+  tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
 }
 
 /** What the run produced: the result, and where summary.json went. */
@@ -69,7 +72,8 @@ export class CoordinatorServer {
 
   /** Listens and starts the rendezvous clock. Throws InvalidArgumentError for unusable options or --out. */
   static async start(opts: CoordinatorServerOptions): Promise<CoordinatorServer> {
-    const http = createServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain coordinator: WebSocket upgrade required\n'));
+    const upgradeRequired: RequestListener = (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain coordinator: WebSocket upgrade required\n');
+    const http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, upgradeRequired) : createServer(upgradeRequired);
     http.on('clientError', (_err, socket) => socket.destroy());
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULT_MAX_CONTROL_MESSAGE_BYTES, clientTracking: false });
     const host = opts.host ?? '127.0.0.1';

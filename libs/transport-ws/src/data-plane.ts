@@ -24,10 +24,22 @@ export interface DataPlaneOptions {
   readBufferBytes?: number;
   /** Called for every refused link and malformed frame seen by this process; the transport keeps running. */
   onError?: (err: RingtrainError) => void;
+  /**
+   * TLS on every link (`--tls-cert`, `--tls-key`, `--tls-ca`, PEM contents): this process serves with cert and key
+   * and verifies its peers against ca (the system's CAs when undefined). Undefined: plain TCP.
+   */
+  tls?: TlsMaterial | undefined;
+}
+
+/** PEM contents of a certificate, its key and the CA that peers' certificates must chain to. */
+export interface TlsMaterial {
+  cert: string | Buffer;
+  key: string | Buffer;
+  ca?: string | Buffer | undefined;
 }
 
 /** DataPlaneOptions with every default filled in. */
-export type ResolvedPlaneOptions = Required<Omit<DataPlaneOptions, 'token'>> & { token: string | undefined };
+export type ResolvedPlaneOptions = Required<Omit<DataPlaneOptions, 'token' | 'tls'>> & { token: string | undefined; tls: TlsMaterial | undefined };
 
 /** This process's place in one ring generation. */
 export interface RingMembership {
@@ -44,7 +56,7 @@ const DEFAULTS = {
   connectTimeoutMs: 10_000,
   readBufferBytes: 256 << 10,
   onError: () => undefined,
-} satisfies Omit<ResolvedPlaneOptions, 'token'>;
+} satisfies Omit<ResolvedPlaneOptions, 'token' | 'tls'>;
 
 export class DataPlane {
   private current: WebSocketTransport | undefined;
@@ -56,9 +68,9 @@ export class DataPlane {
 
   /** Starts listening. Nothing is accepted until join(): earlier links are asked to retry (HTTP 503). */
   static async listen(options: DataPlaneOptions = {}): Promise<DataPlane> {
-    const opts: ResolvedPlaneOptions = { ...DEFAULTS, ...stripUndefined(options), token: options.token };
+    const opts: ResolvedPlaneOptions = { ...DEFAULTS, ...stripUndefined(options), token: options.token, tls: options.tls };
     try {
-      const listener = await DataPlaneListener.start({ token: opts.token, host: opts.host, port: opts.port }, opts.onError);
+      const listener = await DataPlaneListener.start({ token: opts.token, host: opts.host, port: opts.port, tls: opts.tls }, opts.onError);
       return new DataPlane(listener, opts);
     } catch (err) {
       throw new TransportError(ErrorCodes.CONNECT, `cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, {}, { cause: err });

@@ -1,5 +1,5 @@
 export { DataPlane } from './data-plane.js';
-export type { DataPlaneOptions, RingMembership } from './data-plane.js';
+export type { DataPlaneOptions, RingMembership, TlsMaterial } from './data-plane.js';
 export { WebSocketTransport } from './websocket-transport.js';
 export type { PeerAddress, WebSocketTransportOptions } from './websocket-transport.js';
 export { DataFrameParser } from './frame-parser.js';

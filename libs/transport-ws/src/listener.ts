@@ -4,7 +4,8 @@
 // backpressure signal. Refusals happen at the HTTP upgrade, before any WebSocket state exists, with a
 // status, an error-code header and a plain-text reason the peer prints.
 
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError, ErrorCodes, ProtocolError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
@@ -14,6 +15,8 @@ export interface ListenerOptions {
   token: string | undefined;
   host: string;
   port: number;
+  /** Serve TLS with this certificate and key (PEM). Undefined: plain TCP. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
 }
 
 /** Who this process is in the ring it currently serves, and where that ring's link events go. */
@@ -73,9 +76,10 @@ export class DataPlaneListener {
       const nonce = header(req, HEADER_NONCE);
       if (opts.token !== undefined && nonce !== undefined) headers.push(`${HEADER_PROOF}: ${proofFor(opts.token, nonce)}`);
     });
-    this.http = createServer((_req, res) => {
+    const upgradeRequired: RequestListener = (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain data plane: WebSocket upgrade required\n');
-    });
+    };
+    this.http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, upgradeRequired) : createServer(upgradeRequired);
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
   }

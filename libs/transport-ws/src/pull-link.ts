@@ -5,7 +5,8 @@
 // loopback this path is measured in the README.) The handshake is RFC 6455's, done here because the
 // socket's bytes never reach an HTTP parser.
 
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, newNonce, proofMatches } from './auth.js';
 import { DataFrameParser, type FrameParserEvents } from './frame-parser.js';
@@ -26,6 +27,8 @@ export interface PullLinkOptions {
   maxPayloadBytes: number;
   /** Size of the reusable read buffer (the most one read syscall returns). */
   readBufferBytes: number;
+  /** Connect with TLS, trusting `ca` (PEM; the system's CAs when undefined). Undefined: plain TCP. */
+  tls?: { ca?: string | Buffer | undefined } | undefined;
 }
 
 export interface PullLinkEvents extends Omit<FrameParserEvents, 'onClose'> {
@@ -136,24 +139,30 @@ function attempt(
       if (!a.ok) socket.destroy();
       resolve(a);
     };
-    const socket = connect({
-      host: peer.host,
-      port: peer.port,
-      onread: {
-        buffer: Buffer.allocUnsafe(opts.readBufferBytes),
-        callback: (n: number, buf: Buffer): boolean => {
-          if (feed) feed(buf.subarray(0, n));
-          else onHandshakeBytes(Buffer.from(buf.subarray(0, n)));
-          return true;
-        },
-      },
-    });
+    const onBytes = (bytes: Buffer): void => {
+      if (feed) feed(bytes);
+      else onHandshakeBytes(Buffer.from(bytes));
+    };
+    // Plain TCP reads into one reusable buffer; TLS sockets cannot (decryption hands out fresh chunks).
+    const socket: Socket = opts.tls
+      ? connectTls({ host: peer.host, port: peer.port, ca: opts.tls.ca, servername: isIP(peer.host) ? undefined : peer.host }).on('data', onBytes)
+      : connect({
+          host: peer.host,
+          port: peer.port,
+          onread: {
+            buffer: Buffer.allocUnsafe(opts.readBufferBytes),
+            callback: (n: number, buf: Buffer): boolean => {
+              onBytes(buf.subarray(0, n));
+              return true;
+            },
+          },
+        });
     socket.setNoDelay(true);
     const timer = setTimeout(
       () => settle({ ok: false, retry: false, error: new TransportError(ErrorCodes.CONNECT, `handshake with ${where} timed out`, ctx) }),
       Math.max(1, timeLeftMs),
     );
-    socket.once('connect', () => {
+    socket.once(opts.tls ? 'secureConnect' : 'connect', () => {
       const headers: Record<string, string> = { [HEADER_RANK]: String(opts.rank), [HEADER_GENERATION]: String(opts.generation), [HEADER_NONCE]: nonce };
       if (opts.token !== undefined) headers[HEADER_TOKEN] = opts.token;
       socket.write(upgradeRequest(peer.host, peer.port, key, headers));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,34 @@ async function createGroup(worldSize: number, extra: Partial<WebSocketTransportO
   for (const t of transports) t.setPeers(peers);
   return { transports, cleanup: async () => void (await Promise.all(transports.map((t) => t.close()))) };
 }
+
+// Test-only certificate for 127.0.0.1, its key, and itself as the CA (test/fixtures/tls/README.md).
+const TLS = {
+  cert: readFileSync(new URL('../../../test/fixtures/tls/cert.pem', import.meta.url)),
+  key: readFileSync(new URL('../../../test/fixtures/tls/key.pem', import.meta.url)),
+  ca: readFileSync(new URL('../../../test/fixtures/tls/cert.pem', import.meta.url)),
+};
+
+transportComplianceSuite('WebSocketTransport over TLS', { createGroup: (n) => createGroup(n, { tls: TLS }) });
+
+describe('WebSocketTransport over TLS, against peers that do not match', () => {
+  it('fails with E_CONNECT, naming the reason, against a peer whose certificate it cannot verify, or one without TLS', async () => {
+    const server = await WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, tls: TLS });
+    const distrustful = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, tls: { ...TLS, ca: undefined }, connectTimeoutMs: 2000 });
+    const plain = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, connectTimeoutMs: 2000 });
+    try {
+      distrustful.setPeers([server.address]);
+      const untrusted = (await distrustful.connect([1]).catch((e) => e)) as RingtrainError;
+      expect(untrusted.code).toBe(ErrorCodes.CONNECT);
+      expect(untrusted.message).toMatch(/self-signed certificate/);
+      plain.setPeers([server.address]);
+      const mismatch = (await plain.connect([1]).catch((e) => e)) as RingtrainError;
+      expect(mismatch.code).toBe(ErrorCodes.CONNECT);
+    } finally {
+      await Promise.all([server.close(), distrustful.close(), plain.close()]);
+    }
+  });
+});
 
 transportComplianceSuite('WebSocketTransport', {
   createGroup: (n) => createGroup(n),

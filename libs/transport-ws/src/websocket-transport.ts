@@ -190,6 +190,7 @@ export class WebSocketTransport implements Transport {
         connectTimeoutMs: this.opts.connectTimeoutMs,
         maxPayloadBytes: this.opts.maxPayloadBytes,
         readBufferBytes: this.opts.readBufferBytes,
+        tls: this.opts.tls ? { ca: this.opts.tls.ca } : undefined,
       },
       this.receiveEvents(peer),
     );

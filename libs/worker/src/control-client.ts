@@ -31,6 +31,8 @@ export interface ControlClientOptions {
   onLost?: (err: RingtrainError) => void;
   /** Stops connecting and waiting for the welcome (SIGINT/SIGTERM). */
   signal?: AbortSignal;
+  /** Connect with TLS (wss), trusting `ca` (PEM; the system's CAs when undefined). Undefined: plain ws. */
+  tls?: { ca?: Buffer | string | undefined } | undefined;
 }
 
 const RETRY_START_MS = 100;
@@ -163,7 +165,14 @@ function open(opts: ControlClientOptions, where: string): Promise<Opened> {
     const nonce = newNonce();
     const headers: Record<string, string> = opts.token === undefined ? {} : { [HEADER_TOKEN]: opts.token, [HEADER_NONCE]: nonce };
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-    const ws = new WebSocket(`ws://${host}:${opts.port}/`, { headers, perMessageDeflate: false, maxPayload: DEFAULT_MAX_CONTROL_MESSAGE_BYTES, handshakeTimeout: 10_000 });
+    const scheme = opts.tls ? 'wss' : 'ws';
+    const ws = new WebSocket(`${scheme}://${host}:${opts.port}/`, {
+      headers,
+      perMessageDeflate: false,
+      maxPayload: DEFAULT_MAX_CONTROL_MESSAGE_BYTES,
+      handshakeTimeout: 10_000,
+      ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
+    });
     let proven = true;
     ws.once('upgrade', (res) => {
       const proof = res.headers[HEADER_PROOF];

@@ -7,7 +7,7 @@ import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, type BackendName } from '@ringtrain/models';
 import { PROTOCOL_VERSION, type Message } from '@ringtrain/protocol';
-import { DataPlane, type WebSocketTransport } from '@ringtrain/transport-ws';
+import { DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
 import { readCheckpoint } from './checkpoint/read.js';
 import { resolveResumePath } from './checkpoint/files.js';
 import { ControlClient, refusal } from './control-client.js';
@@ -37,6 +37,8 @@ export interface WorkerOptions {
   rendezvousTimeoutMs?: number;
   /** A coordinator silent this long (it answers every heartbeat) counts as hung; the worker stops, in ms. Default 30 s. */
   heartbeatTimeoutMs?: number;
+  /** TLS on both planes (PEM contents): serve the data plane with cert and key, verify peers and the coordinator against ca. */
+  tls?: TlsMaterial | undefined;
   /** Where progress lines go. */
   log: (line: string) => void;
   /** Stops the worker (SIGINT/SIGTERM); abort it with an AbortedError naming the signal. */
@@ -79,6 +81,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       token: opts.token,
       host: opts.dataPlaneHost ?? '127.0.0.1',
       connectTimeoutMs: 30_000,
+      tls: opts.tls,
       onError: (err) => logRefusal(`data plane: ${err.message}`),
     });
     const advertised = { host: opts.advertiseHost ?? plane.address.host, port: plane.address.port };
@@ -91,6 +94,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         connectTimeoutMs: opts.connectTimeoutMs,
         rendezvousTimeoutMs: opts.rendezvousTimeoutMs,
         coordinatorTimeoutMs: opts.heartbeatTimeoutMs,
+        tls: opts.tls ? { ca: opts.tls.ca } : undefined,
         signal: stop.signal,
         onMessage: (message: Message) => {
           if (message.type === 'shutdown') {

@@ -4,7 +4,7 @@
 
 import { Command, Option } from 'commander';
 import { AbortedError, InvalidArgumentError } from '@ringtrain/common';
-import { BACKEND_NAMES, resolveConfig, type RunConfig } from '@ringtrain/config';
+import { BACKEND_NAMES, loadTlsFiles, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { parseEndpoint } from '@ringtrain/launcher';
 import { runWorker } from '@ringtrain/worker';
 import { integerOption } from '../number-option.js';
@@ -37,6 +37,9 @@ export function workerCommand(): Command {
     .addOption(new Option('--advertise-host <ADDR>', 'address peers connect to, if not --data-plane-host (e.g. with 0.0.0.0)'))
     .addOption(new Option('--backend <NAME>', 'compute backend').choices(BACKEND_NAMES))
     .addOption(new Option('--token <SECRET>', 'shared secret of the cluster').env('RINGTRAIN_TOKEN'))
+    .addOption(new Option('--tls-cert <FILE>', "TLS on both planes: this node's certificate (PEM; needs --tls-key)"))
+    .addOption(new Option('--tls-key <FILE>', "the certificate's private key (PEM)"))
+    .addOption(new Option('--tls-ca <FILE>', "CA that the coordinator's and peers' certificates must chain to (PEM)"))
     .addOption(new Option('--connect-timeout <S>', 'seconds to keep retrying the coordinator').argParser(integerOption('--connect-timeout', 1)).default(DEFAULT_CONNECT_TIMEOUT_S))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for the other workers once connected').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
     .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which the coordinator counts as hung').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
@@ -54,6 +57,9 @@ export function workerCommand(): Command {
         connectTimeout: number;
         rendezvousTimeout: number;
         heartbeatTimeout: number;
+        tlsCert?: string;
+        tlsKey?: string;
+        tlsCa?: string;
       }>();
       const endpointText = o.rdzvEndpoint ?? (process.env.MASTER_ADDR && process.env.MASTER_PORT ? `${process.env.MASTER_ADDR}:${process.env.MASTER_PORT}` : undefined);
       if (endpointText === undefined) throw new InvalidArgumentError('--rdzv-endpoint HOST:PORT is required (or set MASTER_ADDR and MASTER_PORT)', { subject: '--rdzv-endpoint' });
@@ -61,6 +67,8 @@ export function workerCommand(): Command {
       if (o.localRank >= o.localWorldSize) throw new InvalidArgumentError(`--local-rank ${o.localRank} must be below --local-world-size ${o.localWorldSize}`, { subject: '--local-rank' });
       requireTokenOffLoopback(o.dataPlaneHost, '--data-plane-host', o.token);
       const config = configFromEnv(process.env[RUN_CONFIG_ENV], o.backend, o.token);
+      // A worker started by launch has the run's TLS files in its config; one started by hand gets them as flags.
+      const tls = await loadTlsFiles(config ?? resolveConfig({ flags: { tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsCa: o.tlsCa } }));
       // A terminal's Ctrl-C reaches the worker directly and again through the launcher: the first one stops it
       // cleanly, repeats are ignored (the launcher's grace period and SIGKILL bound the wait).
       const stop = new AbortController();
@@ -80,6 +88,7 @@ export function workerCommand(): Command {
         ...(config ? { config } : {}),
         ...(o.backend ? { backend: o.backend as RunConfig['backend'] } : {}),
         dataPlaneHost: o.dataPlaneHost,
+        tls,
         ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
         connectTimeoutMs: o.connectTimeout * 1000,
         rendezvousTimeoutMs: o.rendezvousTimeout * 1000,
