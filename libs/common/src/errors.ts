@@ -50,6 +50,8 @@ export const ErrorCodes = {
   DIVERGED: 'E_DIVERGED',
   /** A worker process failed or left the run, so the run cannot go on. */
   WORKER_FAILED: 'E_WORKER_FAILED',
+  /** A peer sent more messages than the rate limit allows. */
+  RATE_LIMIT: 'E_RATE_LIMIT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

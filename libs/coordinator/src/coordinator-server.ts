@@ -12,6 +12,11 @@ import { decodeMessage, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, encodeMessage } from 
 import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, proofFor, tokenMatches } from '@ringtrain/transport-ws';
 import { initialState, step, type Command, type CoordinatorEvent, type CoordinatorOptions, type CoordinatorState, type MetricsRecord, type RunResult } from './membership/index.js';
 import { RunRecords } from './run-records.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** Messages one control connection may send at once, and per second after that. */
+const MESSAGE_BURST = 2000;
+const MESSAGES_PER_SECOND = 2000;
 
 export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'startedAtMs'> {
   /** Address to listen on. Default 127.0.0.1; 0.0.0.0 (or a host's address) for multi-node runs. */
@@ -126,7 +131,11 @@ export class CoordinatorServer {
     const conn = this.nextConn++;
     this.sockets.set(conn, ws);
     this.feed({ type: 'connected', conn, remote, now: Date.now() });
+    const budget = new TokenBucket(MESSAGE_BURST, MESSAGES_PER_SECOND, Date.now());
     ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!budget.take(Date.now())) {
+        return this.feed({ type: 'invalidMessage', conn, code: ErrorCodes.RATE_LIMIT, detail: `more than ${MESSAGES_PER_SECOND} messages per second`, now: Date.now() });
+      }
       if (!isBinary) return this.feed({ type: 'invalidMessage', conn, code: ErrorCodes.PROTOCOL, detail: 'control messages are binary msgpack, received a text frame', now: Date.now() });
       try {
         this.feed({ type: 'message', conn, message: decodeMessage(data), now: Date.now() });

@@ -6,10 +6,28 @@ import { log } from './commands.js';
 import { describeRank, describeStepOf } from './describe.js';
 import { failRun } from './finish.js';
 import { leaveRendezvous } from './rendezvous.js';
-import { updateWorker, type CoordinatorState, type Transition } from './state.js';
+import { DEFAULT_HELLO_TIMEOUT_MS } from './options.js';
+import { rejectConnection } from './reject.js';
+import { after, updateWorker, type CoordinatorState, type Transition } from './state.js';
 
-export function onConnected(state: CoordinatorState, conn: number, remote: string): Transition {
-  return { state: { ...state, connections: { ...state.connections, [conn]: { remote, closing: false } } }, commands: [] };
+export function onConnected(state: CoordinatorState, conn: number, remote: string, nowMs: number): Transition {
+  return { state: { ...state, connections: { ...state.connections, [conn]: { remote, closing: false, openedMs: nowMs } } }, commands: [] };
+}
+
+/**
+ * Closes connections that passed the token check but said no hello within helloTimeoutMs: an idle connection
+ * holds a socket and a slot in the server for nothing (or for a slow-loris attack).
+ */
+export function dropSilentConnections(state: CoordinatorState, nowMs: number): Transition {
+  const members = new Set(state.workers.map((worker) => worker.conn));
+  const limit = state.options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
+  let result: Transition = { state, commands: [] };
+  for (const [key, connection] of Object.entries(state.connections)) {
+    const conn = Number(key);
+    if (connection.closing || members.has(conn) || nowMs - connection.openedMs <= limit) continue;
+    result = after(result.commands, rejectConnection(result.state, conn, ErrorCodes.TIMEOUT, `no hello within ${limit} ms of connecting`, nowMs));
+  }
+  return result;
 }
 
 export function onDisconnected(state: CoordinatorState, conn: number, reason: string, nowMs: number): Transition {

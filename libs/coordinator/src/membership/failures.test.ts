@@ -146,6 +146,22 @@ describe('local failure', () => {
   });
 });
 
+describe('a connection that never says hello', () => {
+  it('is closed with E_TIMEOUT after 10 s; members and the run are untouched', () => {
+    // The members stay alive (heartbeats at T + 9000), connection 40 only connects.
+    const alive = [0, 1, 2].map((rank) => message(CONN_OF_RANK[rank]!, { type: 'heartbeat', v: PROTOCOL_VERSION, rank, seq: 1, timeMs: T + 9000 }, T + 9000));
+    const connected = drive(afterStep0(), [{ type: 'connected', conn: 40, remote: '10.0.0.9:5555', now: T }, ...alive]).state;
+    expect(drive(connected, [{ type: 'tick', now: T + 10_000 }]).commands).toEqual([]);
+    const { state, commands } = drive(connected, [{ type: 'tick', now: T + 10_001 }]);
+    expect(commands).toEqual([
+      { type: 'log', level: 'warn', text: 'connection 40 from 10.0.0.9:5555 rejected: E_TIMEOUT: no hello within 10000 ms of connecting' },
+      { type: 'send', conn: 40, message: { type: 'error', v: PROTOCOL_VERSION, code: 'E_TIMEOUT', message: 'no hello within 10000 ms of connecting' } },
+      { type: 'close', conn: 40, reason: 'E_TIMEOUT' },
+    ]);
+    expect(state.phase).toBe('training');
+  });
+});
+
 describe('invalid messages', () => {
   it('from a connection that is no member: error reply with the decoder\'s code, close, the run goes on', () => {
     const { state, commands } = drive(afterStep0(), [

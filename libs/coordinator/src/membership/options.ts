@@ -28,7 +28,11 @@ export interface CoordinatorOptions {
   readonly heartbeatTimeoutMs: number;
   /** When the coordinator started, in ms since the Unix epoch: the rendezvous deadline and wall_seconds count from it. */
   readonly startedAtMs: number;
+  /** A connection that says no hello this long after connecting is closed with E_TIMEOUT; > 0 ms. Default 10 s. */
+  readonly helloTimeoutMs?: number;
 }
+
+export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -56,5 +60,6 @@ export function checkCoordinatorOptions(options: CoordinatorOptions): void {
   requireInteger(options.hashEvery, 0, Number.MAX_SAFE_INTEGER, 'hashEvery');
   requirePositiveDuration(options.rendezvousTimeoutMs, 'rendezvousTimeoutMs');
   requirePositiveDuration(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs');
+  if (options.helloTimeoutMs !== undefined) requirePositiveDuration(options.helloTimeoutMs, 'helloTimeoutMs');
   requireInteger(options.startedAtMs, 0, Number.MAX_SAFE_INTEGER, 'startedAtMs');
 }

@@ -11,6 +11,8 @@ export interface ConnectionState {
   readonly remote: string;
   /** We sent it a close command; what it still delivers until it is gone is ignored. */
   readonly closing: boolean;
+  /** When it connected (ms since the Unix epoch): a connection that says no hello is closed after helloTimeoutMs. */
+  readonly openedMs: number;
 }
 
 /** A connection that said hello. */
@@ -113,7 +115,8 @@ export function removeWorker(state: CoordinatorState, index: number): Coordinato
 /** The state with connection `conn` marked closing (or recorded as closing, if the server never announced it). */
 export function markClosing(state: CoordinatorState, conn: number): CoordinatorState {
   const remote = state.connections[conn]?.remote ?? 'unknown';
-  return { ...state, connections: { ...state.connections, [conn]: { remote, closing: true } } };
+  const openedMs = state.connections[conn]?.openedMs ?? 0;
+  return { ...state, connections: { ...state.connections, [conn]: { remote, closing: true, openedMs } } };
 }
 
 /** `next` with `commands` (issued before it) in front of its own. */

@@ -2,14 +2,14 @@
 // the event (time included), and the input state is never modified.
 
 import { ErrorCodes } from '@ringtrain/common';
-import { onConnected, onDisconnected } from './connections.js';
+import { dropSilentConnections, onConnected, onDisconnected } from './connections.js';
 import type { CoordinatorEvent } from './events.js';
 import { failRun } from './finish.js';
 import { checkHeartbeats } from './liveness.js';
 import { onMessage } from './messages.js';
 import { rejectConnection } from './reject.js';
 import { checkRendezvousDeadline } from './rendezvous.js';
-import type { CoordinatorState, Transition } from './state.js';
+import { after, type CoordinatorState, type Transition } from './state.js';
 
 /** Exit codes of a process ended by a signal: 128 + the signal number, as shells report them. */
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -19,7 +19,7 @@ export function step(state: CoordinatorState, event: CoordinatorEvent): Transiti
   if (state.phase === 'finished') return { state, commands: [] };
   switch (event.type) {
     case 'connected':
-      return onConnected(state, event.conn, event.remote);
+      return onConnected(state, event.conn, event.remote, event.now);
     case 'message':
       return onMessage(state, event.conn, event.message, event.now);
     case 'invalidMessage':
@@ -27,8 +27,11 @@ export function step(state: CoordinatorState, event: CoordinatorEvent): Transiti
       return rejectConnection(state, event.conn, event.code, event.detail, event.now);
     case 'disconnected':
       return onDisconnected(state, event.conn, event.reason, event.now);
-    case 'tick':
-      return state.phase === 'rendezvous' ? checkRendezvousDeadline(state, event.now) : checkHeartbeats(state, event.now);
+    case 'tick': {
+      const quiet = dropSilentConnections(state, event.now);
+      const next = state.phase === 'rendezvous' ? checkRendezvousDeadline(quiet.state, event.now) : checkHeartbeats(quiet.state, event.now);
+      return after(quiet.commands, next);
+    }
     case 'interrupt':
       return failRun(state, { code: ErrorCodes.ABORTED, message: `interrupted by ${event.signal}`, exitCode: SIGNAL_EXIT_CODES[event.signal] }, event.now);
     case 'localFailure':
