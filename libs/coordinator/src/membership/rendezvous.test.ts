@@ -12,6 +12,7 @@ import {
   hello,
   makeOptions,
   message,
+  rejection,
   sentTo,
   STARTED_AT,
   trainingRun,
@@ -109,11 +110,7 @@ describe('a worker beyond the world size', () => {
   ]);
 
   it('is refused and closed; the run goes on', () => {
-    expect(commands).toEqual([
-      { type: 'log', level: 'warn', text: 'connection 14 from 10.0.0.4:40014 rejected: E_PROTOCOL: the run is full (world size 3)' },
-      { type: 'send', conn: 14, message: { type: 'error', v: PROTOCOL_VERSION, code: 'E_PROTOCOL', message: 'the run is full (world size 3)' } },
-      { type: 'close', conn: 14, reason: 'E_PROTOCOL' },
-    ]);
+    expect(commands).toEqual(rejection(14, '10.0.0.4:40014', 'E_PROTOCOL', 'the run is full (world size 3)'));
     expect(state.phase).toBe('training');
     expect(state.workers.map((worker) => worker.conn)).toEqual(CONN_OF_RANK);
   });
@@ -151,11 +148,7 @@ describe('the first message of a connection', () => {
       message(20, heartbeat, T),
       message(20, hello({ ...nodeA0, conn: 20 }), T + 1),
     ]);
-    expect(commands).toEqual([
-      { type: 'log', level: 'warn', text: 'connection 20 from 10.0.0.9:5000 rejected: E_PROTOCOL: the first message must be hello, received heartbeat' },
-      { type: 'send', conn: 20, message: { type: 'error', v: PROTOCOL_VERSION, code: 'E_PROTOCOL', message: 'the first message must be hello, received heartbeat' } },
-      { type: 'close', conn: 20, reason: 'E_PROTOCOL' },
-    ]);
+    expect(commands).toEqual(rejection(20, '10.0.0.9:5000', 'E_PROTOCOL', 'the first message must be hello, received heartbeat'));
     expect(state.phase).toBe('rendezvous');
   });
 

@@ -141,6 +141,15 @@ export function step0Events(now: number): CoordinatorEvent[] {
   return STEP0.map((msg) => message(CONN_OF_RANK[msg.rank]!, msg, now));
 }
 
+/** The three commands of a rejected connection: a warning naming it, an error reply with `code`, the close. */
+export function rejection(conn: number, remote: string, code: string, detail: string): Command[] {
+  return [
+    { type: 'log', level: 'warn', text: `connection ${conn} from ${remote} rejected: ${code}: ${detail}` },
+    { type: 'send', conn, message: { type: 'error', v: PROTOCOL_VERSION, code, message: detail } },
+    { type: 'close', conn, reason: code },
+  ];
+}
+
 export function sends(commands: readonly Command[]): SendCommand[] {
   return commands.filter((command): command is SendCommand => command.type === 'send');
 }
