@@ -83,7 +83,7 @@ describe('bad input to a run', () => {
     const second = startCli(['worker', '--rdzv-endpoint', `127.0.0.1:${port}`, '--token', 't'], 'duplicate-rank', same);
     expect(await second.exited).not.toBe(0);
     expect(second.stdout()).toMatch(/E_DUPLICATE_RANK/);
-    expect(await coordinator.exited).toBe(1);
+    expect(await coordinator.exited).toBe(2);
     expect(coordinator.stderr()).toMatch(/E_DUPLICATE_RANK/);
     expect(await first.exited).not.toBe(0);
     expect(await leftovers('duplicate-rank')).toEqual([]);

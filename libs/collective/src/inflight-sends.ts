@@ -32,9 +32,14 @@ export class InflightSends {
     this.unlink = () => outer?.removeEventListener('abort', onOuterAbort);
   }
 
-  /** Unlinks the caller's signal; call once the collective is over, whatever its outcome. */
+  /**
+   * Call once the collective is over, whatever its outcome: unlinks the caller's signal and cancels every
+   * receive still posted (after a failure they would otherwise wait out their timeouts and could still write
+   * into the caller's buffer after the collective threw; after a success none is left).
+   */
   release(): void {
     this.unlink();
+    this.failed.abort();
   }
 
   /** Tracks a send that reads the region identified by `key`. */

@@ -18,6 +18,8 @@ describe('TLS options', () => {
   it('names an unreadable file and refuses half a configuration', async () => {
     await expect(loadTlsFiles({ tlsCert: CERT, tlsKey: '/nonexistent/key.pem' })).rejects.toThrow('--tls-key /nonexistent/key.pem: cannot read the file');
     expect(() => resolveConfig({ flags: { tlsCert: CERT } })).toThrow('--tls-cert and --tls-key go together');
+    // A file that is no PEM (or a key that does not match) is bad input naming the files, not a failed handshake later.
+    await expect(loadTlsFiles({ tlsCert: KEY, tlsKey: KEY })).rejects.toThrow(`--tls-cert ${KEY} --tls-key ${KEY}: not a usable PEM certificate, key and CA`);
     expect(() => resolveConfig({ flags: { tlsCa: CERT } })).toThrow('--tls-ca has no effect without --tls-cert and --tls-key');
   });
 });

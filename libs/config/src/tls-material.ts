@@ -2,6 +2,7 @@
 // bad-input error (exit 2) naming it, not a failed handshake later.
 
 import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { InvalidArgumentError } from '@ringtrain/common';
 import type { RunConfig } from './run-config.js';
 
@@ -28,5 +29,11 @@ export async function loadTlsFiles(config: Pick<RunConfig, 'tlsCert' | 'tlsKey' 
     read(config.tlsKey, '--tls-key'),
     config.tlsCa === undefined ? undefined : read(config.tlsCa, '--tls-ca'),
   ]);
+  try {
+    createSecureContext({ cert, key, ...(ca ? { ca } : {}) });
+  } catch (err) {
+    const files = `--tls-cert ${config.tlsCert} --tls-key ${config.tlsKey}${config.tlsCa ? ` --tls-ca ${config.tlsCa}` : ''}`;
+    throw new InvalidArgumentError(`${files}: not a usable PEM certificate, key and CA (${(err as Error).message})`, { subject: config.tlsCert }, { cause: err });
+  }
   return { cert, key, ca };
 }

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, isRingtrainError, TransportError, type ErrorCode } from '@ringtrain/common';
 import { decodeMessage, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, encodeMessage } from '@ringtrain/protocol';
-import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, proofFor, tokenMatches } from '@ringtrain/transport-ws';
+import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, proofFor, tokenMatches, trackSockets } from '@ringtrain/transport-ws';
 import { initialState, step, type Command, type CoordinatorEvent, type CoordinatorOptions, type CoordinatorState, type MetricsRecord, type RunResult } from './membership/index.js';
 import { RunRecords } from './run-records.js';
 import { TokenBucket } from './token-bucket.js';
@@ -62,10 +62,14 @@ export class CoordinatorServer {
     private readonly wss: WebSocketServer,
     private readonly opts: CoordinatorServerOptions,
     private readonly records: RunRecords | undefined,
+    /** Stops listening and destroys every accepted socket (trackSockets). */
+    private readonly shutDown: () => Promise<void>,
   ) {
     this.state = initialState({ ...opts, startedAtMs: Date.now() });
     this.outcome = new Promise((resolve) => (this.resolveOutcome = resolve));
-    this.ticker = setInterval(() => this.feed({ type: 'tick', now: Date.now() }), opts.tickMs ?? 250);
+    // The tick is fed after the I/O phase (setImmediate): after a stall (GC, a paused VM) the timer would otherwise
+    // run before the messages waiting in the sockets are read, and judge a live worker silent.
+    this.ticker = setInterval(() => setImmediate(() => this.feed({ type: 'tick', now: Date.now() })), opts.tickMs ?? 250);
     http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     // The coordinator proves it holds the token too (HMAC of the worker's nonce), so a process that took the
     // rendezvous address first cannot pose as the coordinator and hand out configs.
@@ -78,8 +82,9 @@ export class CoordinatorServer {
   /** Listens and starts the rendezvous clock. Throws InvalidArgumentError for unusable options or --out. */
   static async start(opts: CoordinatorServerOptions): Promise<CoordinatorServer> {
     const upgradeRequired: RequestListener = (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain coordinator: WebSocket upgrade required\n');
-    const http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, upgradeRequired) : createServer(upgradeRequired);
+    const http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: 10_000 }, upgradeRequired) : createServer(upgradeRequired);
     http.on('clientError', (_err, socket) => socket.destroy());
+    const shutDown = trackSockets(http);
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULT_MAX_CONTROL_MESSAGE_BYTES, clientTracking: false });
     const host = opts.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {
@@ -89,9 +94,9 @@ export class CoordinatorServer {
     // Only once the port is ours: a coordinator that cannot listen must not truncate an earlier run's metrics.
     try {
       const records = opts.out === undefined ? undefined : await RunRecords.open(opts.out, { append: opts.appendMetrics ?? false });
-      return new CoordinatorServer(http, wss, opts, records);
+      return new CoordinatorServer(http, wss, opts, records, shutDown);
     } catch (err) {
-      http.close();
+      void shutDown();
       throw err;
     }
   }
@@ -213,8 +218,7 @@ export class CoordinatorServer {
           }),
       ),
     );
-    this.http.closeAllConnections();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.shutDown();
     this.resolveOutcome({ result, summaryPath });
   }
 }

@@ -9,6 +9,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError, ErrorCodes, ProtocolError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
+import { trackSockets } from './server-sockets.js';
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor, tokenMatches } from './auth.js';
 
 export interface ListenerOptions {
@@ -64,6 +65,7 @@ export class DataPlaneListener {
   private readonly wss: WebSocketServer;
   private readonly links = new Map<number, WebSocket>();
   private membership: ListenerMembership | undefined;
+  private readonly shutDown: () => Promise<void>;
 
   private constructor(
     private readonly opts: ListenerOptions,
@@ -79,7 +81,8 @@ export class DataPlaneListener {
     const upgradeRequired: RequestListener = (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain data plane: WebSocket upgrade required\n');
     };
-    this.http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, upgradeRequired) : createServer(upgradeRequired);
+    this.http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: 10_000 }, upgradeRequired) : createServer(upgradeRequired);
+    this.shutDown = trackSockets(this.http);
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
   }
@@ -142,8 +145,7 @@ export class DataPlaneListener {
   }
 
   private async stop(): Promise<void> {
-    this.http.closeAllConnections();
-    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.shutDown();
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

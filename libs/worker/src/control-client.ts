@@ -174,6 +174,16 @@ function open(opts: ControlClientOptions, where: string): Promise<Opened> {
       ...(opts.tls?.ca ? { ca: opts.tls.ca } : {}),
     });
     let proven = true;
+    // Stopping during the upgrade ends this attempt at once (the caller sees the abort, no retry).
+    const onAbort = (): void => {
+      ws.terminate();
+      resolve({ ok: false, retry: false, error: stopped(opts.signal!) });
+    };
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const unlink = (): void => opts.signal?.removeEventListener('abort', onAbort);
+    ws.once('open', unlink);
+    ws.once('close', unlink);
+    ws.once('error', unlink);
     ws.once('upgrade', (res) => {
       const proof = res.headers[HEADER_PROOF];
       proven = proofMatches(opts.token, nonce, typeof proof === 'string' ? proof : undefined);
@@ -209,6 +219,7 @@ function greet(ws: WebSocket, opts: ControlClientOptions, hello: Hello, where: s
     const timer = setTimeout(() => fail(new TimeoutError(`no welcome from the ${where} within ${timeoutMs} ms (are all workers started?)`)), timeoutMs);
     const onAbort = (): void => fail(stopped(opts.signal!));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) return onAbort(); // stopped while the upgrade was under way
     const fail = (err: RingtrainError): void => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);

@@ -189,7 +189,11 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         resolve(1);
       }, SHUTDOWN_WAIT_MS);
     });
-    const code = await Promise.race([shutdown, gaveUp]);
+    const stopped = new Promise<number>((resolve) => {
+      if (stop.signal.aborted) resolve(1);
+      else stop.signal.addEventListener('abort', () => resolve(1), { once: true });
+    });
+    const code = await Promise.race([shutdown, gaveUp, stopped]);
     clearTimeout(waited);
     return code;
   } catch (caught) {

@@ -110,7 +110,8 @@ export function launchCommand(): Command {
       if (failed) coordinator?.fail(ErrorCodes.WORKER_FAILED, `rank ${failed.rank} exited with code ${failed.exitCode}${failed.startError ? ` (${failed.startError})` : ''}`, workers.exitCode);
       else if (!workers.ok) coordinator?.interrupt(workers.stoppedBy === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
       const outcome = await coordinator?.outcome;
-      const code = !workers.ok ? workers.exitCode : (outcome?.result.exitCode ?? 0);
+      // The coordinator's verdict when it has one (workers it shut down exit too, in whatever order); else the workers'.
+      const code = outcome && !outcome.result.ok ? outcome.result.exitCode : !workers.ok ? workers.exitCode : (outcome?.result.exitCode ?? 0);
       process.exit(code);
     }),
   );

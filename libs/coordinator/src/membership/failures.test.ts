@@ -82,7 +82,15 @@ describe('a member disconnecting', () => {
 });
 
 describe('heartbeat timeout (10 s)', () => {
-  // trainingRun: conn 11 (rank 2) said hello at +1000, conn 12 at +1001, conn 13 at +1002.
+  it('does not count the wait in rendezvous as silence: workers arriving a minute apart start fine', () => {
+    const first = drive(initialState(makeOptions()), arrivals(WORKERS.slice(0, 2), STARTED_AT)).state;
+    const started = drive(first, arrivals(WORKERS.slice(2), STARTED_AT + 60_000));
+    expect(started.state.phase).toBe('training');
+    expect(drive(started.state, [{ type: 'tick', now: STARTED_AT + 60_500 }]).commands).toEqual([]);
+  });
+
+  // trainingRun: conn 11 (rank 2) said hello at +1000, conn 12 at +1001, conn 13 at +1002; training (and every
+  // member's liveness clock) starts with the last hello, at +1002.
   const heartbeat = (rank: number, now: number) => message(CONN_OF_RANK[rank]!, { type: 'heartbeat', v: PROTOCOL_VERSION, rank, seq: 1, timeMs: now }, now);
   const alive = drive(trainingRun(), [heartbeat(0, STARTED_AT + 8000), heartbeat(1, STARTED_AT + 8000)]).state;
 
@@ -92,11 +100,11 @@ describe('heartbeat timeout (10 s)', () => {
   });
 
   it('tolerates exactly the timeout', () => {
-    expect(drive(alive, [{ type: 'tick', now: STARTED_AT + 11_000 }]).commands).toEqual([]);
+    expect(drive(alive, [{ type: 'tick', now: STARTED_AT + 11_002 }]).commands).toEqual([]);
   });
 
   it('fails the run for a member silent longer, and shuts the others down', () => {
-    const { commands } = drive(alive, [{ type: 'tick', now: STARTED_AT + 11_001 }]);
+    const { commands } = drive(alive, [{ type: 'tick', now: STARTED_AT + 11_003 }]);
     expect(finishOf(commands).error).toEqual({ code: 'E_WORKER_FAILED', message: 'rank 2 (node-b, pid 2001) sent nothing for 10001 ms (before its first step)' });
     expect(shutdownTargets(commands)).toEqual([13, 12]);
   });

@@ -58,13 +58,13 @@ describe('config mismatch', () => {
     expect(commands).toContainEqual({ type: 'close', conn: 13, reason: 'E_CONFIG_MISMATCH' });
   });
 
-  it('fails the run with exit code 1 and shuts the waiting workers down', () => {
+  it('fails the run with exit code 2 (bad input) and shuts the waiting workers down', () => {
     const result = finishOf(commands);
     expect(result.ok).toBe(false);
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(2);
     expect(result.error?.code).toBe('E_CONFIG_MISMATCH');
     expect(result.error?.message).toMatch(/^worker node-a \(pid 1001, node rank 0, local rank 0\): the worker's run config differs/);
-    for (const conn of [11, 12]) expect(sentTo(commands, conn)).toEqual([expect.objectContaining({ type: 'shutdown', exitCode: 1 })]);
+    for (const conn of [11, 12]) expect(sentTo(commands, conn)).toEqual([expect.objectContaining({ type: 'shutdown', exitCode: 2 })]);
     expect(state.phase).toBe('finished');
   });
 
@@ -97,8 +97,8 @@ describe('duplicate rank', () => {
       expect.objectContaining({ type: 'error', code: 'E_DUPLICATE_RANK', message: expect.stringContaining('node rank 1, local rank 0 is already taken by node-b (pid 2001)') }),
     ]);
     expect(commands).toContainEqual({ type: 'close', conn: 14, reason: 'E_DUPLICATE_RANK' });
-    expect(finishOf(commands)).toMatchObject({ ok: false, exitCode: 1, error: { code: 'E_DUPLICATE_RANK' } });
-    expect(sentTo(commands, 11)).toEqual([expect.objectContaining({ type: 'shutdown', exitCode: 1 })]);
+    expect(finishOf(commands)).toMatchObject({ ok: false, exitCode: 2, error: { code: 'E_DUPLICATE_RANK' } });
+    expect(sentTo(commands, 11)).toEqual([expect.objectContaining({ type: 'shutdown', exitCode: 2 })]);
   });
 });
 

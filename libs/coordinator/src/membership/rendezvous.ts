@@ -18,8 +18,15 @@ function byPlace(a: WorkerState, b: WorkerState): number {
 }
 
 /** Everyone is here: ranks, ring (in rank order) and a welcome per member. */
-function startTraining(state: CoordinatorState): Transition {
-  const workers = [...state.workers].sort(byPlace);
+/** A run refused for how it was started (configs that differ, a rank claimed twice) exits like other bad input. */
+const BAD_INPUT_EXIT = 2;
+
+/**
+ * Every worker is here: ranks, ring, welcome. The liveness clock of each starts now: workers send heartbeats only
+ * after their welcome, so one that waited long in rendezvous must not count as silent for that wait.
+ */
+function startTraining(state: CoordinatorState, nowMs: number): Transition {
+  const workers = [...state.workers].sort(byPlace).map((worker) => ({ ...worker, lastSeenMs: nowMs }));
   const ring: RingMember[] = workers.map((worker, rank) => ({ rank, host: worker.hello.dataPlane.host, port: worker.hello.dataPlane.port }));
   const placement = workers.map((worker, rank) => `rank ${rank} = ${describeWorker(worker.hello)}`).join('; ');
   return {
@@ -42,7 +49,7 @@ export function onHello(state: CoordinatorState, conn: number, hello: HelloMessa
       `the worker's run config differs from the coordinator's (config hash ${hashPrefix(hello.configHash)} here, ` +
       `${hashPrefix(configHash)} on the coordinator): start every worker with the coordinator's config or with none`;
     const rejected = rejectConnection(state, conn, ErrorCodes.CONFIG_MISMATCH, detail, nowMs);
-    return after(rejected.commands, failRun(rejected.state, { code: ErrorCodes.CONFIG_MISMATCH, message: `worker ${describeWorker(hello)}: ${detail}` }, nowMs));
+    return after(rejected.commands, failRun(rejected.state, { code: ErrorCodes.CONFIG_MISMATCH, message: `worker ${describeWorker(hello)}: ${detail}`, exitCode: BAD_INPUT_EXIT }, nowMs));
   }
   const holder = state.workers.find((worker) => worker.hello.nodeRank === hello.nodeRank && worker.hello.localRank === hello.localRank);
   if (holder !== undefined) {
@@ -50,12 +57,12 @@ export function onHello(state: CoordinatorState, conn: number, hello: HelloMessa
       `node rank ${hello.nodeRank}, local rank ${hello.localRank} is already taken by ${holder.hello.host} (pid ${holder.hello.pid}): ` +
       'give every node its own --node-rank and every process on a node its own LOCAL_RANK';
     const rejected = rejectConnection(state, conn, ErrorCodes.DUPLICATE_RANK, detail, nowMs);
-    return after(rejected.commands, failRun(rejected.state, { code: ErrorCodes.DUPLICATE_RANK, message: `worker ${describeWorker(hello)}: ${detail}` }, nowMs));
+    return after(rejected.commands, failRun(rejected.state, { code: ErrorCodes.DUPLICATE_RANK, message: `worker ${describeWorker(hello)}: ${detail}`, exitCode: BAD_INPUT_EXIT }, nowMs));
   }
   const worker: WorkerState = { conn, hello, lastSeenMs: nowMs, connected: true, lastReportedStep: null, done: null };
   const joined = { ...state, workers: [...state.workers, worker] };
   const arrived = log('info', `worker ${describeWorker(hello)} joined (${joined.workers.length} of ${worldSize})`);
-  return joined.workers.length === worldSize ? after([arrived], startTraining(joined)) : { state: joined, commands: [arrived] };
+  return joined.workers.length === worldSize ? after([arrived], startTraining(joined, nowMs)) : { state: joined, commands: [arrived] };
 }
 
 /** Fails the run when the rendezvous deadline passed with workers still missing. */
