@@ -21,12 +21,12 @@ function summaryOf(dir: string): { status: string; param_hashes: string[]; steps
   return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as { status: string; param_hashes: string[]; steps: number };
 }
 
-/** Sends one input on a fresh control connection; resolves when the coordinator closed it (or after 2 s). */
-function sendControl(port: number, input: ControlInput): Promise<'answered' | 'refused' | 'unreachable'> {
+/** Sends one input on a fresh control connection; resolves when the coordinator answered or closed it ('silent' after 5 s). */
+function sendControl(port: number, input: ControlInput): Promise<'answered' | 'refused' | 'unreachable' | 'silent'> {
   return new Promise((resolve) => {
     const headers = input.token === 'none' ? {} : { 'x-ringtrain-token': input.token === 'right' ? TOKEN : 'guess' };
     const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers, perMessageDeflate: false, maxPayload: 1 << 20 });
-    const timer = setTimeout(() => (ws.terminate(), resolve('answered')), 2000);
+    const timer = setTimeout(() => (ws.terminate(), resolve('silent')), 5000);
     ws.on('open', () => ws.send(input.data, { binary: typeof input.data !== 'string' }));
     ws.on('unexpected-response', (_req, res) => (clearTimeout(timer), res.resume(), ws.terminate(), resolve(res.statusCode === 401 ? 'refused' : 'answered')));
     ws.on('close', () => (clearTimeout(timer), resolve('answered')));
@@ -84,6 +84,7 @@ describe('fuzzing a running job', () => {
     expect(await leftovers('fuzz-run')).toEqual([]);
     // Every input reached a live process: the job was still running when the last one went out.
     expect(controlOutcomes.unreachable ?? 0).toBe(0);
+    expect(controlOutcomes.silent ?? 0).toBe(0); // every input was refused (reply and close), none ignored
     expect(dataOutcomes.unreachable ?? 0).toBe(0);
     expect(Object.values(controlOutcomes).reduce((a, b) => a + b, 0) + Object.values(dataOutcomes).reduce((a, b) => a + b, 0)).toBe(10_000);
     expect(controlOutcomes.refused).toBeGreaterThan(0); // the upgrades without the right token

@@ -171,7 +171,7 @@ function attempt(
       const retry = err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET';
       settle({ ok: false, retry, error: new TransportError(ErrorCodes.CONNECT, `cannot connect to ${where}: ${err.message}`, ctx, { cause: err }) });
     });
-    socket.on('close', () => settle({ ok: false, retry: true, error: new TransportError(ErrorCodes.CONNECT, `${where} closed the connection during the handshake`, ctx) }));
+    socket.on('close', () => settle({ ok: false, retry: true, error: new TransportError(ErrorCodes.CONNECT, `${where} closed the connection during the handshake (still starting, or TLS on one side only?)`, ctx) }));
 
     function onHandshakeBytes(chunk: Buffer): void {
       headBytes.push(chunk);

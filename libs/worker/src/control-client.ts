@@ -86,7 +86,7 @@ export class ControlClient {
       if (result.ok) return greet(result.ws, opts, hello, where);
       if (!result.retry) throw result.error;
       if (Date.now() + delay >= deadline) {
-        throw new TransportError(ErrorCodes.CONNECT, `${result.error.detail}; gave up after ${attempts} attempts in ${opts.connectTimeoutMs ?? 60_000} ms (is the coordinator running, and is --rdzv-endpoint right?)`, {}, { cause: result.error });
+        throw new TransportError(ErrorCodes.CONNECT, `${result.error.detail}; gave up after ${attempts} attempts in ${opts.connectTimeoutMs ?? 60_000} ms (is the coordinator running, is --rdzv-endpoint right, and do both sides agree on --tls-*?)`, {}, { cause: result.error });
       }
       await sleep(delay, opts.signal);
       delay = Math.min(delay * 2, RETRY_MAX_MS);

@@ -8,7 +8,7 @@ import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
 import { addTrainOptions, trainConfig } from '../train-options.js';
 import { requireTokenOffLoopback } from '../loopback.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
 
 export function coordinatorCommand(): Command {
   const cmd = new Command('coordinator')
@@ -17,7 +17,7 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--host <ADDR>', 'address to listen on (0.0.0.0 for every interface)').default('127.0.0.1'))
     .addOption(new Option('--world-size <N>', 'number of workers of the run (env WORLD_SIZE)').argParser(integerOption('--world-size', 1)).env('WORLD_SIZE'))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
-    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker counts as dead').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
+    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker counts as dead').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
   addTrainOptions(cmd);
   return cmd.action(
     action(async () => {

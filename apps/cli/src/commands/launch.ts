@@ -9,7 +9,7 @@ import { launcherFlagsFromEnv, launchWorkers, parseEndpoint, parseNnodes, worker
 import { startCoordinator, type RunningCoordinator } from '../coordinator-process.js';
 import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
-import { DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
+import { DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
 import { addTrainOptions, trainConfig } from '../train-options.js';
 import { RUN_CONFIG_ENV } from './worker.js';
 
@@ -34,7 +34,7 @@ export function launchCommand(): Command {
     .addOption(new Option('--max-restarts <K>', 'restarts allowed per worker process (env PET_MAX_RESTARTS; only 0 until workers can rejoin a run)').argParser(integerOption('--max-restarts', 0)))
     .addOption(new Option('--data-plane-host <ADDR>', "this node's address for the workers' data plane (default 127.0.0.1; required with --nnodes > 1)"))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
-    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker (or, for the workers, the coordinator) counts as dead').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
+    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker (or, for the workers, the coordinator) counts as dead').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
   addTrainOptions(cmd);
   return cmd.action(
     action(async () => {

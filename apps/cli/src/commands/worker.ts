@@ -10,7 +10,7 @@ import { runWorker } from '@ringtrain/worker';
 import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
 import { requireTokenOffLoopback } from '../loopback.js';
-import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S, SIGNAL_EXIT } from '../timeouts.js';
+import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S, SIGNAL_EXIT } from '../timeouts.js';
 
 /** Where `launch` puts the resolved run config for its workers (JSON, camelCase keys, without the token). */
 export const RUN_CONFIG_ENV = 'RINGTRAIN_RUN_CONFIG';
@@ -42,7 +42,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--tls-ca <FILE>', "CA that the coordinator's and peers' certificates must chain to (PEM)"))
     .addOption(new Option('--connect-timeout <S>', 'seconds to keep retrying the coordinator').argParser(integerOption('--connect-timeout', 1)).default(DEFAULT_CONNECT_TIMEOUT_S))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for the other workers once connected').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
-    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which the coordinator counts as hung').argParser(integerOption('--heartbeat-timeout', 1)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
+    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which the coordinator counts as hung').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
   return cmd.action(
     action(async () => {
       const o = cmd.opts<{
