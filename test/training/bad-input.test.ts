@@ -42,7 +42,8 @@ describe('bad input to a run', () => {
   it('SIGTERM stops a worker that is still waiting for its coordinator at once, with exit 143', async () => {
     const port = await freePort();
     const cli = startCli(['worker', '--rdzv-endpoint', `127.0.0.1:${port}`, '--connect-timeout', '120'], 'stop-waiting');
-    await new Promise((r) => setTimeout(r, 2000));
+    await cli.waitFor(/connecting to the coordinator at 127\.0\.0\.1:\d+/); // its signal handlers are in place
+    await new Promise((r) => setTimeout(r, 500));
     const t0 = Date.now();
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(143);

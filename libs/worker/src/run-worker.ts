@@ -86,6 +86,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     });
     const advertised = { host: opts.advertiseHost ?? plane.address.host, port: plane.address.port };
 
+    opts.log(`connecting to the coordinator at ${opts.coordinator.host}:${opts.coordinator.port}`);
     client = await ControlClient.connect(
       {
         host: opts.coordinator.host,
