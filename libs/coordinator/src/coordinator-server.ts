@@ -3,13 +3,12 @@
 // message, turns socket happenings into events, and carries out the machine's commands: sends, closes,
 // metrics lines, log lines, and at the end summary.json.
 
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, isRingtrainError, TransportError, type ErrorCode } from '@ringtrain/common';
 import { decodeMessage, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, encodeMessage } from '@ringtrain/protocol';
-import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, proofFor, tokenMatches, trackSockets } from '@ringtrain/transport-ws';
+import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, proofFor, tokenMatches, upgradeServer } from '@ringtrain/transport-ws';
 import { initialState, step, type Command, type CoordinatorEvent, type CoordinatorOptions, type CoordinatorState, type MetricsRecord, type RunResult } from './membership/index.js';
 import { RunRecords } from './run-records.js';
 import { TokenBucket } from './token-bucket.js';
@@ -62,7 +61,7 @@ export class CoordinatorServer {
     private readonly wss: WebSocketServer,
     private readonly opts: CoordinatorServerOptions,
     private readonly records: RunRecords | undefined,
-    /** Stops listening and destroys every accepted socket (trackSockets). */
+    /** Stops listening and destroys every accepted socket (upgradeServer). */
     private readonly shutDown: () => Promise<void>,
   ) {
     this.state = initialState({ ...opts, startedAtMs: Date.now() });
@@ -81,10 +80,7 @@ export class CoordinatorServer {
 
   /** Listens and starts the rendezvous clock. Throws InvalidArgumentError for unusable options or --out. */
   static async start(opts: CoordinatorServerOptions): Promise<CoordinatorServer> {
-    const upgradeRequired: RequestListener = (_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain coordinator: WebSocket upgrade required\n');
-    const http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: 10_000 }, upgradeRequired) : createServer(upgradeRequired);
-    http.on('clientError', (_err, socket) => socket.destroy());
-    const shutDown = trackSockets(http);
+    const { server: http, shutDown } = upgradeServer('coordinator', opts.tls);
     const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: DEFAULT_MAX_CONTROL_MESSAGE_BYTES, clientTracking: false });
     const host = opts.host ?? '127.0.0.1';
     await new Promise<void>((resolve, reject) => {

@@ -5,4 +5,4 @@ export type { PeerAddress, WebSocketTransportOptions } from './websocket-transpo
 export { DataFrameParser } from './frame-parser.js';
 export type { FrameParserEvents, MessageSink } from './frame-parser.js';
 export { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, newNonce, proofFor, proofMatches, tokenMatches } from './auth.js';
-export { trackSockets } from './server-sockets.js';
+export { upgradeServer, type UpgradeServer } from './server-sockets.js';

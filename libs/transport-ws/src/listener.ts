@@ -4,12 +4,11 @@
 // backpressure signal. Refusals happen at the HTTP upgrade, before any WebSocket state exists, with a
 // status, an error-code header and a plain-text reason the peer prints.
 
-import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError, ErrorCodes, ProtocolError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
-import { trackSockets } from './server-sockets.js';
+import { upgradeServer } from './server-sockets.js';
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor, tokenMatches } from './auth.js';
 
 export interface ListenerOptions {
@@ -78,13 +77,8 @@ export class DataPlaneListener {
       const nonce = header(req, HEADER_NONCE);
       if (opts.token !== undefined && nonce !== undefined) headers.push(`${HEADER_PROOF}: ${proofFor(opts.token, nonce)}`);
     });
-    const upgradeRequired: RequestListener = (_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('ringtrain data plane: WebSocket upgrade required\n');
-    };
-    this.http = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: 10_000 }, upgradeRequired) : createServer(upgradeRequired);
-    this.shutDown = trackSockets(this.http);
+    ({ server: this.http, shutDown: this.shutDown } = upgradeServer('data plane', opts.tls));
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    this.http.on('clientError', (_err, socket) => socket.destroy());
   }
 
   static async start(opts: ListenerOptions, onIdleError: (err: RingtrainError) => void): Promise<DataPlaneListener> {

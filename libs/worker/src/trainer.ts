@@ -140,8 +140,9 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   const syncedState = synced.subarray(nParams);
   // Gradient buckets from the last layer back, then the model state in a bucket of its own: the state is known
   // only after the forward passes, the gradients one by one during the backward pass.
-  const tensors = replica.segments.map(({ offset }, i) => ({ start: offset, end: offset + replica.tensorSizes()[i]! }));
-  const buckets: Bucket[] = planBuckets(replica.tensorSizes(), config.bucketMb * 2 ** 20);
+  const sizes = replica.tensorSizes();
+  const tensors = replica.segments.map(({ offset }, i) => ({ start: offset, end: offset + sizes[i]! }));
+  const buckets: Bucket[] = planBuckets(sizes, config.bucketMb * 2 ** 20);
   if (replica.state.length > 0) buckets.push({ start: nParams, end: synced.length });
   const sync = new GradientSync(t, synced, buckets, tensors, { wireDtype: config.wireDtype, ...comm });
   const accumulator = config.accumSteps > 1 ? new Accumulator(nParams, config.accumSteps) : undefined;
