@@ -176,3 +176,60 @@ describe('DistributedSampler option validation', () => {
     expect(() => new DistributedSampler({ ...valid, rank: 5 })).toThrow('--rank must be an integer in [0, 1] (world size 2), got 5');
   });
 });
+
+describe('re-sharding the rest of an epoch over a new world (elastic runs)', () => {
+  /** The indices world `worldSize` hands out in its first `batches` batches of `batchSize`, from `start`. */
+  function consume(options: Omit<DistributedSamplerOptions, 'rank'>, batchSize: number, batches: number, epoch: number): { seen: number[]; position: number } {
+    const seen: number[] = [];
+    let position = 0;
+    for (let rank = 0; rank < options.worldSize; rank++) {
+      const sampler = new DistributedSampler({ ...options, rank });
+      sampler.setEpoch(epoch);
+      const iterator = sampler.batches(batchSize);
+      for (let b = 0; b < batches; b++) {
+        const batch = iterator.next();
+        if (batch.done === true) break;
+        seen.push(...batch.value);
+      }
+      position = sampler.epochPosition;
+    }
+    return { seen, position };
+  }
+
+  it('a start of 0 is the plain sampler', () => {
+    const options = { datasetSize: 50, worldSize: 3, seed: 4 };
+    expect(shardsOf({ ...options, start: 0 }, 1)).toEqual(shardsOf(options, 1));
+  });
+
+  it('3 ranks consume 4 batches of 5, 2 ranks take the rest from position 60: every sample of the epoch exactly once', () => {
+    // n = 120: the first world takes order[0, 60) (3 ranks x 4 batches x 5), the second splits order[60, 120)
+    // into 2 shards of 30 with no padding, so the union is the permutation: each index counted once.
+    const first = consume({ datasetSize: 120, worldSize: 3, seed: 9 }, 5, 4, 2);
+    expect(first.position).toBe(60);
+    const rest = shardsOf({ datasetSize: 120, worldSize: 2, seed: 9, start: first.position }, 2);
+    expect(rest.map((shard) => shard.length)).toEqual([30, 30]);
+    expect(countOccurrences([first.seen, ...rest], 120)).toEqual(new Array(120).fill(1));
+  });
+
+  it('three generations in one epoch (4 -> 2 -> 3 ranks) still see every sample once, padding only at the very end', () => {
+    const n = 101;
+    const a = consume({ datasetSize: n, worldSize: 4, seed: 1 }, 3, 2, 0); // 24 samples
+    const b = consume({ datasetSize: n, worldSize: 2, seed: 1, start: a.position }, 3, 5, 0); // 30 more
+    expect(b.position).toBe(54);
+    const c = shardsOf({ datasetSize: n, worldSize: 3, seed: 1, start: b.position }, 0);
+    // 47 left over 3 ranks: ceil(47 / 3) = 16 each, 48 in all: one index repeated from the rest's start, as torch pads.
+    const counts = countOccurrences([a.seen, b.seen, ...c], n);
+    expect(counts.filter((count) => count === 1)).toHaveLength(n - 1);
+    expect(counts.filter((count) => count === 2)).toHaveLength(1);
+  });
+
+  it('with dropLast the rest is truncated to a multiple of the new world; a start at the end leaves nothing', () => {
+    const rest = shardsOf({ datasetSize: 100, worldSize: 3, seed: 2, dropLast: true, start: 90 }, 0);
+    expect(rest.map((shard) => shard.length)).toEqual([3, 3, 3]);
+    expect(new DistributedSampler({ datasetSize: 100, worldSize: 2, rank: 1, start: 100 }).numSamples).toBe(0);
+  });
+
+  it('refuses a start outside [0, datasetSize]', () => {
+    expect(() => new DistributedSampler({ datasetSize: 10, worldSize: 2, rank: 0, start: 11 })).toThrow(/sampler start must be an integer in \[0, 10\]/);
+  });
+});

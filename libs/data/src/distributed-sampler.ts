@@ -27,6 +27,12 @@ export interface DistributedSamplerOptions {
    * false (default, as in torch): pad by repeating indices from the start of the order.
    */
   dropLast?: boolean;
+  /**
+   * Position in every epoch's order where the shards begin: the samples before it were consumed by an earlier
+   * ring generation of an elastic run, and the rest of the epoch is split over this world exactly as a whole epoch
+   * would be (padded or truncated by dropLast). An integer in [0, datasetSize]; default 0, torch's sampler.
+   */
+  start?: number;
 }
 
 /** Where a rank is in its shard: enough to resume mid-epoch exactly (stored in commits and checkpoints). */
@@ -56,6 +62,8 @@ export class DistributedSampler {
   readonly numSamples: number;
   /** Length of the padded or truncated order before striding: numSamples * worldSize (torch's total_size). */
   readonly totalSize: number;
+  /** Where in the epoch's order the shards begin (options.start). */
+  readonly start: number;
   private currentEpoch = 0;
   private consumed = 0;
 
@@ -69,7 +77,8 @@ export class DistributedSampler {
     // torch: num_samples = ceil((n - w) / w) if drop_last and n % w != 0, else ceil(n / w). For w not
     // dividing n, ceil((n - w) / w) = ceil(n / w) - 1 = floor(n / w), which is also 0 when n < w (Python's
     // ceil(-0.4) is 0); for w dividing n both branches give n / w. So: floor with drop_last, ceil without.
-    const n = this.datasetSize;
+    this.start = requireInteger(options.start ?? 0, 'sampler start', 0, this.datasetSize, ` (dataset size ${this.datasetSize})`);
+    const n = this.datasetSize - this.start;
     const w = this.worldSize;
     this.numSamples = this.dropLast ? Math.floor(n / w) : Math.ceil(n / w);
     this.totalSize = this.numSamples * w;
@@ -101,14 +110,16 @@ export class DistributedSampler {
    * `(order * ceil(padding / n))[:padding]` (padding = totalSize - n; when padding <= n that is just
    * order[:padding]), and with drop_last keeps order[:totalSize]; then it takes [rank::worldSize].
    * Either way position p of the padded list holds order[p mod n] (p < totalSize, and totalSize <= n with
-   * drop_last), so index k of this rank is order[(rank + k * worldSize) mod n].
+   * drop_last), so index k of this rank is order[(rank + k * worldSize) mod n]. With a start s the same
+   * is done to the rest of the order, m = n - s samples: order[s + (rank + k * worldSize) mod m].
    */
   indices(): Int32Array {
     const n = this.datasetSize;
+    const rest = n - this.start;
     const order = this.shuffle ? seededPermutation(n, mixSeed(this.seed + this.currentEpoch)) : undefined;
     const out = new Int32Array(this.numSamples);
     for (let k = 0; k < this.numSamples; k++) {
-      const position = (this.rank + k * this.worldSize) % n;
+      const position = this.start + ((this.rank + k * this.worldSize) % rest);
       out[k] = order === undefined ? position : order[position]!;
     }
     return out;
@@ -140,6 +151,14 @@ export class DistributedSampler {
       this.consumed = end;
       yield indices.subarray(start, end);
     }
+  }
+
+  /**
+   * Samples of the epoch's order consumed by all ranks together (ranks consume in lockstep): start + offset ×
+   * worldSize, at most datasetSize (padding is not a position). A new generation's sampler starts here.
+   */
+  get epochPosition(): number {
+    return Math.min(this.datasetSize, this.start + this.consumed * this.worldSize);
   }
 
   /** The position to store in a commit or checkpoint. */

@@ -8,6 +8,7 @@ export { addL2Penalty } from './l2-penalty.js';
 
 export { buildSchedule, SCHEDULER_NAMES, type LrSchedule, type RunLength, type ScheduleOptions, type SchedulerName } from './lr-schedule.js';
 export { linearScaledLr } from './linear-scaling.js';
+export { adaptToWorld, type WorldAdaptation } from './elastic-batch.js';
 
 export { clipGradNorm, totalNorm, type ClipGradNormOptions, type NormType } from './clip-grad-norm.js';
 export { clipGradValue } from './clip-grad-value.js';

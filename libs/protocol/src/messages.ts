@@ -76,6 +76,11 @@ export const welcomeSchema = z.strictObject({
   ring: ringSchema,
   /** The run config as a JSON object (the same keys as the config file), from which the worker builds model, data and optimizer. */
   config: jsonObject,
+  /**
+   * The world size the run was planned for (the coordinator's --world-size): the LR schedule's length and the
+   * global batch are defined for it, so a worker joining a smaller or larger generation keeps them.
+   */
+  plannedWorldSize: worldSizeField,
 }).superRefine(checkRing);
 
 /**
@@ -210,8 +215,9 @@ export const commitSchema = z.strictObject({
 });
 
 /**
- * Coordinator -> every surviving or joining worker: the membership changed. Each rank drops its data
- * links, restores the snapshot of `rollbackToStep`, connects to its new neighbours and continues.
+ * Coordinator -> every surviving worker: the membership changed (a worker joining gets a welcome of the new
+ * generation instead). Each rank drops its data links, restores the snapshot taken after `committedSteps`
+ * optimizer steps, connects to its new neighbours, and takes rank 0's state by broadcast.
  */
 export const reformSchema = z.strictObject({
   /** Discriminant of the message union. */
@@ -228,8 +234,11 @@ export const reformSchema = z.strictObject({
   worldSize: worldSizeField,
   /** Every rank of the new generation exactly once, in ring order, with its data-plane address. */
   ring: ringSchema,
-  /** Step of the last commit; every rank continues from the state right after it. */
-  rollbackToStep: u32,
+  /**
+   * Optimizer steps done at the last commit: every rank continues from the state right after them. Absent when
+   * nothing was committed yet in this run: every rank goes back to the state its training started from.
+   */
+  committedSteps: u32.optional(),
 }).superRefine(checkRing);
 
 /**

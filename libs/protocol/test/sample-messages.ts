@@ -28,6 +28,7 @@ const welcome: MessageOf<'welcome'> = {
     { rank: 1, host: '10.0.0.2', port: 29501 },
   ],
   config: { model: 'mlp', lr: 0.1, epochs: 3, nesterov: false, eta: null, layers: [784, 512, 10], schedule: { kind: 'cosine', tMax: 100 } },
+  plannedWorldSize: 4,
 };
 
 const heartbeat: MessageOf<'heartbeat'> = { type: 'heartbeat', v: PROTOCOL_VERSION, rank: 0, seq: 41, timeMs: 1_764_300_000_123 };
@@ -60,7 +61,7 @@ const reform: MessageOf<'reform'> = {
     { rank: 0, host: 'worker-0', port: 29500 },
     { rank: 1, host: 'worker-1', port: 29500 },
   ],
-  rollbackToStep: 1200,
+  committedSteps: 1200,
 };
 
 const checkpoint: MessageOf<'checkpoint'> = { type: 'checkpoint', v: PROTOCOL_VERSION, step: 1500, path: '/ckpt/run 1/step-1500.rtck' };

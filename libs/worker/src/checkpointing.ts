@@ -13,7 +13,7 @@ export function checkpointOf(replica: Replica, position: TrainingPosition, confi
   return {
     step: position.step,
     epoch: position.epoch,
-    samplerOffset: position.offset,
+    samplerOffset: position.consumed,
     worldSize,
     batchSize: config.batchSize,
     seed: config.seed,
@@ -34,13 +34,13 @@ export function checkpointOf(replica: Replica, position: TrainingPosition, confi
 const MUST_MATCH = ['model', 'dataset', 'seed', 'shuffle', 'drop-last', 'batch-size', 'accum-steps', 'optimizer'] as const;
 
 /**
- * Loads `checkpoint` into `replica` and returns where training continues. The sampler offset counts this rank's
- * samples in a world of `checkpoint.worldSize` ranks, so a resume must use the same world size and the same data
- * options (MUST_MATCH); anything else is refused with the values to fix.
+ * Loads `checkpoint` into `replica` and returns where training continues. The data options (MUST_MATCH) must be
+ * the checkpoint's; anything else is refused with the values to fix. The world size may differ: the position
+ * counts the samples of the epoch all ranks consumed together, and the rest of the epoch is split over the new
+ * world (as after a reform).
  */
-export function restoreCheckpoint(replica: Replica, checkpoint: Checkpoint, file: string, run: { worldSize: number; config: RunConfig }): TrainingPosition {
+export function restoreCheckpoint(replica: Replica, checkpoint: Checkpoint, file: string, run: { config: RunConfig }): TrainingPosition {
   const refuse = (what: string) => new CheckpointError(`${file} was written by a run with ${what}. Resume with the same values.`, { subject: file });
-  if (checkpoint.worldSize !== run.worldSize) throw refuse(`world size ${checkpoint.worldSize}; this run has ${run.worldSize}`);
   const ours = toConfigFile(run.config);
   const differing = MUST_MATCH.filter((key) => checkpoint.config[key] !== ours[key]);
   if (differing.length > 0) {
@@ -60,5 +60,5 @@ export function restoreCheckpoint(replica: Replica, checkpoint: Checkpoint, file
   replica.params.set(checkpoint.params);
   replica.state.set(checkpoint.modelState);
   replica.pushToModel();
-  return { step: checkpoint.step, epoch: checkpoint.epoch, offset: checkpoint.samplerOffset };
+  return { step: checkpoint.step, epoch: checkpoint.epoch, consumed: checkpoint.samplerOffset };
 }

@@ -16,14 +16,17 @@ export interface TrainingPosition {
   step: number;
   /** Epoch being consumed. */
   epoch: number;
-  /** Samples of this rank's shard of that epoch already consumed (DistributedSampler offset). */
-  offset: number;
+  /**
+   * Samples of that epoch's order consumed by all ranks together (DistributedSampler.epochPosition): it does not
+   * depend on the world size, so a generation with another one re-shards the rest of the epoch from here.
+   */
+  consumed: number;
 }
 
 /** Every slot name the optimizers of @ringtrain/optim use (torch's), in the order they travel; a bit mask says which exist. */
 const KNOWN_SLOTS = ['momentum_buffer', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] as const;
 
-/** step, epoch, offset, optimizer step, slot mask. */
+/** step, epoch, consumed, optimizer step, slot mask. */
 const META_FIELDS = 5;
 
 /** Integers travel as two 16-bit halves: each is a float32 exactly, so no bit pattern depends on NaN handling. */
@@ -51,15 +54,15 @@ export async function broadcastTrainingState(
   opts: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<TrainingPosition> {
   // Tagged with step 0, not the position: only rank 0 knows the position before this broadcast. It runs once per
-  // ring generation, so the tags cannot meet another broadcast's.
+  // ring generation (a generation has a transport of its own), so the tags cannot meet another broadcast's.
   const options = { wireDtype: 'float32', ...opts } as const;
   const own = replica.optimizer.exportState();
   const unknown = Object.keys(own.slots).filter((name) => !(KNOWN_SLOTS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new CollectiveError(ErrorCodes.COLLECTIVE_MISUSE, `cannot broadcast optimizer slots ${unknown.join(', ')}`, { rank: t.rank });
   const ownMask = KNOWN_SLOTS.reduce((mask, name, bit) => (name in own.slots ? mask | (1 << bit) : mask), 0);
-  const meta = packMeta([position.step, position.epoch, position.offset, own.step, ownMask]);
+  const meta = packMeta([position.step, position.epoch, position.consumed, own.step, ownMask]);
   await broadcast(t, meta, 0, { ...options, tag: { step: 0, bucket: STATE_META_BUCKET } });
-  const [step, epoch, offset, optimizerStep, mask] = unpackMeta(meta) as [number, number, number, number, number];
+  const [step, epoch, consumed, optimizerStep, mask] = unpackMeta(meta) as [number, number, number, number, number];
 
   const slotNames = KNOWN_SLOTS.filter((_, bit) => mask & (1 << bit));
   const n = replica.params.length;
@@ -76,5 +79,5 @@ export async function broadcastTrainingState(
   const slots = Object.fromEntries(slotNames.map((name, i) => [name, packed.subarray(n + replica.state.length + i * n, n + replica.state.length + (i + 1) * n)]));
   replica.optimizer.importState({ optimizer: own.optimizer, step: optimizerStep, slots });
   replica.pushToModel();
-  return { step, epoch, offset };
+  return { step, epoch, consumed };
 }

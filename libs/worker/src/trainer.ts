@@ -8,7 +8,7 @@ import { AbortedError } from '@ringtrain/common';
 import type { RunConfig } from '@ringtrain/config';
 import { BatchGatherer, DistributedSampler, type Dataset } from '@ringtrain/data';
 import { computeGradients } from '@ringtrain/models';
-import { Accumulator, addL2Penalty, buildSchedule, linearScaledLr, type LrSchedule } from '@ringtrain/optim';
+import { Accumulator, adaptToWorld, addL2Penalty, buildSchedule, linearScaledLr, type LrSchedule } from '@ringtrain/optim';
 import type { Transport } from '@ringtrain/transport';
 import { batchTensors } from './batch-tensors.js';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
@@ -19,9 +19,9 @@ import { planBuckets, type Bucket } from './gradient-buckets.js';
 import { clipGradients } from './gradient-clipping.js';
 import { GradientSync } from './gradient-sync.js';
 import { yieldToEventLoop } from './event-loop.js';
-import { Replica } from './replica.js';
 import { evaluateTestSplit, type EvaluationResult } from './sharded-evaluation.js';
-import { broadcastTrainingState, type TrainingPosition } from './state-broadcast.js';
+import { broadcastTrainingState } from './state-broadcast.js';
+import { TrainingSession } from './training-session.js';
 
 /** What one optimizer step did on this rank, for the coordinator's metrics. */
 export interface StepReport {
@@ -56,12 +56,20 @@ export interface TrainerHooks {
 
 export interface TrainerOptions {
   config: RunConfig;
+  /** This generation's ring. */
   transport: Transport;
   dataset: Dataset;
-  /** Rank 0 only: the checkpoint to continue from (--resume), and its file name for messages. */
+  /**
+   * The world size the run was planned for (the coordinator's --world-size): the LR schedule and the global batch
+   * are defined for it, and a generation of another size adapts to it (adaptToWorld). Default transport.worldSize.
+   */
+  plannedWorldSize?: number;
+  /** This process's replica, snapshots and totals across ring generations; default a new one (a single generation). */
+  session?: TrainingSession;
+  /** Rank 0 of the first generation only: the checkpoint to continue from (--resume), and its file name for messages. */
   resume?: { checkpoint: Checkpoint; file: string };
   hooks?: TrainerHooks;
-  /** Stops the run between steps and cancels pending collectives. */
+  /** Stops the run between steps and cancels pending collectives (SIGTERM, or the ring re-forming). */
   signal?: AbortSignal;
 }
 
@@ -112,25 +120,30 @@ export function scheduleOf(config: RunConfig, plan: RunPlan): LrSchedule {
   );
 }
 
-/** Trains to the end of the last epoch and returns this rank's totals. */
+/** A run's sampler for `worldSize` ranks whose shards begin `start` samples into each epoch's order. */
+function samplerOf(config: RunConfig, dataset: Dataset, worldSize: number, rank: number, start = 0): DistributedSampler {
+  return new DistributedSampler({ datasetSize: dataset.numTrain, worldSize, rank, shuffle: config.shuffle, seed: config.seed, dropLast: config.dropLast, start });
+}
+
+/**
+ * Trains this generation's ring to the end of the last epoch and returns this rank's totals. The generation starts
+ * from rank 0's state and position (its session's, or the resumed checkpoint), given to every rank by broadcast.
+ */
 export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   const { config, transport: t, dataset, hooks = {}, signal } = opts;
-  const replica = Replica.create(config, dataset);
-  const sampler = new DistributedSampler({
-    datasetSize: dataset.numTrain,
-    worldSize: t.worldSize,
-    rank: t.rank,
-    shuffle: config.shuffle,
-    seed: config.seed,
-    dropLast: config.dropLast,
-  });
-  const plan = planRun(config, sampler, t.worldSize);
+  const session = opts.session ?? new TrainingSession(config, dataset);
+  const { replica } = session;
+  const plannedWorld = opts.plannedWorldSize ?? t.worldSize;
+  const plan = planRun(config, samplerOf(config, dataset, plannedWorld, 0), plannedWorld);
   const lrAt = scheduleOf(config, plan);
+  const world = adaptToWorld(config.batchSize, config.accumSteps, plannedWorld, t.worldSize);
+  const { accumSteps } = world;
   const comm = { timeoutMs: config.commTimeoutMs, signal };
 
-  let position: TrainingPosition = { step: 0, epoch: 0, offset: 0 };
-  if (opts.resume) position = restoreCheckpoint(replica, opts.resume.checkpoint, opts.resume.file, { worldSize: t.worldSize, config });
+  let position = session.position;
+  if (opts.resume) position = restoreCheckpoint(replica, opts.resume.checkpoint, opts.resume.file, { config });
   position = await broadcastTrainingState(t, replica, position, comm);
+  session.snapshots?.reset(replica, position);
 
   // The all-reduced vector: the gradient, then the model state (batchnorm statistics), averaged alongside so the
   // replicas' state stays identical too (for means that is exactly the moving average over the global batch).
@@ -145,7 +158,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   const buckets: Bucket[] = planBuckets(sizes, config.bucketMb * 2 ** 20);
   if (replica.state.length > 0) buckets.push({ start: nParams, end: synced.length });
   const sync = new GradientSync(t, synced, buckets, tensors, { wireDtype: config.wireDtype, ...comm });
-  const accumulator = config.accumSteps > 1 ? new Accumulator(nParams, config.accumSteps) : undefined;
+  const accumulator = accumSteps > 1 ? new Accumulator(nParams, accumSteps) : undefined;
   const microGrads = accumulator ? new Float32Array(nParams) : grads;
   // With accumulation the last micro-batch's gradient of a tensor completes that tensor's mean: sum of the scaled
   // micro-batch gradients times accumSteps / (micro-batches in the window).
@@ -156,10 +169,12 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   };
   const gatherer = new BatchGatherer(dataset.train, config.batchSize);
   const policy = { clipNorm: config.clipNorm, clipMode: config.clipMode, normType: config.clipNormType === 'inf' ? ('inf' as const) : (2 as const) };
+  // Optimizer steps of a whole epoch in this world, for the run length the reports announce.
+  const fullEpochSteps = Math.ceil(samplerOf(config, dataset, t.worldSize, t.rank).numBatches(config.batchSize) / accumSteps);
 
-  const totals = { computeMs: 0, commMs: 0 };
+  const { totals } = session;
   let evaluation: EvaluationResult | undefined;
-  const trainStart = performance.now();
+  session.trainStart ??= performance.now();
 
   const checkpoint = async (): Promise<void> => {
     if (t.rank !== 0 || config.checkpointDir === undefined) return;
@@ -169,19 +184,24 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   };
 
   for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
-    sampler.loadState({ epoch, offset: epoch === position.epoch ? position.offset : 0 });
+    // The rest of the epoch, split over this world from where the run stands in it.
+    const sampler = samplerOf(config, dataset, t.worldSize, t.rank, epoch === position.epoch ? position.consumed : 0);
+    sampler.setEpoch(epoch);
     const batches = sampler.batches(config.batchSize);
-    let microIndex = Math.ceil(sampler.offset / config.batchSize);
-    while (microIndex < plan.microBatchesPerEpoch) {
+    const microBatches = sampler.numBatches(config.batchSize);
+    const totalSteps = position.step + Math.ceil(microBatches / accumSteps) + (config.epochs - epoch - 1) * fullEpochSteps;
+    let microIndex = 0;
+    while (microIndex < microBatches) {
       if (signal?.aborted) throw new AbortedError('training stopped', { rank: t.rank, step: position.step });
+      await session.snapshots?.room(signal);
       // The last step of an epoch may have fewer micro-batches; the same number on every rank (equal shards).
-      const micro = Math.min(config.accumSteps, plan.microBatchesPerEpoch - microIndex);
+      const micro = Math.min(accumSteps, microBatches - microIndex);
       const computeStart = performance.now();
       let lossSum = 0;
       let samples = 0;
       sync.begin(position.step);
       // Each micro-batch is scaled by 1/accumSteps; a short window is rescaled to the mean of what it holds.
-      const rescale = config.accumSteps / micro;
+      const rescale = accumSteps / micro;
       for (let m = 0; m < micro; m++) {
         await yieldToEventLoop();
         const batch = gatherer.gather(batches.next().value as Int32Array);
@@ -207,15 +227,17 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
 
       if (config.l2 > 0) addL2Penalty(grads, replica.params, config.l2);
       const gradNorm = clipGradients(policy, replica.params, grads, replica.segments);
-      const lr = lrAt(position.step);
+      // A world that shrank without an accumulation to absorb it needs more steps than planned: past the plan's
+      // end the schedule holds its final value instead of starting over.
+      const lr = lrAt(Math.min(position.step, plan.totalSteps)) * world.lrFactor;
       replica.optimizer.step(replica.params, grads, lr);
       replica.pushToModel();
       const finished = position.step;
-      position = { step: finished + 1, epoch, offset: sampler.offset };
+      position = { step: finished + 1, epoch, consumed: sampler.epochPosition };
       const computeMs = commStart - computeStart;
       totals.computeMs += computeMs;
       totals.commMs += commEnd - commStart;
-      const isLast = position.step === plan.totalSteps;
+      const isLast = epoch === config.epochs - 1 && microIndex === microBatches;
       const hashDue = isLast || (config.hashEvery > 0 && position.step % config.hashEvery === 0);
       hooks.onStep?.({
         step: finished,
@@ -224,18 +246,20 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
         lr,
         gradNorm,
         samples,
-        totalSteps: plan.totalSteps,
+        totalSteps,
         computeMs,
         commMs: commEnd - commStart,
         stepMs: performance.now() - computeStart,
         ...(hashDue ? { paramHash: replica.hash() } : {}),
       });
+      session.snapshots?.take(replica, position);
       if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast) await checkpoint();
     }
-    position = { step: position.step, epoch: epoch + 1, offset: 0 };
+    position = { step: position.step, epoch: epoch + 1, consumed: 0 };
     evaluation = await evaluateTestSplit(t, replica.model, dataset, { step: position.step, ...comm });
     hooks.onEvaluation?.({ ...evaluation, step: position.step, epoch: epoch + 1 });
   }
   await checkpoint();
-  return { steps: position.step, paramHash: replica.hash(), ...totals, trainMs: performance.now() - trainStart, evaluation };
+  session.position = position;
+  return { steps: position.step, paramHash: replica.hash(), ...totals, trainMs: performance.now() - session.trainStart, evaluation };
 }

@@ -20,11 +20,14 @@ export interface Checkpoint {
   step: number;
   /** The DistributedSampler epoch being consumed. */
   epoch: number;
-  /** The DistributedSampler offset: samples of `epoch` this rank has consumed (the same on every rank). */
+  /**
+   * Samples of `epoch`'s order all ranks consumed together (DistributedSampler.epochPosition): independent of the
+   * world size, so a run with another world size resumes by splitting the rest of the epoch over its ranks.
+   */
   samplerOffset: number;
-  /** World size of the run that wrote the checkpoint, so a resume with another world size is recognised. */
+  /** World size of the ring generation that wrote the checkpoint (for people reading it; a resume may use another). */
   worldSize: number;
-  /** Per-worker micro-batch size of the run that wrote the checkpoint (samplerOffset is counted in its units). */
+  /** Per-worker micro-batch size of the run that wrote the checkpoint. */
   batchSize: number;
   /** The run's seed (sampler shuffling, initial weights). A non-negative integer. */
   seed: number;

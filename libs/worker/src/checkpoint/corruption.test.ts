@@ -61,7 +61,7 @@ describe('readCheckpoint on a damaged file', () => {
   });
 
   it.each<[string, (valid: Uint8Array) => Uint8Array]>([
-    ['another format version', (bytes) => Uint8Array.from([...new TextEncoder().encode('RTCKPT02'), ...bytes.subarray(8)])],
+    ['another format version (1, whose sampler offset counted per rank)', (bytes) => Uint8Array.from([...new TextEncoder().encode('RTCKPT01'), ...bytes.subarray(8)])],
     ['a text file', () => new TextEncoder().encode('step: 1200\nepoch: 3\nthe rest of a long enough text file\n')],
     ['a file shorter than the magic that does not start like it', () => new TextEncoder().encode('RTX')],
   ])('rejects %s as not a checkpoint', async (_what, make) => {

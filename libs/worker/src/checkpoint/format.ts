@@ -1,7 +1,7 @@
-// The checkpoint file format, version 1. All integers and floats are little-endian.
+// The checkpoint file format, version 2 (version 1 counted samplerOffset per rank; readers refuse it). All integers and floats are little-endian.
 //
 //   offset        size   content
-//   0             8      magic "RTCKPT01" (ASCII; the trailing "01" is the format version)
+//   0             8      magic "RTCKPT02" (ASCII; the trailing "02" is the format version)
 //   8             4      u32 H: byte length of the header
 //   12            H      header: UTF-8 JSON object, see CheckpointHeader below
 //   12 + H        0..3   zero padding, so the array section starts at a multiple of 4
@@ -24,7 +24,7 @@ import { CheckpointError } from '@ringtrain/common';
 import type { OptimizerName } from '@ringtrain/optim';
 import type { Checkpoint } from './checkpoint.js';
 
-export const MAGIC = new TextEncoder().encode('RTCKPT01');
+export const MAGIC = new TextEncoder().encode('RTCKPT02');
 /** Magic plus the u32 header length. */
 export const PREAMBLE_BYTES = MAGIC.length + 4;
 export const HASH_ALGORITHM = 'sha256';

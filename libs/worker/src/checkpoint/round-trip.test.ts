@@ -135,7 +135,7 @@ describe('the file layout', () => {
     const bytes = new Uint8Array(await readFile(file));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-    expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('RTCKPT01');
+    expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('RTCKPT02');
     const headerLength = view.getUint32(8, true);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as { arrays: unknown; optimizer: unknown };
     // params (3 values) at 0, modelState (2) at 12, then the two slots of 3 values: 44 bytes of arrays.

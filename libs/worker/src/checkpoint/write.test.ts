@@ -19,7 +19,7 @@ describe('writeCheckpoint', () => {
     const dir = tempDir();
     await writeCheckpoint(join(dir, checkpointFileName(10)), sampleCheckpoint({ step: 10 }));
     // What a writer killed before its rename leaves: a partial file under the temp name of step 20.
-    await writeFile(join(dir, `${checkpointFileName(20)}.tmp-4242-0123456789ab`), 'RTCKPT01 partial');
+    await writeFile(join(dir, `${checkpointFileName(20)}.tmp-4242-0123456789ab`), 'RTCKPT02 partial');
     const latest = await latestCheckpoint(dir);
     expect(latest).toBe(join(dir, 'ckpt-00000010.rtckpt'));
     expect((await readCheckpoint(latest!)).step).toBe(10);

@@ -1,0 +1,41 @@
+// What one worker process carries from one ring generation to the next: its replica (model, parameters,
+// optimizer), the snapshots a reform rolls back to, where the next generation starts, and the run's totals.
+// A run with a fixed world has one generation and keeps no snapshots.
+
+import type { RunConfig } from '@ringtrain/config';
+import type { Dataset } from '@ringtrain/data';
+import { Replica } from './replica.js';
+import { SnapshotStore } from './snapshots.js';
+import type { TrainingPosition } from './state-broadcast.js';
+
+export interface TrainingSessionOptions {
+  /** Keep a snapshot after every step so a reform can roll back to the last commit (elastic runs). Default false. */
+  snapshots?: boolean;
+}
+
+export class TrainingSession {
+  readonly replica: Replica;
+  readonly snapshots: SnapshotStore | undefined;
+  /** Where this rank's next generation starts; rank 0's broadcast makes it every rank's. */
+  position: TrainingPosition = { step: 0, epoch: 0, consumed: 0 };
+  /** Summed over every generation of this process. */
+  readonly totals = { computeMs: 0, commMs: 0 };
+  /** performance.now() of this process's first step. */
+  trainStart: number | undefined;
+
+  constructor(config: RunConfig, dataset: Dataset, options: TrainingSessionOptions = {}) {
+    this.replica = Replica.create(config, dataset);
+    this.snapshots = options.snapshots === true ? new SnapshotStore({ waitTimeoutMs: config.commTimeoutMs }) : undefined;
+  }
+
+  /** The coordinator committed `steps` optimizer steps (every rank reported them). */
+  committed(steps: number): void {
+    this.snapshots?.commit(steps);
+  }
+
+  /** After a reform: back to the state after `committedSteps` steps (undefined: where this generation started). */
+  rollBack(committedSteps: number | undefined): void {
+    if (this.snapshots === undefined) return;
+    this.position = this.snapshots.restore(this.replica, committedSteps);
+  }
+}
