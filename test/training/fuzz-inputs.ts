@@ -27,7 +27,7 @@ const BASES: Record<string, unknown>[] = [
   { type: 'heartbeat', v: 1, rank: 0, seq: 1, timeMs: 1 },
   { type: 'done', v: 1, rank: 1, generation: 0, steps: 9, paramHash: 'ab'.repeat(32), computeMs: 1, commMs: 1, trainMs: 2 },
   { type: 'error', v: 1, code: 'E_PROTOCOL', message: 'fuzz' },
-  { type: 'welcome', v: 1, rank: 0, worldSize: 1, generation: 0, ring: [{ rank: 0, host: 'h', port: 1 }], config: {}, plannedWorldSize: 1 },
+  { type: 'welcome', v: 1, rank: 0, worldSize: 1, generation: 0, ring: [{ rank: 0, host: 'h', port: 1 }], config: {}, plannedWorldSize: 1, elastic: false },
   { type: 'evaluation', v: 1, rank: 0, result: { step: 1, epoch: 1, testLoss: 1, testAccuracy: 0.5, count: 10 } },
   { type: 'checkpoint', v: 1, step: 1, path: '/tmp/x' },
 ];

@@ -81,6 +81,11 @@ export const welcomeSchema = z.strictObject({
    * global batch are defined for it, so a worker joining a smaller or larger generation keeps them.
    */
   plannedWorldSize: worldSizeField,
+  /**
+   * The coordinator re-forms the ring when a member is lost (--min-workers below the world size, or lost workers
+   * replaced): a worker whose ring breaks reports it and waits for a reform instead of ending the run.
+   */
+  elastic: z.boolean(),
 }).superRefine(checkRing);
 
 /**

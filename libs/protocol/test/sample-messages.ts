@@ -29,6 +29,7 @@ const welcome: MessageOf<'welcome'> = {
   ],
   config: { model: 'mlp', lr: 0.1, epochs: 3, nesterov: false, eta: null, layers: [784, 512, 10], schedule: { kind: 'cosine', tMax: 100 } },
   plannedWorldSize: 4,
+  elastic: true,
 };
 
 const heartbeat: MessageOf<'heartbeat'> = { type: 'heartbeat', v: PROTOCOL_VERSION, rank: 0, seq: 41, timeMs: 1_764_300_000_123 };

@@ -13,6 +13,8 @@ import { after, updateWorker, type CoordinatorState, type Transition } from './s
 /** A done message from member `rank`. */
 export function onDone(state: CoordinatorState, rank: number, done: DoneMessage, nowMs: number): Transition {
   const worker = state.workers[rank]!;
+  // Finished just before a reform: the rank rolls back and finishes again in this generation.
+  if (done.generation < state.generation) return { state, commands: [log('info', `${describeRank(rank, worker.hello)} finished in generation ${done.generation}, before the reform`)] };
   if (worker.done !== null) return rejectConnection(state, worker.conn, ErrorCodes.PROTOCOL, 'done sent twice', nowMs);
   if (done.generation !== state.generation) {
     return rejectConnection(state, worker.conn, ErrorCodes.PROTOCOL, `done of generation ${done.generation}, the run is in generation ${state.generation}`, nowMs);

@@ -1,10 +1,12 @@
 // Connections opening and closing. A member of the running run that goes away before its done message
-// takes its rank with it, so the run fails; one that already sent done has nothing left to give.
+// takes its rank with it: the run fails, or re-forms without it when it is elastic; one that already sent done
+// has nothing left to give.
 
 import { ErrorCodes } from '@ringtrain/common';
 import { log } from './commands.js';
 import { describeRank, describeStepOf } from './describe.js';
-import { failRun } from './finish.js';
+import { dropJoiner } from './joining.js';
+import { loseMember } from './membership-change.js';
 import { leaveRendezvous } from './rendezvous.js';
 import { DEFAULT_HELLO_TIMEOUT_MS } from './options.js';
 import { rejectConnection } from './reject.js';
@@ -19,7 +21,7 @@ export function onConnected(state: CoordinatorState, conn: number, remote: strin
  * holds a socket and a slot in the server for nothing (or for a slow-loris attack).
  */
 export function dropSilentConnections(state: CoordinatorState, nowMs: number): Transition {
-  const members = new Set(state.workers.map((worker) => worker.conn));
+  const members = new Set([...state.workers, ...state.joiners].map((worker) => worker.conn));
   const limit = state.options.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS;
   let result: Transition = { state, commands: [] };
   for (const [key, connection] of Object.entries(state.connections)) {
@@ -33,14 +35,15 @@ export function dropSilentConnections(state: CoordinatorState, nowMs: number): T
 export function onDisconnected(state: CoordinatorState, conn: number, reason: string, nowMs: number): Transition {
   const { [conn]: _gone, ...connections } = state.connections;
   const forgotten = { ...state, connections };
+  const joiner = state.joiners.findIndex((waiting) => waiting.conn === conn);
+  if (joiner >= 0) return dropJoiner(forgotten, joiner, reason);
   const index = state.workers.findIndex((worker) => worker.conn === conn && worker.connected);
   if (index < 0) return { state: forgotten, commands: [] };
   if (state.phase === 'rendezvous') return leaveRendezvous(forgotten, index, reason);
   const worker = state.workers[index]!;
-  const gone = updateWorker(forgotten, index, { connected: false });
   if (worker.done !== null) {
+    const gone = updateWorker(forgotten, index, { connected: false });
     return { state: gone, commands: [log('info', `${describeRank(index, worker.hello)} disconnected after done: ${reason}`)] };
   }
-  const message = `${describeRank(index, worker.hello)} disconnected ${describeStepOf(worker)}: ${reason}`;
-  return failRun(gone, { code: ErrorCodes.WORKER_FAILED, message }, nowMs);
+  return loseMember(forgotten, index, { why: `${describeRank(index, worker.hello)} disconnected ${describeStepOf(worker)}: ${reason}` }, nowMs);
 }

@@ -4,13 +4,18 @@
 import type { EvaluationMessage } from '@ringtrain/protocol';
 import type { CoordinatorState, Transition } from './state.js';
 
-/** An evaluation message from a member. */
+/**
+ * An evaluation message from a member. After a reform an epoch's end can be evaluated again (the steps after the
+ * last commit are redone, on a re-sharded rest of the epoch): the newer result replaces the older one in the
+ * summary, and counts once.
+ */
 export function onEvaluation(state: CoordinatorState, message: EvaluationMessage): Transition {
   const { result } = message;
   const latest = state.progress.latestEvaluation;
-  if (latest !== null && result.step <= latest.step) return { state, commands: [] };
+  if (latest !== null && (result.epoch < latest.epoch || (result.epoch === latest.epoch && result.step === latest.step))) return { state, commands: [] };
+  const evaluations = state.progress.evaluations + (latest !== null && result.epoch === latest.epoch ? 0 : 1);
   return {
-    state: { ...state, progress: { ...state.progress, latestEvaluation: result, evaluations: state.progress.evaluations + 1 } },
+    state: { ...state, progress: { ...state.progress, latestEvaluation: result, evaluations } },
     commands: [
       { type: 'metrics', record: { step: result.step, epoch: result.epoch, test_loss: result.testLoss, test_accuracy: result.testAccuracy } },
     ],

@@ -55,7 +55,7 @@ describe('a 3-worker run from rendezvous to finish', () => {
       CONN_OF_RANK.map((conn, rank) => ({
         type: 'send',
         conn,
-        message: { type: 'welcome', v: PROTOCOL_VERSION, rank, worldSize: 3, generation: 0, ring, config: CONFIG, plannedWorldSize: 3 },
+        message: { type: 'welcome', v: PROTOCOL_VERSION, rank, worldSize: 3, generation: 0, ring, config: CONFIG, plannedWorldSize: 3, elastic: false },
       })),
     );
     expect(rendezvous.state.phase).toBe('training');
@@ -145,7 +145,7 @@ describe('a 3-worker run from rendezvous to finish', () => {
   it('ignores every event after the finish', () => {
     const after = drive(finished.state, [
       message(12, { type: 'heartbeat', v: PROTOCOL_VERSION, rank: 1, seq: 9, timeMs: end + 5 }, end + 5),
-      message(12, { type: 'welcome', v: PROTOCOL_VERSION, rank: 0, worldSize: 1, generation: 0, ring: [{ rank: 0, host: 'x', port: 1 }], config: {}, plannedWorldSize: 1 }, end + 6),
+      message(12, { type: 'welcome', v: PROTOCOL_VERSION, rank: 0, worldSize: 1, generation: 0, ring: [{ rank: 0, host: 'x', port: 1 }], config: {}, plannedWorldSize: 1, elastic: false }, end + 6),
       { type: 'invalidMessage', conn: 11, code: 'E_PROTOCOL', detail: 'garbage', now: end + 7 },
       { type: 'disconnected', conn: 13, reason: 'closed', now: end + 8 },
       { type: 'tick', now: end + 3_600_000 },

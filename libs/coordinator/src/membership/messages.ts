@@ -8,6 +8,7 @@ import { log, send } from './commands.js';
 import { describeRank } from './describe.js';
 import { onDone } from './completion.js';
 import { onEvaluation } from './evaluation.js';
+import { dropJoiner } from './joining.js';
 import { onReport } from './progress.js';
 import { rejectConnection } from './reject.js';
 import { onHello } from './rendezvous.js';
@@ -33,16 +34,27 @@ function onRankedMessage(
   }
 }
 
+/** A worker waiting to join says nothing until its welcome but, perhaps, why it gives up. */
+function onJoinerMessage(state: CoordinatorState, index: number, message: Message, nowMs: number): Transition {
+  if (message.type === 'error') return dropJoiner(state, index, `${message.code}: ${message.message}`);
+  return rejectConnection(state, state.joiners[index]!.conn, ErrorCodes.PROTOCOL, `${message.type} before welcome`, nowMs);
+}
+
 export function onMessage(state: CoordinatorState, conn: number, message: Message, nowMs: number): Transition {
   if (state.connections[conn]?.closing === true) return { state, commands: [] };
   const index = state.workers.findIndex((worker) => worker.conn === conn);
   if (index < 0) {
+    const joiner = state.joiners.findIndex((waiting) => waiting.conn === conn);
+    if (joiner >= 0) return onJoinerMessage(state, joiner, message, nowMs);
     if (message.type === 'hello') return onHello(state, conn, message, nowMs);
     return rejectConnection(state, conn, ErrorCodes.PROTOCOL, `the first message must be hello, received ${message.type}`, nowMs);
   }
   const seen = updateWorker(state, index, { lastSeenMs: nowMs });
   const claimedRank = 'rank' in message ? message.rank : undefined;
   if (seen.phase === 'training' && claimedRank !== undefined && claimedRank !== index) {
+    // Ranks change at a reform: a message sent before the sender heard of it carries its old rank.
+    const stale = 'generation' in message ? message.generation < seen.generation : seen.generation > 0;
+    if (stale) return { state: seen, commands: [] };
     return rejectConnection(seen, conn, ErrorCodes.PROTOCOL, `${message.type} claims rank ${claimedRank}, the connection is rank ${index}`, nowMs);
   }
   switch (message.type) {

@@ -30,6 +30,22 @@ export interface CoordinatorOptions {
   readonly startedAtMs: number;
   /** A connection that says no hello this long after connecting is closed with E_TIMEOUT; > 0 ms. Default 10 s. */
   readonly helloTimeoutMs?: number;
+  /**
+   * Fewest members the run trains with (--min-workers): when a member is lost (its connection closed, it went
+   * silent, it left), the survivors re-form the ring if at least this many are left. 1..worldSize, default
+   * worldSize: a lost member fails the run, unless replacementTimeoutMs waits for a replacement.
+   */
+  readonly minWorkers?: number;
+  /**
+   * Most members the run trains with (--max-workers): a worker that says hello to a running run joins it at the
+   * next generation while the ring has fewer. worldSize..MAX_WORLD_SIZE, default worldSize.
+   */
+  readonly maxWorkers?: number;
+  /**
+   * With fewer than minWorkers members left, how long to wait for workers to join (a launcher restarting the lost
+   * ones, --max-restarts) before the run fails; >= 0 ms, default 0: fail at once.
+   */
+  readonly replacementTimeoutMs?: number;
 }
 
 export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
@@ -62,4 +78,22 @@ export function checkCoordinatorOptions(options: CoordinatorOptions): void {
   requirePositiveDuration(options.heartbeatTimeoutMs, 'heartbeatTimeoutMs');
   if (options.helloTimeoutMs !== undefined) requirePositiveDuration(options.helloTimeoutMs, 'helloTimeoutMs');
   requireInteger(options.startedAtMs, 0, Number.MAX_SAFE_INTEGER, 'startedAtMs');
+  if (options.minWorkers !== undefined) requireInteger(options.minWorkers, 1, options.worldSize, 'minWorkers');
+  if (options.maxWorkers !== undefined) requireInteger(options.maxWorkers, options.worldSize, MAX_WORLD_SIZE, 'maxWorkers');
+  if (options.replacementTimeoutMs !== undefined) requireInteger(options.replacementTimeoutMs, 0, Number.MAX_SAFE_INTEGER, 'replacementTimeoutMs');
+}
+
+/** The membership limits with their defaults filled in. */
+export function membershipLimits(options: CoordinatorOptions): { minWorkers: number; maxWorkers: number; replacementTimeoutMs: number } {
+  return {
+    minWorkers: options.minWorkers ?? options.worldSize,
+    maxWorkers: options.maxWorkers ?? options.worldSize,
+    replacementTimeoutMs: options.replacementTimeoutMs ?? 0,
+  };
+}
+
+/** Whether membership may change after the start: a lost member is survived or replaced, or workers may join. */
+export function isElastic(options: CoordinatorOptions): boolean {
+  const { minWorkers, maxWorkers, replacementTimeoutMs } = membershipLimits(options);
+  return minWorkers < options.worldSize || maxWorkers > options.worldSize || replacementTimeoutMs > 0;
 }

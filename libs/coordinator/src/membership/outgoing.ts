@@ -5,11 +5,13 @@ import {
   PROTOCOL_VERSION,
   type CommitMessage,
   type ErrorMessage,
+  type ReformMessage,
   type RingMember,
   type ShutdownMessage,
   type WelcomeMessage,
 } from '@ringtrain/protocol';
 import { truncate } from './describe.js';
+import { isElastic, type CoordinatorOptions } from './options.js';
 
 const MAX_REASON_CHARS = 256;
 const MAX_ERROR_MESSAGE_CHARS = 4096;
@@ -31,8 +33,14 @@ export function welcomeMessage(
   rank: number,
   generation: number,
   ring: RingMember[],
-  config: Readonly<Record<string, unknown>>,
+  options: CoordinatorOptions,
 ): WelcomeMessage {
   // The app loads the config from JSON or YAML, so it is JSON data; encodeMessage validates the welcome before it goes out.
-  return { type: 'welcome', v: PROTOCOL_VERSION, rank, worldSize: ring.length, generation, ring, config: config as WelcomeMessage['config'] };
+  const config = options.config as WelcomeMessage['config'];
+  return { type: 'welcome', v: PROTOCOL_VERSION, rank, worldSize: ring.length, generation, ring, config, plannedWorldSize: options.worldSize, elastic: isElastic(options) };
+}
+
+export function reformMessage(rank: number, generation: number, ring: RingMember[], reason: string, committedSteps: number | undefined): ReformMessage {
+  const reform: ReformMessage = { type: 'reform', v: PROTOCOL_VERSION, newGeneration: generation, reason: truncate(reason, MAX_REASON_CHARS), rank, worldSize: ring.length, ring };
+  return committedSteps === undefined ? reform : { ...reform, committedSteps };
 }

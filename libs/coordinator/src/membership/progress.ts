@@ -79,6 +79,8 @@ function file(pending: readonly PendingStep[], report: ReportMessage, worldSize:
 /** A report from member `rank` (whose `rank` field was checked to be the sender's). */
 export function onReport(state: CoordinatorState, rank: number, report: ReportMessage, nowMs: number): Transition {
   const worker = state.workers[rank]!;
+  // Sent before this rank heard of the reform: its step is redone in this generation.
+  if (report.generation < state.generation) return { state, commands: [] };
   if (report.generation !== state.generation) {
     return rejectConnection(state, worker.conn, ErrorCodes.PROTOCOL, `report of generation ${report.generation}, the run is in generation ${state.generation}`, nowMs);
   }

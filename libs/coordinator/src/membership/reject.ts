@@ -1,17 +1,16 @@
 // A connection that broke the protocol: it gets an error reply naming what was wrong and is closed. The
 // run only pays for it when the connection was a member of the running run, since a ring cannot go on
-// without one of its ranks.
+// without one of its ranks: it fails, or an elastic one re-forms without it.
 
-import { ErrorCodes } from '@ringtrain/common';
 import { close, log, send } from './commands.js';
 import { describeRank, describeStepOf } from './describe.js';
-import { failRun } from './finish.js';
+import { loseMember } from './membership-change.js';
 import { errorMessage } from './outgoing.js';
 import { after, markClosing, removeWorker, updateWorker, type CoordinatorState, type Transition } from './state.js';
 
 /**
- * Reply error(`code`, `detail`) on `conn` and close it. A worker still in rendezvous is forgotten; a member of
- * the running run fails the run with E_WORKER_FAILED.
+ * Reply error(`code`, `detail`) on `conn` and close it. A worker still in rendezvous or waiting to join is
+ * forgotten; a member of the running run is lost (loseMember: E_WORKER_FAILED unless the run is elastic).
  */
 export function rejectConnection(state: CoordinatorState, conn: number, code: string, detail: string, nowMs: number): Transition {
   const remote = state.connections[conn]?.remote ?? 'unknown';
@@ -21,11 +20,11 @@ export function rejectConnection(state: CoordinatorState, conn: number, code: st
     close(conn, code),
   ];
   const closing = markClosing(state, conn);
+  const joiners = closing.joiners.filter((joiner) => joiner.conn !== conn);
   const index = state.workers.findIndex((worker) => worker.conn === conn);
-  if (index < 0) return { state: closing, commands };
+  if (index < 0) return { state: { ...closing, joiners }, commands };
   if (state.phase === 'rendezvous') return { state: removeWorker(closing, index), commands };
   const worker = state.workers[index]!;
   const message = `${describeRank(index, worker.hello)} sent an invalid message ${describeStepOf(worker)}: ${code}: ${detail}`;
-  const failed = failRun(updateWorker(closing, index, { connected: false }), { code: ErrorCodes.WORKER_FAILED, message }, nowMs);
-  return after(commands, failed);
+  return after(commands, loseMember(updateWorker(closing, index, { connected: false }), index, { why: message }, nowMs));
 }

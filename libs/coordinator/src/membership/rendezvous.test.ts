@@ -153,7 +153,7 @@ describe('the first message of a connection', () => {
   });
 
   it('may not be a coordinator message either; the run goes on', () => {
-    const welcome: WelcomeMessage = { type: 'welcome', v: PROTOCOL_VERSION, rank: 0, worldSize: 1, generation: 0, ring: [{ rank: 0, host: 'h', port: 1 }], config: {}, plannedWorldSize: 1 };
+    const welcome: WelcomeMessage = { type: 'welcome', v: PROTOCOL_VERSION, rank: 0, worldSize: 1, generation: 0, ring: [{ rank: 0, host: 'h', port: 1 }], config: {}, plannedWorldSize: 1, elastic: false };
     const { state, commands } = drive(trainingRun(), [message(20, welcome, T)]);
     expect(sentTo(commands, 20)).toEqual([expect.objectContaining({ type: 'error', code: 'E_PROTOCOL', message: 'the first message must be hello, received welcome' })]);
     expect(state.phase).toBe('training');

@@ -8,6 +8,8 @@ import type { HelloMessage, RingMember } from '@ringtrain/protocol';
 import { log, send } from './commands.js';
 import { describeWorker, hashPrefix } from './describe.js';
 import { failRun } from './finish.js';
+import { onJoin } from './joining.js';
+import { isElastic } from './options.js';
 import { welcomeMessage } from './outgoing.js';
 import { rejectConnection } from './reject.js';
 import { after, removeWorker, type CoordinatorState, type Transition, type WorkerState } from './state.js';
@@ -33,33 +35,46 @@ function startTraining(state: CoordinatorState, nowMs: number): Transition {
     state: { ...state, phase: 'training', workers },
     commands: [
       log('info', `all ${workers.length} workers arrived, generation ${state.generation}: ${placement}`),
-      ...workers.map((worker, rank) => send(worker.conn, welcomeMessage(rank, state.generation, ring, state.options.config))),
+      ...workers.map((worker, rank) => send(worker.conn, welcomeMessage(rank, state.generation, ring, state.options))),
     ],
   };
 }
 
-/** A hello on `conn`, which has not said hello before. */
-export function onHello(state: CoordinatorState, conn: number, hello: HelloMessage, nowMs: number): Transition {
-  const { worldSize, configHash } = state.options;
-  if (state.phase !== 'rendezvous') {
-    return rejectConnection(state, conn, ErrorCodes.PROTOCOL, `the run is full (world size ${worldSize})`, nowMs);
-  }
+/**
+ * Why `hello` cannot be taken (its config differs, its place is taken), as the rejection of `conn`; in rendezvous
+ * the run fails too, since it would wait for the missing worker until the timeout. null when it can be taken.
+ */
+function refuseHello(state: CoordinatorState, conn: number, hello: HelloMessage, nowMs: number): Transition | null {
+  const { configHash } = state.options;
+  let refusal: { code: string; detail: string } | null = null;
+  const holder = [...state.workers, ...state.joiners].find((worker) => worker.connected && worker.hello.nodeRank === hello.nodeRank && worker.hello.localRank === hello.localRank);
   if (hello.configHash !== undefined && hello.configHash !== configHash) {
     const detail =
       `the worker's run config differs from the coordinator's (config hash ${hashPrefix(hello.configHash)} here, ` +
       `${hashPrefix(configHash)} on the coordinator): start every worker with the coordinator's config or with none`;
-    const rejected = rejectConnection(state, conn, ErrorCodes.CONFIG_MISMATCH, detail, nowMs);
-    return after(rejected.commands, failRun(rejected.state, { code: ErrorCodes.CONFIG_MISMATCH, message: `worker ${describeWorker(hello)}: ${detail}`, exitCode: BAD_INPUT_EXIT }, nowMs));
-  }
-  const holder = state.workers.find((worker) => worker.hello.nodeRank === hello.nodeRank && worker.hello.localRank === hello.localRank);
-  if (holder !== undefined) {
+    refusal = { code: ErrorCodes.CONFIG_MISMATCH, detail };
+  } else if (holder !== undefined) {
     const detail =
       `node rank ${hello.nodeRank}, local rank ${hello.localRank} is already taken by ${holder.hello.host} (pid ${holder.hello.pid}): ` +
       'give every node its own --node-rank and every process on a node its own LOCAL_RANK';
-    const rejected = rejectConnection(state, conn, ErrorCodes.DUPLICATE_RANK, detail, nowMs);
-    return after(rejected.commands, failRun(rejected.state, { code: ErrorCodes.DUPLICATE_RANK, message: `worker ${describeWorker(hello)}: ${detail}`, exitCode: BAD_INPUT_EXIT }, nowMs));
+    refusal = { code: ErrorCodes.DUPLICATE_RANK, detail };
   }
+  if (refusal === null) return null;
+  const rejected = rejectConnection(state, conn, refusal.code, refusal.detail, nowMs);
+  if (state.phase !== 'rendezvous') return rejected;
+  return after(rejected.commands, failRun(rejected.state, { code: refusal.code, message: `worker ${describeWorker(hello)}: ${refusal.detail}`, exitCode: BAD_INPUT_EXIT }, nowMs));
+}
+
+/** A hello on `conn`, which has not said hello before. */
+export function onHello(state: CoordinatorState, conn: number, hello: HelloMessage, nowMs: number): Transition {
+  const { worldSize } = state.options;
+  if (state.phase !== 'rendezvous' && !isElastic(state.options)) {
+    return rejectConnection(state, conn, ErrorCodes.PROTOCOL, `the run is full (world size ${worldSize})`, nowMs);
+  }
+  const refused = refuseHello(state, conn, hello, nowMs);
+  if (refused !== null) return refused;
   const worker: WorkerState = { conn, hello, lastSeenMs: nowMs, connected: true, lastReportedStep: null, done: null };
+  if (state.phase !== 'rendezvous') return onJoin(state, worker, nowMs);
   const joined = { ...state, workers: [...state.workers, worker] };
   const arrived = log('info', `worker ${describeWorker(hello)} joined (${joined.workers.length} of ${worldSize})`);
   return joined.workers.length === worldSize ? after([arrived], startTraining(joined, nowMs)) : { state: joined, commands: [arrived] };

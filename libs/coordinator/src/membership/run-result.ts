@@ -9,12 +9,13 @@ export interface RunErrorInfo {
 
 /** summary.json. Numbers the run never measured are null, not absent, so every key stays in the JSON. */
 export interface RunSummary {
+  /** Ranks of the final generation (the planned world size if training never started). */
   readonly world_size: number;
   /** Evaluations seen, i.e. epochs completed in this run. */
   readonly epochs: number;
   /** Optimizer steps of the run: from done, else the last committed step + 1; null when neither is known. */
   readonly steps: number | null;
-  /** batchSize * accumSteps * world_size, when the config has both keys. */
+  /** Samples per optimizer step in the final generation, when the config has batchSize and accumSteps. */
   readonly global_batch_size: number | null;
   readonly samples_per_second: number | null;
   readonly wall_seconds: number;
@@ -28,7 +29,9 @@ export interface RunSummary {
   readonly test_accuracy: number | null;
   /** Indexed by rank: the final parameter hash of each rank's done message, '' for a rank that sent none. */
   readonly param_hashes: readonly string[];
+  /** Workers that joined the run after it started (restarted by a launcher, or new), over all generations. */
   readonly restarts: number;
+  /** The final ring generation: 0, raised by every reform of an elastic run. */
   readonly generation: number;
   readonly status: 'ok' | 'failed';
   readonly error: RunErrorInfo | null;

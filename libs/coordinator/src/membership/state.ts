@@ -64,12 +64,26 @@ export interface CoordinatorState {
   readonly options: CoordinatorOptions;
   /** rendezvous: waiting for hellos; training: welcomed, steps running; finished: the finish command was issued. */
   readonly phase: 'rendezvous' | 'training' | 'finished';
-  /** Ring generation; 0 for the fixed world, a reform will raise it. */
+  /** Ring generation: 0 at the start, raised by every reform. */
   readonly generation: number;
   /** Open connections by id. */
   readonly connections: Readonly<Record<number, ConnectionState>>;
-  /** During rendezvous in arrival order; from training on sorted by (nodeRank, localRank), so the index is the rank. */
+  /**
+   * The members. During rendezvous in arrival order; from training on in rank order (the index is the rank):
+   * generation 0 sorted by (nodeRank, localRank), later generations the survivors in their order, then joiners.
+   */
   readonly workers: readonly WorkerState[];
+  /** Workers that said hello to the running run and wait for the next generation (elastic runs). */
+  readonly joiners: readonly WorkerState[];
+  /** Since when the members are fewer than minWorkers, waiting for joiners; null when not. */
+  readonly degradedSinceMs: number | null;
+  /**
+   * A member's report that its ring broke (a peer closed or timed out) that no lost member explains yet; null when
+   * none. Unexplained for heartbeatTimeoutMs, it fails the run.
+   */
+  readonly brokenRing: { readonly sinceMs: number; readonly message: string } | null;
+  /** Workers that joined the run after it started (restarted or new), over all generations. */
+  readonly joins: number;
   readonly progress: ProgressState;
   /** Set together with phase 'finished'. */
   readonly result: RunResult | null;
@@ -91,6 +105,10 @@ export function initialState(options: CoordinatorOptions): CoordinatorState {
     generation: 0,
     connections: {},
     workers: [],
+    joiners: [],
+    degradedSinceMs: null,
+    brokenRing: null,
+    joins: 0,
     progress: {
       pending: [],
       lastCommitted: null,

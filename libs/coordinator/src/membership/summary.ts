@@ -1,6 +1,7 @@
 // summary.json from the state at the end of the run. Figures come from the done messages when every rank
 // sent one, else from the reports of the committed steps, so a failed run still says how far it got.
 
+import { adaptToWorld } from '@ringtrain/optim';
 import type { RunErrorInfo, RunSummary } from './run-result.js';
 import type { CoordinatorState } from './state.js';
 
@@ -13,18 +14,23 @@ function ratio(a: number, b: number): number | null {
   return b > 0 ? a / b : null;
 }
 
-/** batchSize * accumSteps * worldSize, when the config holds both (camelCase) keys as numbers. */
-function globalBatchSize(state: CoordinatorState): number | null {
+/**
+ * Samples per optimizer step in the final generation: batchSize × accumSteps × planned world, kept by accumulation
+ * in a smaller or larger world where it divides (adaptToWorld), when the config holds both (camelCase) keys as numbers.
+ */
+function globalBatchSize(state: CoordinatorState, worldSize: number): number | null {
   const { batchSize, accumSteps } = state.options.config;
   if (typeof batchSize !== 'number' || typeof accumSteps !== 'number') return null;
-  return batchSize * accumSteps * state.options.worldSize;
+  return adaptToWorld(batchSize, accumSteps, state.options.worldSize, worldSize).globalBatchSize;
 }
 
 /** The summary of the run ending at `nowMs` with `error` (null on success). */
 export function buildSummary(state: CoordinatorState, error: RunErrorInfo | null, nowMs: number): RunSummary {
   const { options, progress, workers } = state;
+  // The final generation's world; the planned one before training started.
+  const worldSize = state.phase === 'rendezvous' ? options.worldSize : workers.length;
   const dones = workers.map((worker) => worker.done);
-  const allDone = workers.length === options.worldSize && dones.every((done) => done !== null);
+  const allDone = workers.length === worldSize && dones.every((done) => done !== null);
   const measured = progress.lastCommitted !== null || dones.some((done) => done !== null);
   // Per rank: its own totals from done when it sent one, else the sums of its committed reports.
   const computeMs = progress.totals.computeMs.map((ms, rank) => dones[rank]?.computeMs ?? ms);
@@ -43,10 +49,10 @@ export function buildSummary(state: CoordinatorState, error: RunErrorInfo | null
   const doneSteps = dones.find((done) => done !== null)?.steps;
   const committedSteps = progress.lastCommitted === null ? null : progress.lastCommitted.step + 1;
   return {
-    world_size: options.worldSize,
+    world_size: worldSize,
     epochs: progress.evaluations,
     steps: doneSteps ?? committedSteps,
-    global_batch_size: globalBatchSize(state),
+    global_batch_size: globalBatchSize(state, worldSize),
     samples_per_second: samplesPerSecond,
     wall_seconds: (nowMs - options.startedAtMs) / 1000,
     compute_seconds: measured ? mean(computeMs) / 1000 : null,
@@ -54,8 +60,8 @@ export function buildSummary(state: CoordinatorState, error: RunErrorInfo | null
     final_train_loss: progress.lastCommitted?.meanLoss ?? null,
     test_loss: progress.latestEvaluation?.testLoss ?? null,
     test_accuracy: progress.latestEvaluation?.testAccuracy ?? null,
-    param_hashes: Array.from({ length: options.worldSize }, (_, rank) => dones[rank]?.paramHash ?? ''),
-    restarts: 0,
+    param_hashes: Array.from({ length: worldSize }, (_, rank) => dones[rank]?.paramHash ?? ''),
+    restarts: state.joins,
     generation: state.generation,
     status: error === null ? 'ok' : 'failed',
     error,
