@@ -15,6 +15,10 @@ export interface CoordinatorProcessOptions {
   rendezvousTimeoutMs: number;
   /** A worker silent for this long is dead, in ms. */
   heartbeatTimeoutMs: number;
+  /** Elastic membership (CoordinatorOptions): fewest and most workers, and how long to wait for replacements. */
+  minWorkers?: number;
+  maxWorkers?: number;
+  replacementTimeoutMs?: number;
 }
 
 export interface RunningCoordinator {
@@ -43,6 +47,9 @@ export async function startCoordinator(opts: CoordinatorProcessOptions): Promise
     hashEvery: config.hashEvery,
     rendezvousTimeoutMs: opts.rendezvousTimeoutMs,
     heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
+    ...(opts.minWorkers !== undefined ? { minWorkers: opts.minWorkers } : {}),
+    ...(opts.maxWorkers !== undefined ? { maxWorkers: opts.maxWorkers } : {}),
+    ...(opts.replacementTimeoutMs !== undefined ? { replacementTimeoutMs: opts.replacementTimeoutMs } : {}),
     host: opts.host,
     port: opts.port,
     token,

@@ -33,6 +33,12 @@ export interface LaunchOptions {
    * RINGTRAIN_RESTART_COUNT=<n>, n = its restarts so far (1 on the first). Default 0: the first failure stops all.
    */
   maxRestarts?: number;
+  /**
+   * A worker that fails for good (its restarts used up) leaves the others running: an elastic run re-forms its ring
+   * without it, and the coordinator, not the group, decides whether the run goes on. The group's result is then the
+   * last worker's (the one that saw the run end); failures are still listed. Default false: a failure stops all.
+   */
+  keepGoing?: boolean;
 }
 
 /** How one worker process ended. */

@@ -51,6 +51,9 @@ class WorkerGroup implements LocalGroup {
   private readonly onLine: (localRank: number, stream: WorkerStream, line: string) => void;
   private readonly gracePeriodMs: number;
   private readonly maxRestarts: number;
+  private readonly keepGoing: boolean;
+  /** The worker that ended last (the group's result with keepGoing). */
+  private lastExit: WorkerExit | undefined;
   private readonly failures: WorkerExit[] = [];
   private resolveDone: (result: GroupResult) => void = () => undefined;
   private stopping = false;
@@ -63,6 +66,7 @@ class WorkerGroup implements LocalGroup {
     const nprocPerNode = requireInteger(options.nprocPerNode, 'nprocPerNode', 1);
     this.gracePeriodMs = requireInteger(options.gracePeriodMs ?? 5000, 'gracePeriodMs', 0);
     this.maxRestarts = requireInteger(options.maxRestarts ?? 0, 'maxRestarts', 0);
+    this.keepGoing = options.keepGoing ?? false;
     this.command = options.command;
     this.slots = Array.from({ length: nprocPerNode }, (_, localRank) => {
       const env = options.env(localRank);
@@ -136,9 +140,10 @@ class WorkerGroup implements LocalGroup {
       return;
     }
     slot.exit = exit;
+    this.lastExit = exit;
     if (failedOnItsOwn) {
       this.failures.push(exit);
-      if (!this.stopping) this.halt('SIGTERM');
+      if (!this.stopping && !this.keepGoing) this.halt('SIGTERM');
     }
     if (this.slots.every((s) => s.exit !== null)) this.finish();
   }
@@ -163,7 +168,8 @@ class WorkerGroup implements LocalGroup {
   private finish(): void {
     clearTimeout(this.killTimer);
     this.removeProcessHandlers();
-    const first = this.failures[0];
+    // With keepGoing, failures along the way were survived (or not): the last worker's exit says how the run ended.
+    const first = this.keepGoing ? (this.lastExit?.exitCode === 0 ? undefined : this.lastExit) : this.failures[0];
     const ok = first === undefined && this.stoppedBy === null;
     const exitCode = first?.exitCode ?? (this.stoppedBy === null ? 0 : exitStatus(null, this.stoppedBy));
     this.resolveDone({

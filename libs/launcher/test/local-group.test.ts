@@ -124,6 +124,20 @@ describe('launchWorkers', () => {
     expectAllGone([...pids, ...group.pids]);
   });
 
+  it('with keepGoing a worker that fails for good leaves the others running; the last one to end decides the result', async () => {
+    const { group, lines, ready, pids } = startGroup([['exit-on-sigusr2.mjs', '3'], ['exit-on-sigusr2.mjs', '0']], { keepGoing: true });
+    await ready;
+    process.kill(group.pids[0]!, 'SIGUSR2');
+    await vi.waitFor(() => expect(isRunning(group.pids[0]!)).toBe(false));
+    // Rank 3 was not signalled: it ends on its own later, well, like a survivor of an elastic run.
+    expect(isRunning(group.pids[1]!)).toBe(true);
+    process.kill(group.pids[1]!, 'SIGUSR2');
+    const result = await group.done;
+    expect(result).toMatchObject({ ok: true, exitCode: 0, failures: [{ localRank: 0, rank: 2, exitCode: 3, signal: null }] });
+    expect(linesOf(lines, 1)).toEqual(['ready']);
+    expectAllGone(pids);
+  });
+
   it('reports workers that cannot start as exit status 127', async () => {
     const { group, pids } = startGroup([['sleep.mjs'], ['sleep.mjs']], { command: '/nonexistent/ringtrain-worker' });
     const result = await group.done;

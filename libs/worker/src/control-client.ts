@@ -41,6 +41,8 @@ const RETRY_MAX_MS = 2000;
 type Hello = Omit<HelloMessage, 'type' | 'v'>;
 
 export class ControlClient {
+  /** This worker's rank, for its heartbeats: the welcome's, then each reform's. */
+  rank: number;
   private seq = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
@@ -52,8 +54,9 @@ export class ControlClient {
     private readonly opts: ControlClientOptions,
     readonly welcome: WelcomeMessage,
   ) {
+    this.rank = welcome.rank;
     this.heartbeat = setInterval(() => {
-      this.send({ type: 'heartbeat', v: PROTOCOL_VERSION, rank: welcome.rank, seq: this.seq++, timeMs: Date.now() });
+      this.send({ type: 'heartbeat', v: PROTOCOL_VERSION, rank: this.rank, seq: this.seq++, timeMs: Date.now() });
       this.checkCoordinator();
     }, opts.heartbeatIntervalMs ?? 1000);
     this.heartbeat.unref();

@@ -2,17 +2,18 @@
 // reports that tell the coordinator how it went. Returns the process exit code; never throws.
 
 import { hostname } from 'node:os';
-import { ErrorCodes, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
+import { AbortedError, ErrorCodes, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
 import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, type BackendName } from '@ringtrain/models';
-import { PROTOCOL_VERSION, type Message } from '@ringtrain/protocol';
+import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } from '@ringtrain/protocol';
 import { DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
 import { readCheckpoint } from './checkpoint/read.js';
 import { resolveResumePath } from './checkpoint/files.js';
 import { ControlClient, refusal } from './control-client.js';
 import { rateLimitedLog } from './rate-limited-log.js';
-import { train, type TrainerOptions } from './trainer.js';
+import { train, type TrainerHooks } from './trainer.js';
+import { TrainingSession } from './training-session.js';
 
 export interface WorkerOptions {
   /** The coordinator (--rdzv-endpoint, or MASTER_ADDR:MASTER_PORT). */
@@ -60,17 +61,54 @@ function nonFinite(what: string, value: number, rank: number, step: number): Rin
   return new RingtrainError(ErrorCodes.NONFINITE, `the ${what} is ${value} at step ${step}: the run diverged (lower --lr or set --clip-norm)`, { rank, step });
 }
 
+/** Codes of a ring that broke under this worker (a peer closed, timed out, was unreachable): elastic runs re-form it. */
+const BROKEN_RING: readonly string[] = [ErrorCodes.PEER_CLOSED, ErrorCodes.TIMEOUT, ErrorCodes.CONNECT, ErrorCodes.CLOSED];
+
+/** The ring this process is in: the welcome's, then each reform's. */
+interface Membership {
+  generation: number;
+  rank: number;
+  worldSize: number;
+  ring: RingMember[];
+}
+
+/** The peer this rank receives from: the ring needs only the left neighbour's data (all-reduce and broadcast). */
+function leftNeighbour(m: Membership): RingMember[] {
+  if (m.worldSize === 1) return [];
+  return [m.ring[(m.ring.findIndex((member) => member.rank === m.rank) - 1 + m.worldSize) % m.worldSize]!];
+}
+
 export async function runWorker(opts: WorkerOptions): Promise<number> {
   const stop = new AbortController();
   opts.signal?.addEventListener('abort', () => stop.abort(opts.signal!.reason), { once: true });
-  /** The exit code of the coordinator's shutdown, once one arrived. */
+  // What the coordinator said last, and a wake-up for whoever waits on it.
   let shutdownExit: number | undefined;
+  let pendingReform: ReformMessage | undefined;
+  const changed = new EventTarget();
+  const notify = (): void => void changed.dispatchEvent(new Event('change'));
+  stop.signal.addEventListener('abort', notify, { once: true });
+  /** Resolves true once ready() holds (checked on every message that matters), false after timeoutMs. */
+  const waitFor = (ready: () => boolean, timeoutMs: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (ready()) return resolve(true);
+      const finish = (value: boolean): void => {
+        clearTimeout(timer);
+        changed.removeEventListener('change', onChange);
+        resolve(value);
+      };
+      const onChange = (): void => void (ready() && finish(true));
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      changed.addEventListener('change', onChange);
+    });
+
   let plane: DataPlane | undefined;
   let client: ControlClient | undefined;
   let transport: WebSocketTransport | undefined;
-  let rank: number | undefined;
-  let shutdownCode: ((code: number) => void) | undefined;
-  const shutdown = new Promise<number>((resolve) => (shutdownCode = resolve));
+  let session: TrainingSession | undefined;
+  let membership: Membership | undefined;
+  /** Cancels the current generation's collectives when the ring re-forms. */
+  let generationStop = new AbortController();
+  let step: number | undefined;
   try {
     // Known before the hello, so a node that cannot even start fails alone, not after the others waited for it.
     const local = opts.config;
@@ -101,15 +139,17 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
           if (message.type === 'shutdown') {
             shutdownExit = message.exitCode;
             if (message.exitCode !== 0) stop.abort(new RunError(ErrorCodes.WORKER_FAILED, `the coordinator ended the run: ${message.reason}`));
-            shutdownCode!(message.exitCode);
           } else if (message.type === 'error') {
             stop.abort(refusal(message));
+          } else if (message.type === 'commit') {
+            if (message.generation === membership?.generation) session?.committed(message.step + 1);
+          } else if (message.type === 'reform') {
+            pendingReform = message;
+            generationStop.abort(new AbortedError(`the ring re-forms: ${message.reason}`));
           }
+          notify();
         },
-        onLost: (err) => {
-          stop.abort(err);
-          shutdownCode!(1);
-        },
+        onLost: (err) => stop.abort(err),
       },
       {
         host: hostname().slice(0, 253).replace(/[^A-Za-z0-9._:%-]/g, '-') || 'localhost',
@@ -123,84 +163,113 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       },
     );
     const welcome = client.welcome;
-    rank = welcome.rank;
+    membership = { generation: welcome.generation, rank: welcome.rank, worldSize: welcome.worldSize, ring: welcome.ring };
     // The coordinator's config: every value is checked again here, as for a config file.
     const config = local ?? resolveConfig({ flags: welcome.config as Partial<RunConfig> });
-    // Join the ring first: the neighbours may already be connecting.
-    transport = plane.join({ rank, worldSize: welcome.worldSize, generation: welcome.generation });
-    // The ring needs only the left neighbour's data (all-reduce and broadcast both receive from rank - 1).
-    const left = welcome.ring[(welcome.ring.findIndex((m) => m.rank === rank) - 1 + welcome.worldSize) % welcome.worldSize]!;
-    transport.setPeers(welcome.worldSize > 1 ? [left] : []);
-    opts.log(`rank ${rank}/${welcome.worldSize} on ${backend.name} (${backend.reason}); data plane ${advertised.host}:${advertised.port}`);
     const dataset: Dataset = earlyDataset ?? (await loadDataset(config.dataset, { seed: config.seed }));
-
-    const resume = rank === 0 && config.resume !== undefined ? await loadResume(config.resume) : undefined;
-    const trainerOptions: TrainerOptions = {
-      config,
-      transport,
-      dataset,
-      signal: stop.signal,
-      ...(resume ? { resume } : {}),
-      hooks: {
-        onStep: (r) => {
-          if (!Number.isFinite(r.loss)) throw nonFinite('training loss', r.loss, rank!, r.step);
-          if (!Number.isFinite(r.gradNorm)) throw nonFinite('gradient norm', r.gradNorm, rank!, r.step);
-          client!.send({
-            type: 'report',
-            v: PROTOCOL_VERSION,
-            rank: rank!,
-            generation: welcome.generation,
-            step: r.step,
-            epoch: r.epoch,
-            loss: r.loss,
-            lr: r.lr,
-            gradNorm: r.gradNorm,
-            samples: r.samples,
-            totalSteps: r.totalSteps,
-            timings: { computeMs: r.computeMs, commMs: r.commMs, stepMs: r.stepMs },
-            ...(r.paramHash ? { paramHash: r.paramHash } : {}),
-          });
-        },
-        onEvaluation: (e) => {
-          if (!Number.isFinite(e.testLoss)) throw nonFinite('test loss', e.testLoss, rank!, e.step);
-          client!.send({ type: 'evaluation', v: PROTOCOL_VERSION, rank: rank!, result: { step: e.step, epoch: e.epoch, testLoss: e.testLoss, testAccuracy: e.testAccuracy, count: e.count } });
-        },
-        onCheckpoint: (path, step) => {
-          opts.log(`checkpoint of step ${step} written to ${path}`);
-          client!.send({ type: 'checkpoint', v: PROTOCOL_VERSION, step, path: path.slice(0, 4096) });
-        },
+    session = new TrainingSession(config, dataset, { snapshots: welcome.elastic });
+    // Only rank 0 of the run's first generation reads the checkpoint; everyone else gets the state by broadcast.
+    const resume = welcome.rank === 0 && welcome.generation === 0 && config.resume !== undefined ? await loadResume(config.resume) : undefined;
+    const reportTo = client;
+    const hooks: TrainerHooks = {
+      onStep: (r) => {
+        step = r.step;
+        const { rank, generation } = membership!;
+        if (!Number.isFinite(r.loss)) throw nonFinite('training loss', r.loss, rank, r.step);
+        if (!Number.isFinite(r.gradNorm)) throw nonFinite('gradient norm', r.gradNorm, rank, r.step);
+        reportTo.send({
+          type: 'report',
+          v: PROTOCOL_VERSION,
+          rank,
+          generation,
+          step: r.step,
+          epoch: r.epoch,
+          loss: r.loss,
+          lr: r.lr,
+          gradNorm: r.gradNorm,
+          samples: r.samples,
+          totalSteps: r.totalSteps,
+          timings: { computeMs: r.computeMs, commMs: r.commMs, stepMs: r.stepMs },
+          ...(r.paramHash ? { paramHash: r.paramHash } : {}),
+        });
+      },
+      onEvaluation: (e) => {
+        if (!Number.isFinite(e.testLoss)) throw nonFinite('test loss', e.testLoss, membership!.rank, e.step);
+        reportTo.send({ type: 'evaluation', v: PROTOCOL_VERSION, rank: membership!.rank, result: { step: e.step, epoch: e.epoch, testLoss: e.testLoss, testAccuracy: e.testAccuracy, count: e.count } });
+      },
+      onCheckpoint: (path, at) => {
+        opts.log(`checkpoint of step ${at} written to ${path}`);
+        reportTo.send({ type: 'checkpoint', v: PROTOCOL_VERSION, step: at, path: path.slice(0, 4096) });
       },
     };
-    const totals = await train(trainerOptions);
-    await client.flush({
-      type: 'done',
-      v: PROTOCOL_VERSION,
-      rank,
-      generation: welcome.generation,
-      steps: totals.steps,
-      paramHash: totals.paramHash,
-      computeMs: totals.computeMs,
-      commMs: totals.commMs,
-      trainMs: totals.trainMs,
-    });
-    let waited: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<number>((resolve) => {
-      waited = setTimeout(() => {
-        opts.log(`error: no shutdown from the coordinator within ${SHUTDOWN_WAIT_MS / 1000} s after finishing; exiting`);
-        resolve(1);
-      }, SHUTDOWN_WAIT_MS);
-    });
-    const stopped = new Promise<number>((resolve) => {
-      if (stop.signal.aborted) resolve(1);
-      else stop.signal.addEventListener('abort', () => resolve(1), { once: true });
-    });
-    const code = await Promise.race([shutdown, gaveUp, stopped]);
-    clearTimeout(waited);
-    return code;
+
+    for (;;) {
+      const { rank, worldSize, generation } = membership;
+      client.rank = rank;
+      generationStop = new AbortController();
+      const cancelGeneration = generationStop;
+      stop.signal.addEventListener('abort', () => cancelGeneration.abort(stop.signal.reason), { once: true });
+      // Join the ring first: the neighbours may already be connecting.
+      transport = plane.join({ rank, worldSize, generation });
+      transport.setPeers(leftNeighbour(membership));
+      opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}); data plane ${advertised.host}:${advertised.port}`);
+      try {
+        const totals = await train({
+          config,
+          transport,
+          dataset,
+          session,
+          plannedWorldSize: welcome.plannedWorldSize,
+          signal: generationStop.signal,
+          hooks,
+          ...(resume && generation === welcome.generation ? { resume } : {}),
+        });
+        await client.flush({
+          type: 'done',
+          v: PROTOCOL_VERSION,
+          rank,
+          generation,
+          steps: totals.steps,
+          paramHash: totals.paramHash,
+          computeMs: totals.computeMs,
+          commMs: totals.commMs,
+          trainMs: totals.trainMs,
+        });
+        // The run ends with the coordinator's shutdown, unless the ring re-forms first (a member was lost just now).
+        const answered = await waitFor(() => shutdownExit !== undefined || pendingReform !== undefined || stop.signal.aborted, SHUTDOWN_WAIT_MS);
+        if (!answered) {
+          opts.log(`error: no shutdown from the coordinator within ${SHUTDOWN_WAIT_MS / 1000} s after finishing; exiting`);
+          return 1;
+        }
+        if (pendingReform === undefined) return shutdownExit ?? 1;
+      } catch (caught) {
+        if (stop.signal.aborted) throw caught;
+        // Cancelled by a reform, or broken under us (elastic runs: a peer died or hangs; the coordinator finds
+        // out which and re-forms the ring without it). Anything else ends this worker.
+        const broken = pendingReform === undefined && welcome.elastic && isRingtrainError(caught) && BROKEN_RING.includes(caught.code);
+        if (pendingReform === undefined && !broken) throw caught;
+        if (broken) {
+          const err = caught as RingtrainError;
+          const ctx: ErrorContext = { ...err.context, rank, generation, ...(step !== undefined ? { step: step + 1 } : {}) };
+          await client.flush({ type: 'error', v: PROTOCOL_VERSION, code: err.code, message: err.detail.slice(0, 4096), context: pickContext(ctx) });
+          opts.log(`the ring of generation ${generation} broke (${err.detail}); waiting for the coordinator to re-form it`);
+          await waitFor(() => pendingReform !== undefined || stop.signal.aborted, opts.rendezvousTimeoutMs ?? 300_000);
+          if (pendingReform === undefined) throw stop.signal.aborted ? stop.signal.reason : caught;
+        }
+      } finally {
+        await transport.close().catch(() => undefined);
+        transport = undefined;
+      }
+      const reform: ReformMessage = pendingReform!; // every path here without one returned or threw
+      pendingReform = undefined;
+      session.rollBack(reform.committedSteps);
+      membership = { generation: reform.newGeneration, rank: reform.rank, worldSize: reform.worldSize, ring: reform.ring };
+      opts.log(`the ring re-forms (${reform.reason}): continuing after ${reform.committedSteps ?? session.position.step} steps`);
+    }
   } catch (caught) {
     const reason: unknown = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : caught;
     const err = isRingtrainError(reason) ? reason : new RingtrainError(ErrorCodes.WORKER_FAILED, String((reason as Error)?.message ?? reason));
-    const ctx: ErrorContext = { ...(rank !== undefined ? { rank } : {}), ...err.context };
+    const ctx: ErrorContext = { ...(membership ? { rank: membership.rank, generation: membership.generation } : {}), ...err.context };
     // After the coordinator's shutdown the run is over: its exit code stands, and there is nobody to tell.
     if (shutdownExit !== undefined) {
       opts.log(`stopped: ${err.detail}`);

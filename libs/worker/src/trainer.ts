@@ -20,7 +20,7 @@ import { clipGradients } from './gradient-clipping.js';
 import { GradientSync } from './gradient-sync.js';
 import { yieldToEventLoop } from './event-loop.js';
 import { evaluateTestSplit, type EvaluationResult } from './sharded-evaluation.js';
-import { broadcastTrainingState } from './state-broadcast.js';
+import { broadcastTrainingState, type TrainingPosition } from './state-broadcast.js';
 import { TrainingSession } from './training-session.js';
 
 /** What one optimizer step did on this rank, for the coordinator's metrics. */
@@ -118,6 +118,17 @@ export function scheduleOf(config: RunConfig, plan: RunPlan): LrSchedule {
     },
     { totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch },
   );
+}
+
+/**
+ * Where the LR schedule stands at `position`: training progress in the planned run's steps, the epochs done plus
+ * the samples of this epoch consumed over the planned global batch. In a run whose global batch is the planned one
+ * (no reform, or one that accumulation absorbed) that is exactly the global step, as in PyTorch. When a reform had
+ * to shrink the global batch, the run takes more steps than planned; counting them would run the schedule past its
+ * end (a cosine would sit at eta_min for the rest of the run), so it follows the samples instead.
+ */
+export function scheduleStep(position: TrainingPosition, plan: RunPlan): number {
+  return position.epoch * plan.stepsPerEpoch + Math.floor(position.consumed / plan.globalBatchSize);
 }
 
 /** A run's sampler for `worldSize` ranks whose shards begin `start` samples into each epoch's order. */
@@ -227,9 +238,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
 
       if (config.l2 > 0) addL2Penalty(grads, replica.params, config.l2);
       const gradNorm = clipGradients(policy, replica.params, grads, replica.segments);
-      // A world that shrank without an accumulation to absorb it needs more steps than planned: past the plan's
-      // end the schedule holds its final value instead of starting over.
-      const lr = lrAt(Math.min(position.step, plan.totalSteps)) * world.lrFactor;
+      const lr = lrAt(scheduleStep(position, plan)) * world.lrFactor;
       replica.optimizer.step(replica.params, grads, lr);
       replica.pushToModel();
       const finished = position.step;

@@ -106,4 +106,24 @@ describe('a rank lost mid-epoch', () => {
     expect(48 * committed + second.reports.flat().reduce((sum, r) => sum + r.samples, 0)).toBe(480);
     expect(second.totals[0]!.paramHash).toBe(second.totals[1]!.paramHash);
   }, 120_000);
+
+  it('the LR schedule follows training progress: a cosine ends where planned although the shrunk run takes more steps', async () => {
+    // Planned: 3 ranks x 16 = 48 per step, 10 steps, cosine from 0.06 to 0 over steps 0..9.
+    const runConfig = config({ batchSize: 16, epochs: 1, scheduler: 'cosine', lr: 0.06 });
+    const sessions = [0, 1, 2].map(() => new TrainingSession(runConfig, dataset, { snapshots: true }));
+    const first = await generation(sessions, runConfig, 3, 3);
+    const committed = first.committed!;
+    sessions.slice(0, 2).forEach((session) => session.rollBack(committed));
+    const second = await generation(sessions.slice(0, 2), runConfig, 3);
+    const cosine = (step: number) => 0.03 * (1 + Math.cos((Math.PI * step) / 10));
+    // Step s of the second generation starts after 48 x committed + 32 x (s - committed) samples: schedule step
+    // floor(samples / 48), the planned step those samples reach; times 2/3 for the smaller global batch.
+    for (const r of second.reports[0]!) {
+      const samples = 48 * committed + 32 * (r.step - committed);
+      expect(r.lr).toBeCloseTo(cosine(Math.floor(samples / 48)) * (2 / 3), 12);
+    }
+    // More steps than the 10 planned, and the last ones still have a learning rate: the schedule did not run out.
+    expect(second.reports[0]!.at(-1)!.step).toBeGreaterThan(9);
+    expect(second.reports[0]!.at(-1)!.lr).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -8,6 +8,7 @@ import { ErrorCodes, InvalidArgumentError } from '@ringtrain/common';
 import { launcherFlagsFromEnv, launchWorkers, parseEndpoint, parseNnodes, workerEnvironment } from '@ringtrain/launcher';
 import { startCoordinator, type RunningCoordinator } from '../coordinator-process.js';
 import { integerOption } from '../number-option.js';
+import { membershipFlags } from '../membership-flags.js';
 import { action } from '../run-command.js';
 import { DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
 import { addTrainOptions, trainConfig } from '../train-options.js';
@@ -19,6 +20,8 @@ interface LaunchFlags {
   nodeRank?: number;
   rdzvEndpoint?: string;
   maxRestarts?: number;
+  minWorkers?: number;
+  maxWorkers?: number;
   dataPlaneHost?: string;
   rendezvousTimeout: number;
   heartbeatTimeout: number;
@@ -28,10 +31,12 @@ export function launchCommand(): Command {
   const cmd = new Command('launch')
     .description('train on this machine (and others): the coordinator on node rank 0, --nproc-per-node workers per node')
     .addOption(new Option('--nproc-per-node <N>', 'worker processes on this node (env PET_NPROC_PER_NODE; default 1)').argParser(integerOption('--nproc-per-node', 1)))
-    .addOption(new Option('--nnodes <N>', 'number of nodes (env PET_NNODES; default 1)'))
+    .addOption(new Option('--nnodes <N|MIN:MAX>', 'number of nodes; MIN:MAX starts with MIN and takes in nodes up to MAX as they come (env PET_NNODES; default 1)'))
     .addOption(new Option('--node-rank <R>', 'index of this node, 0 runs the coordinator (env PET_NODE_RANK; default 0)').argParser(integerOption('--node-rank', 0)))
     .addOption(new Option('--rdzv-endpoint <HOST:PORT>', "the coordinator's address (env PET_RDZV_ENDPOINT); required with --nnodes > 1"))
-    .addOption(new Option('--max-restarts <K>', 'restarts allowed per worker process (env PET_MAX_RESTARTS; only 0 until workers can rejoin a run)').argParser(integerOption('--max-restarts', 0)))
+    .addOption(new Option('--max-restarts <K>', 'restarts per worker process after a failure; a restarted worker rejoins the run at the next generation (env PET_MAX_RESTARTS; default 0)').argParser(integerOption('--max-restarts', 0)))
+    .addOption(new Option('--min-workers <N>', 'fewest workers the run goes on with when some are lost (default: all of them, so a lost worker ends the run unless it is restarted)').argParser(integerOption('--min-workers', 1)))
+    .addOption(new Option('--max-workers <N>', 'most workers the run takes in as they join (default: the world size, MAX nodes x --nproc-per-node with --nnodes MIN:MAX)').argParser(integerOption('--max-workers', 1)))
     .addOption(new Option('--data-plane-host <ADDR>', "this node's address for the workers' data plane (default 127.0.0.1; required with --nnodes > 1)"))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
     .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker (or, for the workers, the coordinator) counts as dead').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
@@ -42,9 +47,6 @@ export function launchCommand(): Command {
       const typed = cmd.opts<LaunchFlags>();
       const env = launcherFlagsFromEnv(process.env);
       const nnodes = parseNnodes(typed.nnodes ?? env.nnodes ?? '1', typed.nnodes ? '--nnodes' : 'PET_NNODES');
-      if (nnodes.min !== nnodes.max) {
-        throw new InvalidArgumentError(`--nnodes ${nnodes.min}:${nnodes.max}: this version runs a fixed number of nodes; give one number`, { subject: '--nnodes' });
-      }
       const nodes = nnodes.max;
       const nprocPerNode = typed.nprocPerNode ?? env.nprocPerNode ?? 1;
       const nodeRank = typed.nodeRank ?? env.nodeRank ?? 0;
@@ -56,10 +58,9 @@ export function launchCommand(): Command {
         throw new InvalidArgumentError("--data-plane-host ADDR is required with --nnodes > 1: this node's address the other nodes' workers can reach", { subject: '--data-plane-host' });
       }
       const maxRestarts = typed.maxRestarts ?? env.maxRestarts ?? 0;
-      if (maxRestarts > 0) {
-        // A restarted worker would find the run full: rejoining a running ring is fault tolerance's job.
-        throw new InvalidArgumentError(`--max-restarts ${maxRestarts}: a restarted worker cannot rejoin a running ring in this version; use 0`, { subject: '--max-restarts' });
-      }
+      // The run is planned for MIN nodes (LR schedule, global batch); nodes up to MAX join it as they come.
+      const membership = membershipFlags(nnodes.min * nprocPerNode, nnodes.max * nprocPerNode, typed.minWorkers, typed.maxWorkers);
+      const elastic = membership.minWorkers < membership.worldSize || membership.maxWorkers > membership.worldSize || maxRestarts > 0;
       const config = await trainConfig(cmd);
       if (nodes > 1 && config.token === undefined) {
         throw new InvalidArgumentError('multi-node runs need a shared secret: set --token or RINGTRAIN_TOKEN to the same value on every node', { subject: '--token' });
@@ -71,7 +72,9 @@ export function launchCommand(): Command {
       if (nodeRank === 0) {
         coordinator = await startCoordinator({
           config: { ...config, token },
-          worldSize: nodes * nprocPerNode,
+          ...membership,
+          // Restarted workers take a while to come back: wait for them as long as for the first rendezvous.
+          replacementTimeoutMs: maxRestarts > 0 ? typed.rendezvousTimeout * 1000 : 0,
           host: nodes > 1 ? '0.0.0.0' : endpoint.host,
           port: endpoint.port,
           rendezvousTimeoutMs: typed.rendezvousTimeout * 1000,
@@ -83,6 +86,8 @@ export function launchCommand(): Command {
       const entry = process.argv[1]!;
       const group = launchWorkers({
         nprocPerNode,
+        maxRestarts,
+        keepGoing: elastic,
         command: process.execPath,
         args: () => [...process.execArgv, entry, 'worker', '--data-plane-host', typed.dataPlaneHost ?? '127.0.0.1', '--rendezvous-timeout', String(typed.rendezvousTimeout), '--heartbeat-timeout', String(typed.heartbeatTimeout)],
         env: (localRank) => ({
@@ -106,7 +111,8 @@ export function launchCommand(): Command {
       });
       const workers = await group.done;
       // Workers that died before saying hello leave the coordinator waiting for them: end the run with their cause.
-      const failed = workers.failures[0];
+      // (An elastic run survives failures; its last worker's exit says whether the run ended well.)
+      const failed = workers.ok ? undefined : workers.failures[0];
       if (failed) coordinator?.fail(ErrorCodes.WORKER_FAILED, `rank ${failed.rank} exited with code ${failed.exitCode}${failed.startError ? ` (${failed.startError})` : ''}`, workers.exitCode);
       else if (!workers.ok) coordinator?.interrupt(workers.stoppedBy === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
       const outcome = await coordinator?.outcome;
