@@ -14,6 +14,9 @@ import { DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOU
 import { addTrainOptions, trainConfig } from '../train-options.js';
 import { RUN_CONFIG_ENV } from './worker.js';
 
+/** How long workers of a finished elastic run may take to exit before the launcher stops them. */
+const LEFTOVER_GRACE_MS = 5_000;
+
 interface LaunchFlags {
   nprocPerNode?: number;
   nnodes?: string;
@@ -108,6 +111,9 @@ export function launchCommand(): Command {
       // A run the coordinator ends as failed stops this node's workers that are still at it.
       void coordinator?.outcome.then((o) => {
         if (!o.result.ok) group.stop();
+        // An elastic run can end with a worker it removed still alive (hung, SIGSTOPped): the survivors exit on the
+        // coordinator's shutdown at once; whatever is left after a grace period is stopped (SIGTERM, then SIGKILL).
+        else if (elastic) setTimeout(() => group.stop(), LEFTOVER_GRACE_MS).unref();
       });
       const workers = await group.done;
       // Workers that died before saying hello leave the coordinator waiting for them: end the run with their cause.
@@ -117,7 +123,8 @@ export function launchCommand(): Command {
       else if (!workers.ok) coordinator?.interrupt(workers.stoppedBy === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
       const outcome = await coordinator?.outcome;
       // The coordinator's verdict when it has one (workers it shut down exit too, in whatever order); else the workers'.
-      const code = outcome && !outcome.result.ok ? outcome.result.exitCode : !workers.ok ? workers.exitCode : (outcome?.result.exitCode ?? 0);
+      // In an elastic run workers may fail and be survived: only the coordinator knows whether the run did.
+      const code = outcome && (elastic || !outcome.result.ok) ? outcome.result.exitCode : !workers.ok ? workers.exitCode : (outcome?.result.exitCode ?? 0);
       process.exit(code);
     }),
   );

@@ -1,0 +1,108 @@
+// Elastic runs end to end: real worker processes on loopback lose a member to kill -9, to SIGSTOP, or get it back
+// from the launcher (--max-restarts), and the run still finishes with identical replicas. What a user sees is
+// checked: exit code, the coordinator's lines, summary.json.
+
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { leftovers, startCli, type CliProcess } from './cli-process.js';
+
+interface Summary {
+  world_size: number;
+  steps: number;
+  global_batch_size: number;
+  test_accuracy: number;
+  param_hashes: string[];
+  restarts: number;
+  generation: number;
+  status: string;
+}
+
+function readSummary(dir: string): Summary {
+  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary;
+}
+
+/** 3 workers x batch 16 x accumulation 2 = 96 per step; on 2 workers accumulation 3 keeps it (adaptToWorld). */
+const RUN = ['--nproc-per-node', '3', '--epochs', '2', '--batch-size', '16', '--accum-steps', '2', '--heartbeat-timeout', '3', '--log-every', '5'];
+
+function launch(extra: string[], marker: string): { cli: CliProcess; out: string } {
+  const out = mkdtempSync(join(tmpdir(), 'ringtrain-elastic-'));
+  return { cli: startCli(['launch', ...RUN, ...extra, '--out', out], marker, {}, 240_000), out };
+}
+
+/** The pid of the worker with local rank `local`, from the coordinator's join line. */
+async function pidOf(cli: CliProcess, local: number): Promise<number> {
+  const [, pid] = await cli.waitFor(new RegExp(`worker \\S+ \\(pid (\\d+), node rank 0, local rank ${local}\\) joined`));
+  return Number(pid);
+}
+
+/** Committed steps the reform continued after, and the step the lost worker was at. */
+function reformOf(stdout: string): { committed: number; lostAt: number } {
+  const m = stdout.match(/disconnected at step (\d+)[^\n]*; 2 of 3 workers left[\s\S]*?continuing after (\d+) committed steps/) ?? stdout.match(/sent nothing for \d+ ms \(at step (\d+)\)[\s\S]*?continuing after (\d+) committed steps/);
+  if (m === null) throw new Error(`no reform in the output:\n${stdout}`);
+  return { lostAt: Number(m[1]), committed: Number(m[2]) };
+}
+
+describe('an elastic run', () => {
+  let undisturbed: Summary;
+
+  it('undisturbed: the reference for the runs below', async () => {
+    const { cli, out } = launch([], 'elastic-reference');
+    expect(await cli.exited).toBe(0);
+    undisturbed = readSummary(out);
+    expect(undisturbed).toMatchObject({ world_size: 3, generation: 0, global_batch_size: 96, status: 'ok' });
+  }, 240_000);
+
+  it('kill -9 of one of 3 workers at a random step: finishes with 2, steps lost at most those since the last commit, accuracy within 1 point', async () => {
+    const killAt = 5 + Math.floor(Math.random() * 30);
+    const { cli, out } = launch(['--min-workers', '2'], 'elastic-kill');
+    const victim = await pidOf(cli, 1);
+    await cli.waitFor(new RegExp(`step ${killAt + 5 - (killAt % 5)}/`));
+    process.kill(victim, 'SIGKILL');
+    expect(await cli.exited).toBe(0);
+    const s = readSummary(out);
+    expect(s).toMatchObject({ world_size: 2, status: 'ok', global_batch_size: 96, restarts: 0 });
+    expect(s.generation).toBeGreaterThanOrEqual(1);
+    expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
+    // Every step the victim reported before dying was committed (the others finished them too), or it died in the
+    // step after the last commit: at most that step is redone.
+    const { committed, lostAt } = reformOf(cli.stdout());
+    expect(lostAt - committed).toBeLessThanOrEqual(1);
+    expect(s.steps).toBe(undisturbed.steps); // the global batch was kept, so the step count is the planned one
+    expect(Math.abs(s.test_accuracy - undisturbed.test_accuracy)).toBeLessThanOrEqual(0.01);
+    expect(await leftovers('elastic-kill')).toEqual([]);
+  }, 240_000);
+
+  it('--max-restarts 1: the killed worker is restarted and rejoins; the run ends with 3 identical replicas', async () => {
+    const { cli, out } = launch(['--max-restarts', '1'], 'elastic-restart');
+    const victim = await pidOf(cli, 2);
+    await cli.waitFor(/step 10\//);
+    process.kill(victim, 'SIGKILL');
+    await cli.waitFor(/worker \S+ \(pid \d+, node rank 0, local rank 2\) joined the running run/);
+    expect(await cli.exited).toBe(0);
+    const s = readSummary(out);
+    expect(s).toMatchObject({ world_size: 3, status: 'ok', restarts: 1 });
+    expect(s.generation).toBeGreaterThanOrEqual(1);
+    expect(new Set(s.param_hashes).size).toBe(1);
+    expect(s.param_hashes).toHaveLength(3);
+    expect(Math.abs(s.test_accuracy - undisturbed.test_accuracy)).toBeLessThanOrEqual(0.01);
+    expect(await leftovers('elastic-restart')).toEqual([]);
+  }, 240_000);
+
+  it('SIGSTOP: the stall is named within --heartbeat-timeout, the ring re-forms without it, the stopped process is cleaned up', async () => {
+    const { cli, out } = launch(['--min-workers', '2'], 'elastic-stall');
+    const victim = await pidOf(cli, 1);
+    await cli.waitFor(/step 10\//);
+    process.kill(victim, 'SIGSTOP');
+    const stoppedAt = Date.now();
+    await cli.waitFor(new RegExp(`rank 1 \\(\\S+, pid ${victim}\\) sent nothing for \\d+ ms \\(at step \\d+\\); 2 of 3 workers left`));
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000 + 2_000); // the timeout, plus a tick and some slack for this busy machine
+    await cli.waitFor(/generation 1: 2 workers/);
+    expect(await cli.exited).toBe(0);
+    const s = readSummary(out);
+    expect(s).toMatchObject({ world_size: 2, generation: 1, status: 'ok' });
+    expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
+    expect(await leftovers('elastic-stall')).toEqual([]);
+  }, 240_000);
+});
