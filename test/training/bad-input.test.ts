@@ -8,7 +8,8 @@ const CONNECT_FAST = ['--connect-timeout', '3'];
 
 describe('bad input to a run', () => {
   it.each([
-    [['launch', '--max-restarts', '1'], '--max-restarts 1: a restarted worker cannot rejoin'],
+    [['launch', '--nproc-per-node', '2', '--min-workers', '3'], '--min-workers 3 must not exceed the world size (2)'],
+    [['coordinator', '--port', '0', '--world-size', '3', '--max-workers', '2'], '--max-workers 2 must be at least the world size (3)'],
     [['launch', '--nnodes', '2', '--rdzv-endpoint', '127.0.0.1:29500', '--token', 't'], '--data-plane-host ADDR is required with --nnodes > 1'],
     [['launch', '--nnodes', '2', '--rdzv-endpoint', '127.0.0.1:29500', '--data-plane-host', '127.0.0.1'], 'multi-node runs need a shared secret'],
     [['coordinator', '--port', '0', '--world-size', '2', '--host', '0.0.0.0'], '--host 0.0.0.0 listens beyond this machine: set --token'],

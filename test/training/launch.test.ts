@@ -129,6 +129,8 @@ describe('ringtrain launch', () => {
     expect(await leftovers('tls-run')).toEqual([]);
   });
 
+  let uninterrupted: Summary | undefined;
+
   it('checkpoint + resume: a run stopped after a checkpoint and resumed ends with the parameters of an uninterrupted run', async () => {
     const common = ['--nproc-per-node', '2', '--epochs', '2', '--batch-size', '64', '--clip-norm', '1', '--checkpoint-every', '40'];
     const whole = outDir();
@@ -136,6 +138,7 @@ describe('ringtrain launch', () => {
     expect(full.code).toBe(0);
     const expected = readSummary(whole);
     expect(expected.steps).toBe(126); // 4000 samples per rank / 64 = 63 steps per epoch
+    uninterrupted = expected;
 
     const cut = outDir();
     const ckpt = join(cut, 'ckpt');
@@ -163,5 +166,36 @@ describe('ringtrain launch', () => {
     const backs = steps.filter((step, i) => i > 0 && step <= steps[i - 1]!);
     expect(backs.length).toBeLessThanOrEqual(1);
     for (const step of backs) expect(step).toBeGreaterThanOrEqual(40);
+  });
+
+  it('a coordinator killed with -9: the workers stop within --heartbeat-timeout; the same command with --resume finishes the run exactly', async () => {
+    const common = ['--epochs', '2', '--batch-size', '64', '--clip-norm', '1', '--checkpoint-every', '40'];
+    const cut = outDir();
+    const ckpt = join(cut, 'ckpt');
+    const run = (marker: string, extra: string[]) => {
+      const coordinator = startCli(['coordinator', '--port', '0', '--world-size', '2', '--token', 'k', ...common, '--checkpoint-dir', ckpt, ...extra, '--out', cut], marker);
+      const workers = coordinator.waitFor(/coordinator on 127\.0\.0\.1:(\d+)/).then(([, port]) =>
+        ['0', '1'].map((local) =>
+          startCli(['worker', '--rdzv-endpoint', `127.0.0.1:${port}`, '--token', 'k', '--heartbeat-timeout', '3'], marker, { LOCAL_RANK: local, LOCAL_WORLD_SIZE: '2' }),
+        ),
+      );
+      return { coordinator, workers };
+    };
+    const first = run('coordinator-killed', []);
+    const [zero, one] = await first.workers;
+    await zero!.waitFor(/checkpoint of step 40 written/);
+    first.coordinator.child.kill('SIGKILL');
+    const stoppedAt = Date.now();
+    expect(await Promise.all([zero!.exited, one!.exited])).toEqual([1, 1]);
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    expect(await leftovers('coordinator-killed')).toEqual([]);
+
+    const again = run('coordinator-again', ['--resume', ckpt]);
+    expect(await again.coordinator.exited).toBe(0);
+    expect(await Promise.all((await again.workers).map((w) => w.exited))).toEqual([0, 0]);
+    const s = readSummary(cut);
+    expect(s.steps).toBe(126);
+    expect(s.param_hashes).toEqual(uninterrupted!.param_hashes);
+    expect(await leftovers('coordinator-again')).toEqual([]);
   });
 });
