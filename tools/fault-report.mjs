@@ -4,8 +4,8 @@
 //   - kill -9 of a worker, --min-workers 2 (the ring re-forms from the 2 survivors);
 //   - kill -9 of a worker, --max-restarts 1 (the launcher restarts it and it rejoins);
 //   - SIGSTOP of a worker, --min-workers 2 (the coordinator notices the silence and removes it).
-// Per run: exit code, whether it hung (no exit within --deadline seconds), steps redone (the step the lost
-// worker was at minus the committed steps the reform continued after), time from the fault to the reform line,
+// Per run: exit code, whether it hung (no exit within --deadline seconds), steps redone (from the committed
+// steps the reform continued after to the step the lost worker was in, inclusive), time from the fault to the reform line,
 // time from the fault to the first step logged after the reform, final accuracy, whether the replicas agree.
 // Times are wall-clock on this shared machine, taken from when output lines arrive; medians over repetitions.
 // Usage: node tools/fault-report.mjs [--repeat 3] [--deadline 240] [--json FILE]
@@ -73,7 +73,9 @@ function run(scenario, faultStep) {
         exitCode: code,
         hung,
         completed: code === 0 && summary?.status === 'ok',
-        stepsRedone: lost && committed ? Number(lost[1] ?? lost[2]) - Number(committed[1]) : null,
+        // The lost worker was in step `lost`; the survivors continue after `committed` steps: they redo that step
+        // and any they finished that the lost worker did not report.
+        stepsRedone: lost && committed ? Number(lost[1] ?? lost[2]) - Number(committed[1]) + 1 : null,
         reformMs: reform && faultAt !== undefined ? reform[0] - faultAt : null,
         resumeMs: resumed && faultAt !== undefined ? resumed[0] - faultAt : null,
         testAccuracy: summary?.test_accuracy ?? null,

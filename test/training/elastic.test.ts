@@ -37,6 +37,15 @@ async function pidOf(cli: CliProcess, local: number): Promise<number> {
   return Number(pid);
 }
 
+/** A launch of RUN plus `extra` whose worker of local rank `local` gets `signal` once step `step` is logged. */
+async function withFault(extra: string[], marker: string, fault: { local: number; step: number; signal: NodeJS.Signals }): Promise<{ cli: CliProcess; out: string; victim: number; faultAt: number }> {
+  const { cli, out } = launch(extra, marker);
+  const victim = await pidOf(cli, fault.local);
+  await cli.waitFor(new RegExp(`step ${fault.step}/`));
+  process.kill(victim, fault.signal);
+  return { cli, out, victim, faultAt: Date.now() };
+}
+
 /** Committed steps the reform continued after, and the step the lost worker was at. */
 function reformOf(stdout: string): { committed: number; lostAt: number } {
   const m = stdout.match(/disconnected at step (\d+)[^\n]*; 2 of 3 workers left[\s\S]*?continuing after (\d+) committed steps/) ?? stdout.match(/sent nothing for \d+ ms \(at step (\d+)\)[\s\S]*?continuing after (\d+) committed steps/);
@@ -55,11 +64,8 @@ describe('an elastic run', () => {
   }, 240_000);
 
   it('kill -9 of one of 3 workers at a random step: finishes with 2, steps lost at most those since the last commit, accuracy within 1 point', async () => {
-    const killAt = 5 + Math.floor(Math.random() * 30);
-    const { cli, out } = launch(['--min-workers', '2'], 'elastic-kill');
-    const victim = await pidOf(cli, 1);
-    await cli.waitFor(new RegExp(`step ${killAt + 5 - (killAt % 5)}/`));
-    process.kill(victim, 'SIGKILL');
+    const killAt = 5 * (1 + Math.floor(Math.random() * 8)); // a logged step (--log-every 5) in 5..40
+    const { cli, out } = await withFault(['--min-workers', '2'], 'elastic-kill', { local: 1, step: killAt, signal: 'SIGKILL' });
     expect(await cli.exited).toBe(0);
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 2, status: 'ok', global_batch_size: 96, restarts: 0 });
@@ -75,10 +81,7 @@ describe('an elastic run', () => {
   }, 240_000);
 
   it('--max-restarts 1: the killed worker is restarted and rejoins; the run ends with 3 identical replicas', async () => {
-    const { cli, out } = launch(['--max-restarts', '1'], 'elastic-restart');
-    const victim = await pidOf(cli, 2);
-    await cli.waitFor(/step 10\//);
-    process.kill(victim, 'SIGKILL');
+    const { cli, out } = await withFault(['--max-restarts', '1'], 'elastic-restart', { local: 2, step: 10, signal: 'SIGKILL' });
     await cli.waitFor(/worker \S+ \(pid \d+, node rank 0, local rank 2\) joined the running run/);
     expect(await cli.exited).toBe(0);
     const s = readSummary(out);
@@ -91,11 +94,7 @@ describe('an elastic run', () => {
   }, 240_000);
 
   it('SIGSTOP: the stall is named within --heartbeat-timeout, the ring re-forms without it, the stopped process is cleaned up', async () => {
-    const { cli, out } = launch(['--min-workers', '2'], 'elastic-stall');
-    const victim = await pidOf(cli, 1);
-    await cli.waitFor(/step 10\//);
-    process.kill(victim, 'SIGSTOP');
-    const stoppedAt = Date.now();
+    const { cli, out, victim, faultAt: stoppedAt } = await withFault(['--min-workers', '2'], 'elastic-stall', { local: 1, step: 10, signal: 'SIGSTOP' });
     await cli.waitFor(new RegExp(`rank 1 \\(\\S+, pid ${victim}\\) sent nothing for \\d+ ms \\(at step \\d+\\); 2 of 3 workers left`));
     expect(Date.now() - stoppedAt).toBeLessThan(3_000 + 2_000); // the timeout, plus a tick and some slack for this busy machine
     await cli.waitFor(/generation 1: 2 workers/);

@@ -53,6 +53,16 @@ async function generation(sessions: TrainingSession[], runConfig: RunConfig, pla
   return result;
 }
 
+/** 3 ranks train until rank 0 finished step `stopAfter`; rank 2 is lost, ranks 0 and 1 roll back and finish. */
+async function loseRank2(runConfig: RunConfig, stopAfter: number): Promise<{ first: Generation; second: Generation; committed: number }> {
+  const sessions = [0, 1, 2].map(() => new TrainingSession(runConfig, dataset, { snapshots: true }));
+  const first = await generation(sessions, runConfig, 3, stopAfter);
+  const committed = first.committed!;
+  const survivors = sessions.slice(0, 2);
+  survivors.forEach((session) => session.rollBack(committed));
+  return { first, second: await generation(survivors, runConfig, 3), committed };
+}
+
 /** Per step, the mean over ranks of the ranks' losses: the global batch's loss (equal micro-batch sizes). */
 function globalLosses(reports: StepReport[][]): Map<number, number> {
   const losses = new Map<number, number>();
@@ -67,15 +77,9 @@ describe('a rank lost mid-epoch', () => {
     const undisturbed = await generation([0, 1, 2].map(() => new TrainingSession(runConfig, dataset)), runConfig, 3);
     expect(undisturbed.reports[0]).toHaveLength(10);
 
-    const sessions = [0, 1, 2].map(() => new TrainingSession(runConfig, dataset, { snapshots: true }));
-    const first = await generation(sessions, runConfig, 3, 4);
+    const { first, second, committed } = await loseRank2(runConfig, 4);
     expect(first.totals.every((totals) => totals === undefined)).toBe(true);
-    const committed = first.committed!;
     expect(committed).toBeGreaterThanOrEqual(4);
-    // Rank 2 is gone; the survivors go back to the last commit.
-    const survivors = sessions.slice(0, 2);
-    survivors.forEach((session) => session.rollBack(committed));
-    const second = await generation(survivors, runConfig, 3);
 
     // The survivors continue at the committed step with 3 micro-batches of 8 each: the global batch stays 48.
     expect(second.reports[0]![0]!.step).toBe(committed);
@@ -94,11 +98,7 @@ describe('a rank lost mid-epoch', () => {
 
   it('3 ranks x 1 -> 2 ranks x 1: the global batch shrinks, the LR is scaled by 2/3, the rest of the epoch is seen once', async () => {
     const runConfig = config({ batchSize: 16, epochs: 1, scheduler: 'constant', lr: 0.06 });
-    const sessions = [0, 1, 2].map(() => new TrainingSession(runConfig, dataset, { snapshots: true }));
-    const first = await generation(sessions, runConfig, 3, 2);
-    const committed = first.committed!;
-    sessions.slice(0, 2).forEach((session) => session.rollBack(committed));
-    const second = await generation(sessions.slice(0, 2), runConfig, 3);
+    const { first, second, committed } = await loseRank2(runConfig, 2);
     expect(first.reports[0]![0]!.lr).toBeCloseTo(0.06, 12);
     expect(second.reports[0]!.every((r) => Math.abs(r.lr - 0.04) < 1e-12)).toBe(true);
     // 480 - 48 x committed samples left, 32 per step (the last one may be short: 16 per rank per full batch).
@@ -110,11 +110,7 @@ describe('a rank lost mid-epoch', () => {
   it('the LR schedule follows training progress: a cosine ends where planned although the shrunk run takes more steps', async () => {
     // Planned: 3 ranks x 16 = 48 per step, 10 steps, cosine from 0.06 to 0 over steps 0..9.
     const runConfig = config({ batchSize: 16, epochs: 1, scheduler: 'cosine', lr: 0.06 });
-    const sessions = [0, 1, 2].map(() => new TrainingSession(runConfig, dataset, { snapshots: true }));
-    const first = await generation(sessions, runConfig, 3, 3);
-    const committed = first.committed!;
-    sessions.slice(0, 2).forEach((session) => session.rollBack(committed));
-    const second = await generation(sessions.slice(0, 2), runConfig, 3);
+    const { second, committed } = await loseRank2(runConfig, 3);
     const cosine = (step: number) => 0.03 * (1 + Math.cos((Math.PI * step) / 10));
     // Step s of the second generation starts after 48 x committed + 32 x (s - committed) samples: schedule step
     // floor(samples / 48), the planned step those samples reach; times 2/3 for the smaller global batch.
