@@ -203,12 +203,23 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       },
     };
 
+    // An elastic run's coordinator may wait for replacements as long as a rendezvous: wait for it a little longer.
+    const reformWaitMs = welcome.elastic ? (opts.rendezvousTimeoutMs ?? 300_000) + SHUTDOWN_WAIT_MS : SHUTDOWN_WAIT_MS;
     for (;;) {
+      // A reform that came while this process was busy (loading, closing the last ring): the newest one counts.
+      if (pendingReform !== undefined) {
+        const reform = pendingReform;
+        pendingReform = undefined;
+        session.rollBack(reform.committedSteps);
+        membership = { generation: reform.newGeneration, rank: reform.rank, worldSize: reform.worldSize, ring: reform.ring };
+        opts.log(`the ring re-forms (${reform.reason}): continuing after ${reform.committedSteps ?? session.position.step} steps`);
+      }
       const { rank, worldSize, generation } = membership;
       client.rank = rank;
       generationStop = new AbortController();
       const cancelGeneration = generationStop;
-      stop.signal.addEventListener('abort', () => cancelGeneration.abort(stop.signal.reason), { once: true });
+      const onStop = (): void => cancelGeneration.abort(stop.signal.reason);
+      stop.signal.addEventListener('abort', onStop, { once: true });
       // Join the ring first: the neighbours may already be connecting.
       transport = plane.join({ rank, worldSize, generation });
       transport.setPeers(leftNeighbour(membership));
@@ -236,9 +247,9 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
           trainMs: totals.trainMs,
         });
         // The run ends with the coordinator's shutdown, unless the ring re-forms first (a member was lost just now).
-        const answered = await waitFor(() => shutdownExit !== undefined || pendingReform !== undefined || stop.signal.aborted, SHUTDOWN_WAIT_MS);
+        const answered = await waitFor(() => shutdownExit !== undefined || pendingReform !== undefined || stop.signal.aborted, reformWaitMs);
         if (!answered) {
-          opts.log(`error: no shutdown from the coordinator within ${SHUTDOWN_WAIT_MS / 1000} s after finishing; exiting`);
+          opts.log(`error: no shutdown from the coordinator within ${reformWaitMs / 1000} s after finishing; exiting`);
           return 1;
         }
         if (pendingReform === undefined) return shutdownExit ?? 1;
@@ -253,18 +264,15 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
           const ctx: ErrorContext = { ...err.context, rank, generation, ...(step !== undefined ? { step: step + 1 } : {}) };
           await client.flush({ type: 'error', v: PROTOCOL_VERSION, code: err.code, message: err.detail.slice(0, 4096), context: pickContext(ctx) });
           opts.log(`the ring of generation ${generation} broke (${err.detail}); waiting for the coordinator to re-form it`);
-          await waitFor(() => pendingReform !== undefined || stop.signal.aborted, opts.rendezvousTimeoutMs ?? 300_000);
+          await waitFor(() => pendingReform !== undefined || stop.signal.aborted, reformWaitMs);
           if (pendingReform === undefined) throw stop.signal.aborted ? stop.signal.reason : caught;
         }
       } finally {
+        stop.signal.removeEventListener('abort', onStop);
         await transport.close().catch(() => undefined);
         transport = undefined;
       }
-      const reform: ReformMessage = pendingReform!; // every path here without one returned or threw
-      pendingReform = undefined;
-      session.rollBack(reform.committedSteps);
-      membership = { generation: reform.newGeneration, rank: reform.rank, worldSize: reform.worldSize, ring: reform.ring };
-      opts.log(`the ring re-forms (${reform.reason}): continuing after ${reform.committedSteps ?? session.position.step} steps`);
+      // Here only with a pending reform: every other way out of the generation returned or threw.
     }
   } catch (caught) {
     const reason: unknown = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : caught;

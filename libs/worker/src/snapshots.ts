@@ -2,7 +2,8 @@
 // coordinator commits a later step (every rank reported it). When the ring re-forms, every rank goes back to the
 // last committed step, the newest state every rank is known to have reached, and training continues from there.
 // Snapshots are taken after every step because a commit arrives asynchronously, when this rank may already be a
-// step or two further; their buffers are recycled, so a step copies the state but allocates no new arrays for it.
+// step or two further. Parameters and model state go into recycled buffers; the optimizer's slots are copied by its
+// exportState (an array per slot and step).
 
 import { ErrorCodes, RunError, TimeoutError } from '@ringtrain/common';
 import type { OptimizerState } from '@ringtrain/optim';
@@ -84,13 +85,17 @@ export class SnapshotStore {
     while (this.uncommitted >= this.capacity) {
       signal?.throwIfAborted();
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new TimeoutError(`no commit from the coordinator within ${this.opts.waitTimeoutMs} ms while ${this.uncommitted} steps ahead of the last one`)), this.opts.waitTimeoutMs);
-        const done = (): void => {
+        const settle = (outcome: () => void): void => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', done);
           this.wake = undefined;
-          resolve();
+          outcome();
         };
+        const done = (): void => settle(resolve);
+        const timer = setTimeout(
+          () => settle(() => reject(new TimeoutError(`no commit from the coordinator within ${this.opts.waitTimeoutMs} ms while ${this.uncommitted} steps ahead of the last one`))),
+          this.opts.waitTimeoutMs,
+        );
         this.wake = done;
         signal?.addEventListener('abort', done, { once: true });
       });
@@ -99,10 +104,13 @@ export class SnapshotStore {
 
   /**
    * Puts the replica back to the snapshot after `committedSteps` steps, or to the base when undefined (nothing was
-   * ever committed), drops the newer ones, and returns the position to continue from. Throws when that snapshot
+   * ever committed), drops the newer ones, and returns the position to continue from; undefined when no snapshot
+   * was taken yet (the replica is as it was before any training of this process). Throws when that snapshot
    * is not kept: the coordinator committed a step this rank never reached, which cannot happen in one run.
    */
-  restore(replica: Replica, committedSteps: number | undefined): TrainingPosition {
+  restore(replica: Replica, committedSteps: number | undefined): TrainingPosition | undefined {
+    // Nothing taken yet (the ring broke during this process's first broadcast): nothing trained to undo.
+    if (this.kept.length === 0) return undefined;
     const index = committedSteps === undefined ? 0 : this.kept.findIndex((snapshot) => snapshot.position.step === committedSteps);
     if (index < 0) {
       const held = this.kept.map((snapshot) => snapshot.position.step).join(', ');

@@ -152,7 +152,10 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   const comm = { timeoutMs: config.commTimeoutMs, signal };
 
   let position = session.position;
-  if (opts.resume) position = restoreCheckpoint(replica, opts.resume.checkpoint, opts.resume.file, { config });
+  if (opts.resume) {
+    position = restoreCheckpoint(replica, opts.resume.checkpoint, opts.resume.file, { config });
+    session.position = position; // where a reform during the first broadcast goes back to
+  }
   position = await broadcastTrainingState(t, replica, position, comm);
   session.snapshots?.reset(replica, position);
 

@@ -35,7 +35,6 @@ export class TrainingSession {
 
   /** After a reform: back to the state after `committedSteps` steps (undefined: where this generation started). */
   rollBack(committedSteps: number | undefined): void {
-    if (this.snapshots === undefined) return;
-    this.position = this.snapshots.restore(this.replica, committedSteps);
+    this.position = this.snapshots?.restore(this.replica, committedSteps) ?? this.position;
   }
 }

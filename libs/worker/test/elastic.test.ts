@@ -70,6 +70,17 @@ function globalLosses(reports: StepReport[][]): Map<number, number> {
   return losses;
 }
 
+describe('a rollback before the first snapshot (the ring broke during the first broadcast)', () => {
+  it('leaves the replica and the position as they were: the next broadcast gives rank 0\'s state', () => {
+    const session = new TrainingSession(config({}), dataset, { snapshots: true });
+    const before = session.replica.hash();
+    session.rollBack(undefined);
+    session.rollBack(7);
+    expect(session.position).toEqual({ step: 0, epoch: 0, consumed: 0 });
+    expect(session.replica.hash()).toBe(before);
+  });
+});
+
 describe('a rank lost mid-epoch', () => {
   it('3 ranks x accumulation 2 -> 2 ranks x 3: same global batches, same loss curve as the undisturbed run, every sample once', async () => {
     const runConfig = config({ batchSize: 8, accumSteps: 2, epochs: 1 });

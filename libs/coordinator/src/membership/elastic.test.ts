@@ -101,6 +101,24 @@ describe('a member lost from an elastic run', () => {
     });
   });
 
+  it('a broken ring reported before the loss is explained by it: a run waiting for a replacement is not failed by the report', () => {
+    const run = trainingRun({ replacementTimeoutMs: 60_000, heartbeatTimeoutMs: 3_000 });
+    const broken = message(13, { type: 'error', v: PROTOCOL_VERSION, code: ErrorCodes.PEER_CLOSED, message: 'link from peer 2 closed', context: { rank: 0, generation: 0 } }, T);
+    const alive = (now: number) => [13, 12].map((conn, rank) => message(conn, { type: 'heartbeat', v: PROTOCOL_VERSION, rank, seq: 1, timeMs: now }, now));
+    const { state } = drive(run, [broken, { type: 'disconnected', conn: 11, reason: 'killed', now: T + 5 }, ...alive(T + 4_000), { type: 'tick', now: T + 4_001 }]);
+    expect(state.phase).toBe('training');
+    expect(state.degradedSinceMs).toBe(T + 5);
+  });
+
+  it('every member lost while a worker waits to join: the run fails instead of starting over from fresh weights', () => {
+    const run = trainingRun({ minWorkers: 1, replacementTimeoutMs: 60_000 });
+    const gone = drive(run, [11, 12, 13].map((conn, i) => ({ type: 'disconnected' as const, conn, reason: 'killed', now: T + i })));
+    expect(gone.state.phase).toBe('training'); // waiting for replacements
+    const { commands } = drive(gone.state, arrivals([{ ...RANK2, conn: 21, pid: 2002 }], T + 10));
+    expect(sentTo(commands, 21)).not.toContainEqual(expect.objectContaining({ type: 'welcome' }));
+    expect(finishOf(commands).error?.message).toMatch(/no member is left to hand the state to the workers that joined$/);
+  });
+
   it('below --min-workers without replacements the run fails, saying how many are left', () => {
     const { commands } = drive(trainingRun({ minWorkers: 2 }), [
       { type: 'disconnected', conn: 12, reason: 'gone', now: T },

@@ -1,5 +1,5 @@
 // Evaluations of the test split. Every rank sends the same result (it is combined from all-reduced sums),
-// so the first one of an evaluation is recorded and its copies from the other ranks (same step) are dropped.
+// so the first one of an evaluation is recorded and its copies from the other ranks (same result) are dropped.
 
 import type { EvaluationMessage } from '@ringtrain/protocol';
 import type { CoordinatorState, Transition } from './state.js';
@@ -12,7 +12,8 @@ import type { CoordinatorState, Transition } from './state.js';
 export function onEvaluation(state: CoordinatorState, message: EvaluationMessage): Transition {
   const { result } = message;
   const latest = state.progress.latestEvaluation;
-  if (latest !== null && (result.epoch < latest.epoch || (result.epoch === latest.epoch && result.step === latest.step))) return { state, commands: [] };
+  const copy = latest !== null && result.epoch === latest.epoch && result.step === latest.step && result.testLoss === latest.testLoss && result.testAccuracy === latest.testAccuracy;
+  if (latest !== null && (result.epoch < latest.epoch || copy)) return { state, commands: [] };
   const evaluations = state.progress.evaluations + (latest !== null && result.epoch === latest.epoch ? 0 : 1);
   return {
     state: { ...state, progress: { ...state.progress, latestEvaluation: result, evaluations } },

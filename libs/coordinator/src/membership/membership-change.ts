@@ -30,6 +30,8 @@ function ringOf(members: readonly WorkerState[]): RingMember[] {
 export function reformRing(state: CoordinatorState, nowMs: number, reason: string): Transition {
   const { maxWorkers } = membershipLimits(state.options);
   const kept = state.workers.flatMap((member, rank) => (member.connected ? [{ member, rank }] : []));
+  // Only members hold the trained state; joiners would start over from fresh weights.
+  if (kept.length === 0) return failRun(state, { code: ErrorCodes.WORKER_FAILED, message: `${reason}; no member is left to hand the state to the workers that joined` }, nowMs);
   const taken = state.joiners.slice(0, maxWorkers - kept.length);
   const fresh = (worker: WorkerState): WorkerState => ({ ...worker, lastSeenMs: nowMs, lastReportedStep: null, done: null });
   const members = [...kept.map(({ member }) => fresh(member)), ...taken.map(fresh)];
@@ -96,7 +98,8 @@ export function loseMember(state: CoordinatorState, rank: number, loss: Loss, no
   if (left + next.joiners.length >= minWorkers) return after(commands, reformRing(next, nowMs, loss.why));
   if (replacementTimeoutMs > 0) {
     commands.push(log('warn', `fewer than --min-workers ${minWorkers}: waiting up to ${replacementTimeoutMs / 1000} s for workers to join`));
-    return { state: { ...next, degradedSinceMs: next.degradedSinceMs ?? nowMs }, commands };
+    // The lost member explains any broken ring reported so far.
+    return { state: { ...next, degradedSinceMs: next.degradedSinceMs ?? nowMs, brokenRing: null }, commands };
   }
   return after(commands, failRun(next, { code: ErrorCodes.WORKER_FAILED, message: `${loss.why}; ${left} workers left, fewer than --min-workers ${minWorkers}` }, nowMs));
 }
