@@ -3,7 +3,7 @@
 // Ranks: conn 13 = rank 0, 12 = rank 1, 11 = rank 2 (test-support.ts).
 
 import { ErrorCodes } from '@ringtrain/common';
-import { PROTOCOL_VERSION, type DoneMessage, type ReformMessage, type WelcomeMessage } from '@ringtrain/protocol';
+import { PROTOCOL_VERSION, type DoneMessage, type EvaluationMessage, type ReformMessage, type WelcomeMessage } from '@ringtrain/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   arrivals,
@@ -181,6 +181,23 @@ describe('workers joining a running run', () => {
     const { commands, state } = drive(trainingRun(), arrivals([{ ...RANK2, conn: 21, nodeRank: 5 }], T));
     expect(sentTo(commands, 21)).toEqual([expect.objectContaining({ type: 'error', message: 'the run is full (world size 3)' })]);
     expect(state.generation).toBe(0);
+  });
+});
+
+describe('evaluations around a reform', () => {
+  const evaluation = (rank: number, testAccuracy: number): EvaluationMessage => ({
+    type: 'evaluation', v: PROTOCOL_VERSION, rank, result: { step: 40, epoch: 1, testLoss: 0.3, testAccuracy, count: 2000 },
+  });
+
+  it('copies from the other ranks count once; the same epoch evaluated again with other values (redone) replaces it', () => {
+    const { state, commands } = drive(trainingRun({ minWorkers: 2 }), [
+      message(13, evaluation(0, 0.91), T),
+      message(12, evaluation(1, 0.91), T + 1),
+      message(13, evaluation(0, 0.92), T + 2),
+    ]);
+    expect(commands.filter((command) => command.type === 'metrics').map((command) => (command.record as { test_accuracy: number }).test_accuracy)).toEqual([0.91, 0.92]);
+    expect(state.progress.evaluations).toBe(1);
+    expect(state.progress.latestEvaluation?.testAccuracy).toBe(0.92);
   });
 });
 
