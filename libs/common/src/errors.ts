@@ -56,6 +56,16 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/**
+ * Codes of a ring that broke under a worker (a peer closed, timed out, could not be reached, or the link was gone):
+ * a symptom of a lost peer, not a fault of the worker that saw it. Elastic runs re-form the ring on them.
+ */
+const BROKEN_RING_CODES: readonly string[] = [ErrorCodes.PEER_CLOSED, ErrorCodes.TIMEOUT, ErrorCodes.CONNECT, ErrorCodes.CLOSED];
+
+export function isBrokenRingCode(code: string): boolean {
+  return BROKEN_RING_CODES.includes(code);
+}
+
 function describeContext(ctx: ErrorContext): string {
   const parts: string[] = [];
   if (ctx.rank !== undefined) parts.push(`rank ${ctx.rank}`);

@@ -2,7 +2,7 @@
 // reports that tell the coordinator how it went. Returns the process exit code; never throws.
 
 import { hostname } from 'node:os';
-import { AbortedError, ErrorCodes, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
+import { AbortedError, ErrorCodes, isBrokenRingCode, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
 import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, type BackendName } from '@ringtrain/models';
@@ -60,9 +60,6 @@ const SHUTDOWN_WAIT_MS = 60_000;
 function nonFinite(what: string, value: number, rank: number, step: number): RingtrainError {
   return new RingtrainError(ErrorCodes.NONFINITE, `the ${what} is ${value} at step ${step}: the run diverged (lower --lr or set --clip-norm)`, { rank, step });
 }
-
-/** Codes of a ring that broke under this worker (a peer closed, timed out, was unreachable): elastic runs re-form it. */
-const BROKEN_RING: readonly string[] = [ErrorCodes.PEER_CLOSED, ErrorCodes.TIMEOUT, ErrorCodes.CONNECT, ErrorCodes.CLOSED];
 
 /** The ring this process is in: the welcome's, then each reform's. */
 interface Membership {
@@ -257,7 +254,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         if (stop.signal.aborted) throw caught;
         // Cancelled by a reform, or broken under us (elastic runs: a peer died or hangs; the coordinator finds
         // out which and re-forms the ring without it). Anything else ends this worker.
-        const broken = pendingReform === undefined && welcome.elastic && isRingtrainError(caught) && BROKEN_RING.includes(caught.code);
+        const broken = pendingReform === undefined && welcome.elastic && isRingtrainError(caught) && isBrokenRingCode(caught.code);
         if (pendingReform === undefined && !broken) throw caught;
         if (broken) {
           const err = caught as RingtrainError;

@@ -8,11 +8,11 @@ import { describeWorker } from './describe.js';
 import { reformIfEnough } from './membership-change.js';
 import { membershipLimits } from './options.js';
 import { rejectConnection } from './reject.js';
-import { after, type CoordinatorState, type Transition, type WorkerState } from './state.js';
+import { after, connectedMembers, type CoordinatorState, type Transition, type WorkerState } from './state.js';
 
 export function onJoin(state: CoordinatorState, joiner: WorkerState, nowMs: number): Transition {
   const { maxWorkers } = membershipLimits(state.options);
-  const members = state.workers.filter((member) => member.connected).length;
+  const members = connectedMembers(state);
   if (members + state.joiners.length >= maxWorkers) {
     return rejectConnection(state, joiner.conn, ErrorCodes.PROTOCOL, `the run is full (${members} workers, --max-workers ${maxWorkers})`, nowMs);
   }

@@ -10,7 +10,7 @@ import { describeRank } from './describe.js';
 import { failRun } from './finish.js';
 import { isElastic, membershipLimits } from './options.js';
 import { errorMessage, reformMessage, welcomeMessage } from './outgoing.js';
-import { after, markClosing, type CoordinatorState, type Transition, type WorkerState } from './state.js';
+import { after, connectedMembers, markClosing, type CoordinatorState, type Transition, type WorkerState } from './state.js';
 
 /** Why a member is removed and, for one still connected (silent, misbehaving), the error it is closed with. */
 export interface Loss {
@@ -73,7 +73,7 @@ export function reformRing(state: CoordinatorState, nowMs: number, reason: strin
 /** Re-forms the ring when there are enough workers for it (members and joiners together reach minWorkers). */
 export function reformIfEnough(state: CoordinatorState, nowMs: number, reason: string): Transition {
   const { minWorkers } = membershipLimits(state.options);
-  const available = state.workers.filter((member) => member.connected).length + state.joiners.length;
+  const available = connectedMembers(state) + state.joiners.length;
   return available >= minWorkers ? reformRing(state, nowMs, reason) : { state, commands: [] };
 }
 
@@ -93,7 +93,7 @@ export function loseMember(state: CoordinatorState, rank: number, loss: Loss, no
   }
   next = { ...next, workers: next.workers.map((worker, i) => (i === rank ? { ...worker, connected: false } : worker)) };
   const { minWorkers, replacementTimeoutMs } = membershipLimits(state.options);
-  const left = next.workers.filter((worker) => worker.connected).length;
+  const left = connectedMembers(next);
   commands.push(log('warn', `${loss.why}; ${left} of ${state.workers.length} workers left`));
   if (left + next.joiners.length >= minWorkers) return after(commands, reformRing(next, nowMs, loss.why));
   if (replacementTimeoutMs > 0) {
@@ -108,7 +108,7 @@ export function loseMember(state: CoordinatorState, rank: number, loss: Loss, no
 export function checkReplacementDeadline(state: CoordinatorState, nowMs: number): Transition {
   const { replacementTimeoutMs, minWorkers } = membershipLimits(state.options);
   if (state.degradedSinceMs === null || nowMs - state.degradedSinceMs <= replacementTimeoutMs) return { state, commands: [] };
-  const left = state.workers.filter((member) => member.connected).length;
+  const left = connectedMembers(state);
   const message = `no worker joined within ${replacementTimeoutMs} ms to replace the lost ones: ${left} + ${state.joiners.length} waiting, fewer than --min-workers ${minWorkers}`;
   return failRun(state, { code: ErrorCodes.WORKER_FAILED, message }, nowMs);
 }

@@ -125,6 +125,11 @@ export function updateWorker(state: CoordinatorState, index: number, update: Par
   return { ...state, workers: state.workers.map((worker, i) => (i === index ? { ...worker, ...update } : worker)) };
 }
 
+/** Members still connected: a lost member of an elastic run stays in `workers` (disconnected) until the next reform. */
+export function connectedMembers(state: CoordinatorState): number {
+  return state.workers.filter((worker) => worker.connected).length;
+}
+
 /** The state with worker `index` gone (rendezvous only: afterwards indexes are no ranks yet). */
 export function removeWorker(state: CoordinatorState, index: number): CoordinatorState {
   return { ...state, workers: state.workers.filter((_, i) => i !== index) };

@@ -4,7 +4,7 @@
 // broken ring (a peer closed or timed out) as a symptom whose cause, a lost member, is about to be found, and
 // a member stopped by a signal as one that left; reports of a generation already replaced are old news.
 
-import { ErrorCodes } from '@ringtrain/common';
+import { ErrorCodes, isBrokenRingCode } from '@ringtrain/common';
 import type { ErrorMessage } from '@ringtrain/protocol';
 import { log } from './commands.js';
 import { describeRank, describeStepOf } from './describe.js';
@@ -13,9 +13,6 @@ import { loseMember } from './membership-change.js';
 import { isElastic } from './options.js';
 import { leaveRendezvous } from './rendezvous.js';
 import type { CoordinatorState, Transition } from './state.js';
-
-/** Codes of a ring that broke under a worker: a symptom of a lost peer, not a fault of the reporter. */
-const BROKEN_RING: readonly string[] = [ErrorCodes.PEER_CLOSED, ErrorCodes.TIMEOUT, ErrorCodes.CONNECT, ErrorCodes.CLOSED];
 
 /** An error message from the worker at `index` (its rank once training). */
 export function onWorkerError(state: CoordinatorState, index: number, error: ErrorMessage, nowMs: number): Transition {
@@ -28,7 +25,7 @@ export function onWorkerError(state: CoordinatorState, index: number, error: Err
     if (generation !== undefined && generation < state.generation) {
       return { state, commands: [log('info', `${describeRank(index, worker.hello)} reported from generation ${generation}: ${error.code}: ${error.message}`)] };
     }
-    if (BROKEN_RING.includes(error.code)) {
+    if (isBrokenRingCode(error.code)) {
       const noted = log('warn', `${describeRank(index, worker.hello)} reports a broken ring ${where}: ${error.message}`);
       // Explained already by a lost member the run waits to replace, or the first report of it.
       if (state.degradedSinceMs !== null || state.brokenRing !== null) return { state, commands: [noted] };
