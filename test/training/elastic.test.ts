@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { leftovers, startCli, type CliProcess } from './cli-process.js';
+import { freePort, leftovers, startCli, type CliProcess } from './cli-process.js';
 
 interface Summary {
   world_size: number;
@@ -103,5 +103,29 @@ describe('an elastic run', () => {
     expect(s).toMatchObject({ world_size: 2, generation: 1, status: 'ok' });
     expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
     expect(await leftovers('elastic-stall')).toEqual([]);
+  }, 240_000);
+
+  it('a coordinator killed with -9 and started again with the same command picks the run up: its workers reconnect and finish it', async () => {
+    const port = await freePort();
+    const out = mkdtempSync(join(tmpdir(), 'ringtrain-elastic-'));
+    const coordinatorArgs = ['coordinator', '--port', String(port), '--world-size', '2', '--min-workers', '1', '--token', 'r', '--epochs', '2', '--log-every', '5', '--out', out];
+    const first = startCli(coordinatorArgs, 'elastic-coordinator', {}, 240_000);
+    await first.waitFor(/waiting for 2 worker/);
+    const workers = ['0', '1'].map((local) =>
+      startCli(['worker', '--rdzv-endpoint', `127.0.0.1:${port}`, '--token', 'r', '--heartbeat-timeout', '3'], 'elastic-coordinator', { LOCAL_RANK: local, LOCAL_WORLD_SIZE: '2' }, 240_000),
+    );
+    await first.waitFor(/step 20\//);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    await Promise.all(workers.map((w) => w.waitFor(/lost the coordinator .*; reconnecting/)));
+    const again = startCli(coordinatorArgs, 'elastic-coordinator', {}, 240_000);
+    await again.waitFor(/picking up the run of .* in generation 0: waiting for its 2 worker\(s\) to come back/);
+    expect(await again.exited).toBe(0);
+    expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
+    expect(again.stdout()).toMatch(/generation 1: 2 workers \(the coordinator restarted; 2 workers came back\); continuing after \d+ committed steps/);
+    const s = readSummary(out);
+    expect(s).toMatchObject({ world_size: 2, steps: 250, generation: 1, status: 'ok' }); // 4000 samples per rank / 32 x 2 epochs
+    expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
+    expect(await leftovers('elastic-coordinator')).toEqual([]);
   }, 240_000);
 });

@@ -3,7 +3,8 @@
 
 import type { ErrorCode } from '@ringtrain/common';
 import { configHash, formatConfig, loadTlsFiles, toConfigFile, type RunConfig } from '@ringtrain/config';
-import { CoordinatorServer, type CoordinatorOutcome } from '@ringtrain/coordinator';
+import { InvalidArgumentError } from '@ringtrain/common';
+import { CoordinatorServer, loadPersistedRun, RUN_STATE_FILE, type CoordinatorOutcome } from '@ringtrain/coordinator';
 import { ProgressDisplay } from './progress-display.js';
 
 export interface CoordinatorProcessOptions {
@@ -38,6 +39,14 @@ export async function startCoordinator(opts: CoordinatorProcessOptions): Promise
   const display = new ProgressDisplay({ tty: process.stdout.isTTY === true, logEvery: config.logEvery, write });
   const { token, ...shared } = config;
   const tls = await loadTlsFiles(config);
+  // A coordinator started again on the --out of an elastic run that is still going picks the run up.
+  const recovered = config.out === undefined ? undefined : await loadPersistedRun(config.out);
+  if (recovered !== undefined && recovered.configHash !== configHash(config)) {
+    throw new InvalidArgumentError(
+      `--out ${config.out} holds the record of a running run with another config (${RUN_STATE_FILE}): give the same options, or another --out`,
+      { subject: '--out' },
+    );
+  }
   const server = await CoordinatorServer.start({
     tls,
     worldSize: opts.worldSize,
@@ -53,11 +62,13 @@ export async function startCoordinator(opts: CoordinatorProcessOptions): Promise
     host: opts.host,
     port: opts.port,
     token,
-    ...(config.out !== undefined ? { out: config.out, appendMetrics: config.resume !== undefined } : {}),
+    ...(config.out !== undefined ? { out: config.out, appendMetrics: config.resume !== undefined || recovered !== undefined } : {}),
+    ...(recovered !== undefined ? { recovered } : {}),
     log: (level, text) => display.line(level === 'info' ? text : `${level}: ${text}`),
     onMetrics: (record) => display.onMetrics(record),
   });
-  write(`ringtrain coordinator on ${server.address.host}:${server.address.port}${tls ? ' (TLS)' : ''}, waiting for ${opts.worldSize} worker(s)\nrun config:\n${formatConfig(config)}`);
+  const waiting = recovered === undefined ? `waiting for ${opts.worldSize} worker(s)` : `picking up the run of ${config.out} in generation ${recovered.generation}: waiting for its ${recovered.members} worker(s) to come back`;
+  write(`ringtrain coordinator on ${server.address.host}:${server.address.port}${tls ? ' (TLS)' : ''}, ${waiting}\nrun config:\n${formatConfig(config)}`);
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => server.interrupt(signal);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

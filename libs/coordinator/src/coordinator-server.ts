@@ -9,7 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, isRingtrainError, TransportError, type ErrorCode } from '@ringtrain/common';
 import { decodeMessage, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, encodeMessage } from '@ringtrain/protocol';
 import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, proofFor, tokenMatches, upgradeServer } from '@ringtrain/transport-ws';
-import { initialState, step, type Command, type CoordinatorEvent, type CoordinatorOptions, type CoordinatorState, type MetricsRecord, type RunResult } from './membership/index.js';
+import { initialState, isElastic, persistedRun, recoveringState, step, type Command, type PersistedRun, type CoordinatorEvent, type CoordinatorOptions, type CoordinatorState, type MetricsRecord, type RunResult } from './membership/index.js';
 import { RunRecords } from './run-records.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -36,6 +36,8 @@ export interface CoordinatorServerOptions extends Omit<CoordinatorOptions, 'star
   onMetrics?: (record: MetricsRecord) => void;
   /** Interval of the state machine's clock ticks, in ms. Default 250. */
   tickMs?: number;
+  /** The record of this run a coordinator before this one left in --out (loadPersistedRun): pick the run up. */
+  recovered?: PersistedRun;
   /** Serve TLS (wss) with this certificate and key (PEM contents). Undefined: plain TCP. */
   tls?: { cert: Buffer | string; key: Buffer | string } | undefined;
 }
@@ -64,7 +66,7 @@ export class CoordinatorServer {
     /** Stops listening and destroys every accepted socket (upgradeServer). */
     private readonly shutDown: () => Promise<void>,
   ) {
-    this.state = initialState({ ...opts, startedAtMs: Date.now() });
+    this.state = opts.recovered ? recoveringState({ ...opts, startedAtMs: opts.recovered.startedAtMs }, opts.recovered, Date.now()) : initialState({ ...opts, startedAtMs: Date.now() });
     this.outcome = new Promise((resolve) => (this.resolveOutcome = resolve));
     // The tick is fed after the I/O phase (setImmediate): after a stall (GC, a paused VM) the timer would otherwise
     // run before the messages waiting in the sockets are read, and judge a live worker silent.
@@ -162,9 +164,13 @@ export class CoordinatorServer {
 
   private feed(event: CoordinatorEvent): void {
     if (this.finished) return;
-    const { state, commands } = step(this.state, event);
+    const before = this.state;
+    const { state, commands } = step(before, event);
     this.state = state;
     for (const command of commands) this.execute(command);
+    // An elastic run keeps its record in --out at every commit and reform, for a coordinator started after this one.
+    const moved = state.generation !== before.generation || state.progress.lastCommitted !== before.progress.lastCommitted;
+    if (moved && state.phase === 'training' && isElastic(state.options)) this.records?.saveRun(persistedRun(state));
   }
 
   private execute(command: Command): void {

@@ -3,4 +3,4 @@
 
 export * from './membership/index.js';
 export { CoordinatorServer, type CoordinatorOutcome, type CoordinatorServerOptions } from './coordinator-server.js';
-export { RunRecords } from './run-records.js';
+export { loadPersistedRun, RunRecords, RUN_STATE_FILE } from './run-records.js';

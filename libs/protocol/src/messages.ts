@@ -54,7 +54,22 @@ export const helloSchema = z.strictObject({
    * a run config and takes the coordinator's from welcome.
    */
   configHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /**
+   * Present when a member of a running elastic run reconnects (its coordinator restarted): the generation and rank
+   * it trains in, and the optimizer steps of the oldest and newest state it can roll back to.
+   */
+  rejoin: z
+    .strictObject({
+      generation: u32,
+      rank: rankField,
+      fromSteps: u32,
+      toSteps: u32,
+    })
+    .optional(),
 }).superRefine((msg, ctx) => {
+  if (msg.rejoin !== undefined && msg.rejoin.fromSteps > msg.rejoin.toSteps) {
+    ctx.addIssue({ code: 'custom', path: ['rejoin', 'fromSteps'], message: `must be <= toSteps (${msg.rejoin.toSteps}), received ${msg.rejoin.fromSteps}` });
+  }
   if (msg.localRank >= msg.localWorldSize) {
     ctx.addIssue({ code: 'custom', path: ['localRank'], message: `must be < localWorldSize (${msg.localWorldSize}), received ${msg.localRank}` });
   }

@@ -1,7 +1,8 @@
 // The worker's end of the control plane: one WebSocket to the coordinator. It connects with backoff (the
 // coordinator may not be up yet, as with torchrun's rendezvous), presents the token at the upgrade and checks the
 // coordinator's proof that it holds the token too, says hello, waits for its welcome, then sends reports and
-// heartbeats without ever blocking the training loop on them.
+// heartbeats without ever blocking the training loop on them. In an elastic run it also survives its coordinator:
+// a lost connection is re-established and the worker says hello again, saying where it stands.
 
 import WebSocket from 'ws';
 import { AbortedError, AuthError, ErrorCodes, ProtocolError, RunError, TimeoutError, TransportError, type ErrorCode, type RingtrainError } from '@ringtrain/common';
@@ -38,7 +39,17 @@ export interface ControlClientOptions {
 const RETRY_START_MS = 100;
 const RETRY_MAX_MS = 2000;
 
-type Hello = Omit<HelloMessage, 'type' | 'v'>;
+export type Hello = Omit<HelloMessage, 'type' | 'v'>;
+
+/** How a client that lost its coordinator gets back to it (elastic runs: the coordinator may restart). */
+export interface ReconnectOptions {
+  /** The hello to say again, built when the connection is back (it tells where this worker stands). */
+  hello: () => Hello;
+  /** How long to keep trying, in ms; then onLost. */
+  timeoutMs: number;
+  /** Progress lines for the worker's log. */
+  onNotice: (text: string) => void;
+}
 
 export class ControlClient {
   /** This worker's rank, for its heartbeats: the welcome's, then each reform's. */
@@ -47,20 +58,41 @@ export class ControlClient {
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
   private lastHeardMs = Date.now();
+  private reconnect: ReconnectOptions | undefined;
+  private reconnecting = false;
 
   /** Use ControlClient.connect. */
   constructor(
-    private readonly ws: WebSocket,
+    private ws: WebSocket,
     private readonly opts: ControlClientOptions,
     readonly welcome: WelcomeMessage,
   ) {
     this.rank = welcome.rank;
+    this.attach(ws);
+  }
+
+  /** From now on, a lost connection is re-established (with backoff) and `hello` said again, instead of onLost. */
+  reconnectOnLoss(options: ReconnectOptions): void {
+    this.reconnect = options;
+  }
+
+  private startHeartbeat(): void {
+    clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => {
       this.send({ type: 'heartbeat', v: PROTOCOL_VERSION, rank: this.rank, seq: this.seq++, timeMs: Date.now() });
       this.checkCoordinator();
-    }, opts.heartbeatIntervalMs ?? 1000);
+    }, this.opts.heartbeatIntervalMs ?? 1000);
     this.heartbeat.unref();
+  }
+
+  /** Makes `ws` the connection: heartbeats, incoming messages, loss. Events of an earlier connection are ignored. */
+  private attach(ws: WebSocket): void {
+    const opts = this.opts;
+    this.ws = ws;
+    this.lastHeardMs = Date.now();
+    this.startHeartbeat();
     ws.on('message', (data: Buffer) => {
+      if (ws !== this.ws) return;
       this.lastHeardMs = Date.now();
       let message: Message;
       try {
@@ -72,8 +104,12 @@ export class ControlClient {
       }
       opts.onMessage?.(message);
     });
-    ws.on('close', (code, reason) => this.lose(new TransportError(ErrorCodes.PEER_CLOSED, `the coordinator closed the connection (code ${code}${reason.length ? `, ${reason.toString()}` : ''})`)));
-    ws.on('error', (err) => this.lose(new TransportError(ErrorCodes.PEER_CLOSED, `connection to the coordinator failed: ${err.message}`, {}, { cause: err })));
+    ws.on('close', (code, reason) => {
+      if (ws === this.ws) this.lose(new TransportError(ErrorCodes.PEER_CLOSED, `the coordinator closed the connection (code ${code}${reason.length ? `, ${reason.toString()}` : ''})`));
+    });
+    ws.on('error', (err) => {
+      if (ws === this.ws) this.lose(new TransportError(ErrorCodes.PEER_CLOSED, `connection to the coordinator failed: ${err.message}`, {}, { cause: err }));
+    });
   }
 
   /** Connects (retrying refused connections with backoff), says hello and resolves with the welcome. */
@@ -135,9 +171,49 @@ export class ControlClient {
 
   private lose(err: RingtrainError): void {
     clearInterval(this.heartbeat);
-    if (this.closing) return;
+    if (this.closing || this.reconnecting) return;
+    if (this.reconnect !== undefined) {
+      this.reconnecting = true;
+      void this.rejoin(this.reconnect, err);
+      return;
+    }
     this.closing = true;
     this.opts.onLost?.(err);
+  }
+
+  /** Reconnects with backoff until `timeoutMs`, then says hello again; gives up with onLost. */
+  private async rejoin(reconnect: ReconnectOptions, cause: RingtrainError): Promise<void> {
+    const old = this.ws;
+    old.removeAllListeners();
+    old.on('error', () => undefined);
+    old.terminate();
+    reconnect.onNotice(`lost the coordinator (${cause.detail}); reconnecting for up to ${Math.round(reconnect.timeoutMs / 1000)} s`);
+    const where = `coordinator at ${this.opts.host}:${this.opts.port}`;
+    const deadline = Date.now() + reconnect.timeoutMs;
+    let delay = RETRY_START_MS;
+    for (;;) {
+      const result = this.closing || this.opts.signal?.aborted ? undefined : await open(this.opts, where);
+      if (result === undefined || this.closing) {
+        if (result?.ok) result.ws.terminate();
+        this.reconnecting = false;
+        return; // closed or stopped meanwhile: whoever did that handles the rest
+      }
+      if (result.ok) {
+        this.reconnecting = false;
+        this.attach(result.ws);
+        result.ws.send(encodeMessage({ type: 'hello', v: PROTOCOL_VERSION, ...reconnect.hello() }));
+        reconnect.onNotice(`reconnected to the ${where}`);
+        return;
+      }
+      if (!result.retry || Date.now() + delay >= deadline) {
+        this.reconnecting = false;
+        this.closing = true;
+        this.opts.onLost?.(result.retry ? cause : result.error);
+        return;
+      }
+      await sleep(delay, this.opts.signal).catch(() => undefined);
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } f
 import { DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
 import { readCheckpoint } from './checkpoint/read.js';
 import { resolveResumePath } from './checkpoint/files.js';
-import { ControlClient, refusal } from './control-client.js';
+import { ControlClient, refusal, type Hello } from './control-client.js';
 import { rateLimitedLog } from './rate-limited-log.js';
 import { train, type TrainerHooks } from './trainer.js';
 import { TrainingSession } from './training-session.js';
@@ -121,6 +121,16 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     });
     const advertised = { host: opts.advertiseHost ?? plane.address.host, port: plane.address.port };
 
+    const hello: Hello = {
+      host: hostname().slice(0, 253).replace(/[^A-Za-z0-9._:%-]/g, '-') || 'localhost',
+      nodeRank: opts.nodeRank,
+      localRank: opts.localRank,
+      localWorldSize: opts.localWorldSize,
+      dataPlane: advertised,
+      pid: process.pid,
+      backend: backend.name,
+      ...(local ? { configHash: configHash(local) } : {}),
+    };
     opts.log(`connecting to the coordinator at ${opts.coordinator.host}:${opts.coordinator.port}`);
     client = await ControlClient.connect(
       {
@@ -148,16 +158,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         },
         onLost: (err) => stop.abort(err),
       },
-      {
-        host: hostname().slice(0, 253).replace(/[^A-Za-z0-9._:%-]/g, '-') || 'localhost',
-        nodeRank: opts.nodeRank,
-        localRank: opts.localRank,
-        localWorldSize: opts.localWorldSize,
-        dataPlane: advertised,
-        pid: process.pid,
-        backend: backend.name,
-        ...(local ? { configHash: configHash(local) } : {}),
-      },
+      hello,
     );
     const welcome = client.welcome;
     membership = { generation: welcome.generation, rank: welcome.rank, worldSize: welcome.worldSize, ring: welcome.ring };
@@ -202,6 +203,16 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
 
     // An elastic run's coordinator may wait for replacements as long as a rendezvous: wait for it a little longer.
     const reformWaitMs = welcome.elastic ? (opts.rendezvousTimeoutMs ?? 300_000) + SHUTDOWN_WAIT_MS : SHUTDOWN_WAIT_MS;
+    // An elastic run survives a restart of its coordinator: training goes on meanwhile (commits pause, so at most
+    // the snapshot store's capacity of steps), and the hello says which states this rank can roll back to.
+    if (welcome.elastic) {
+      const trainingSession = session;
+      client.reconnectOnLoss({
+        hello: () => ({ ...hello, rejoin: { generation: membership!.generation, rank: membership!.rank, ...trainingSession.rollbackRange() } }),
+        timeoutMs: reformWaitMs,
+        onNotice: opts.log,
+      });
+    }
     for (;;) {
       // A reform that came while this process was busy (loading, closing the last ring): the newest one counts.
       if (pendingReform !== undefined) {

@@ -75,6 +75,12 @@ export class SnapshotStore {
     this.wake?.();
   }
 
+  /** Optimizer steps of the oldest and newest snapshot kept, or undefined before the first. */
+  range(): { fromSteps: number; toSteps: number } | undefined {
+    if (this.kept.length === 0) return undefined;
+    return { fromSteps: this.kept[0]!.position.step, toSteps: this.kept.at(-1)!.position.step };
+  }
+
   /** Steps taken since the base. */
   get uncommitted(): number {
     return this.kept.length - 1;

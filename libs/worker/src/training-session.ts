@@ -33,6 +33,11 @@ export class TrainingSession {
     this.snapshots?.commit(steps);
   }
 
+  /** The optimizer steps this rank can roll back to (oldest, newest), for a coordinator that restarted. */
+  rollbackRange(): { fromSteps: number; toSteps: number } {
+    return this.snapshots?.range() ?? { fromSteps: this.position.step, toSteps: this.position.step };
+  }
+
   /** After a reform: back to the state after `committedSteps` steps (undefined: where this generation started). */
   rollBack(committedSteps: number | undefined): void {
     this.position = this.snapshots?.restore(this.replica, committedSteps) ?? this.position;

@@ -39,7 +39,7 @@ export function onDisconnected(state: CoordinatorState, conn: number, reason: st
   if (joiner >= 0) return dropJoiner(forgotten, joiner, reason);
   const index = state.workers.findIndex((worker) => worker.conn === conn && worker.connected);
   if (index < 0) return { state: forgotten, commands: [] };
-  if (state.phase === 'rendezvous') return leaveRendezvous(forgotten, index, reason);
+  if (state.phase === 'rendezvous' || state.phase === 'recovering') return leaveRendezvous(forgotten, index, reason);
   const worker = state.workers[index]!;
   if (worker.done !== null) {
     const gone = updateWorker(forgotten, index, { connected: false });

@@ -3,7 +3,7 @@
 
 export { step } from './step.js';
 export { initialState, type CoordinatorState, type Transition } from './state.js';
-export { checkCoordinatorOptions, type CoordinatorOptions } from './options.js';
+export { checkCoordinatorOptions, isElastic, type CoordinatorOptions } from './options.js';
 export type {
   CoordinatorEvent,
   ConnectedEvent,
@@ -27,3 +27,4 @@ export type {
 } from './commands.js';
 export type { RunResult, RunSummary, RunErrorInfo } from './run-result.js';
 export { isHashStep } from './progress.js';
+export { persistedRun, recoveringState, type PersistedRun } from './recovery.js';

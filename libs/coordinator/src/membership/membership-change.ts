@@ -72,6 +72,8 @@ export function reformRing(state: CoordinatorState, nowMs: number, reason: strin
 
 /** Re-forms the ring when there are enough workers for it (members and joiners together reach minWorkers). */
 export function reformIfEnough(state: CoordinatorState, nowMs: number, reason: string): Transition {
+  // A restarted coordinator re-forms once its members are back; joiners wait for that.
+  if (state.phase === 'recovering') return { state, commands: [] };
   const { minWorkers } = membershipLimits(state.options);
   const available = connectedMembers(state) + state.joiners.length;
   return available >= minWorkers ? reformRing(state, nowMs, reason) : { state, commands: [] };

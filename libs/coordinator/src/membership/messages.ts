@@ -70,6 +70,8 @@ export function onMessage(state: CoordinatorState, conn: number, message: Messag
     case 'done':
     case 'checkpoint':
       if (seen.phase === 'rendezvous') return rejectConnection(seen, conn, ErrorCodes.PROTOCOL, `${message.type} before welcome`, nowMs);
+      // A member that came back to a restarted coordinator trains on until the reform: its reports are old news.
+      if (seen.phase === 'recovering') return { state: seen, commands: [] };
       return onRankedMessage(seen, index, message, nowMs);
     case 'welcome':
     case 'commit':

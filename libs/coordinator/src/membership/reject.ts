@@ -23,7 +23,7 @@ export function rejectConnection(state: CoordinatorState, conn: number, code: st
   const joiners = closing.joiners.filter((joiner) => joiner.conn !== conn);
   const index = state.workers.findIndex((worker) => worker.conn === conn);
   if (index < 0) return { state: { ...closing, joiners }, commands };
-  if (state.phase === 'rendezvous') return { state: removeWorker(closing, index), commands };
+  if (state.phase === 'rendezvous' || state.phase === 'recovering') return { state: removeWorker(closing, index), commands };
   const worker = state.workers[index]!;
   const message = `${describeRank(index, worker.hello)} sent an invalid message ${describeStepOf(worker)}: ${code}: ${detail}`;
   return after(commands, loseMember(updateWorker(closing, index, { connected: false }), index, { why: message }, nowMs));

@@ -9,6 +9,7 @@ import { log, send } from './commands.js';
 import { describeWorker, hashPrefix } from './describe.js';
 import { failRun } from './finish.js';
 import { onJoin } from './joining.js';
+import { onRecoveryHello } from './recovery.js';
 import { isElastic } from './options.js';
 import { welcomeMessage } from './outgoing.js';
 import { rejectConnection } from './reject.js';
@@ -73,6 +74,7 @@ export function onHello(state: CoordinatorState, conn: number, hello: HelloMessa
   }
   const refused = refuseHello(state, conn, hello, nowMs);
   if (refused !== null) return refused;
+  if (state.phase === 'recovering') return onRecoveryHello(state, conn, hello, nowMs);
   const worker: WorkerState = { conn, hello, lastSeenMs: nowMs, connected: true, lastReportedStep: null, done: null };
   if (state.phase !== 'rendezvous') return onJoin(state, worker, nowMs);
   const joined = { ...state, workers: [...state.workers, worker] };

@@ -62,8 +62,13 @@ export interface ProgressState {
 
 export interface CoordinatorState {
   readonly options: CoordinatorOptions;
-  /** rendezvous: waiting for hellos; training: welcomed, steps running; finished: the finish command was issued. */
-  readonly phase: 'rendezvous' | 'training' | 'finished';
+  /**
+   * rendezvous: waiting for hellos; recovering: a restarted coordinator waiting for its members to come back;
+   * training: welcomed, steps running; finished: the finish command was issued.
+   */
+  readonly phase: 'rendezvous' | 'recovering' | 'training' | 'finished';
+  /** While recovering: since when, and how many members the persisted generation had. */
+  readonly recovery: { readonly sinceMs: number; readonly members: number } | null;
   /** Ring generation: 0 at the start, raised by every reform. */
   readonly generation: number;
   /** Open connections by id. */
@@ -109,6 +114,7 @@ export function initialState(options: CoordinatorOptions): CoordinatorState {
     degradedSinceMs: null,
     brokenRing: null,
     joins: 0,
+    recovery: null,
     progress: {
       pending: [],
       lastCommitted: null,

@@ -8,6 +8,7 @@ import { failRun } from './finish.js';
 import { checkBrokenRing, checkHeartbeats } from './liveness.js';
 import { checkReplacementDeadline } from './membership-change.js';
 import { onMessage } from './messages.js';
+import { checkRecoveryDeadline } from './recovery.js';
 import { rejectConnection } from './reject.js';
 import { checkRendezvousDeadline } from './rendezvous.js';
 import { after, type CoordinatorState, type Transition } from './state.js';
@@ -36,6 +37,7 @@ export function step(state: CoordinatorState, event: CoordinatorEvent): Transiti
     case 'tick': {
       const quiet = dropSilentConnections(state, event.now);
       if (state.phase === 'rendezvous') return after(quiet.commands, checkRendezvousDeadline(quiet.state, event.now));
+      if (state.phase === 'recovering') return after(quiet.commands, checkRecoveryDeadline(quiet.state, event.now));
       return chain(quiet, [checkHeartbeats, checkReplacementDeadline, checkBrokenRing], event.now);
     }
     case 'interrupt':

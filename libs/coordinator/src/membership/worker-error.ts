@@ -16,7 +16,7 @@ import type { CoordinatorState, Transition } from './state.js';
 
 /** An error message from the worker at `index` (its rank once training). */
 export function onWorkerError(state: CoordinatorState, index: number, error: ErrorMessage, nowMs: number): Transition {
-  if (state.phase === 'rendezvous') return leaveRendezvous(state, index, `${error.code}: ${error.message}`);
+  if (state.phase === 'rendezvous' || state.phase === 'recovering') return leaveRendezvous(state, index, `${error.code}: ${error.message}`);
   const worker = state.workers[index]!;
   const where = error.context?.step === undefined ? describeStepOf(worker) : `at step ${error.context.step}`;
   const message = `${describeRank(index, worker.hello)} failed ${where}: ${error.message}`;
