@@ -20,6 +20,11 @@ export interface CoordinatorProcessOptions {
   minWorkers?: number;
   maxWorkers?: number;
   replacementTimeoutMs?: number;
+  /**
+   * Pick up the elastic run whose record is in --out (`ringtrain coordinator` started again). `launch` does not:
+   * its workers went down with the launcher that ran the coordinator, and its port is new.
+   */
+  pickUpRun?: boolean;
 }
 
 export interface RunningCoordinator {
@@ -40,7 +45,7 @@ export async function startCoordinator(opts: CoordinatorProcessOptions): Promise
   const { token, ...shared } = config;
   const tls = await loadTlsFiles(config);
   // A coordinator started again on the --out of an elastic run that is still going picks the run up.
-  const recovered = config.out === undefined ? undefined : await loadPersistedRun(config.out);
+  const recovered = config.out === undefined || opts.pickUpRun !== true ? undefined : await loadPersistedRun(config.out);
   if (recovered !== undefined && recovered.configHash !== configHash(config)) {
     throw new InvalidArgumentError(
       `--out ${config.out} holds the record of a running run with another config (${RUN_STATE_FILE}): give the same options, or another --out`,

@@ -43,6 +43,7 @@ export function coordinatorCommand(): Command {
         config,
         ...membershipFlags(o.worldSize, o.worldSize, o.minWorkers, o.maxWorkers),
         replacementTimeoutMs: o.replacementTimeout * 1000,
+        pickUpRun: true,
         host: o.host,
         port: o.port,
         rendezvousTimeoutMs: o.rendezvousTimeout * 1000,
