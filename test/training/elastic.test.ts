@@ -128,4 +128,26 @@ describe('an elastic run', () => {
     expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
     expect(await leftovers('elastic-coordinator')).toEqual([]);
   }, 240_000);
+
+  it('--nnodes 1:2: the run starts with node 0, and node 1, started later, joins it at the next generation', async () => {
+    const port = await freePort();
+    const out = mkdtempSync(join(tmpdir(), 'ringtrain-elastic-'));
+    const node = (rank: number, extra: string[]) =>
+      startCli(
+        ['launch', '--nnodes', '1:2', '--node-rank', String(rank), '--nproc-per-node', '1', '--rdzv-endpoint', `127.0.0.1:${port}`, '--data-plane-host', '127.0.0.1', '--epochs', '1', '--batch-size', '64', '--log-every', '5', ...extra],
+        'elastic-nodes',
+        { RINGTRAIN_TOKEN: 'nodes' },
+        240_000,
+      );
+    const zero = node(0, ['--out', out]);
+    await zero.waitFor(/step 10\//);
+    const one = node(1, []);
+    await zero.waitFor(/generation 1: 2 workers \(\S+ \(pid \d+, node rank 1, local rank 0\) joined\)/);
+    expect(await Promise.all([zero.exited, one.exited])).toEqual([0, 0]);
+    const s = readSummary(out);
+    // Planned for 1 worker x batch 64; with 2 the global batch is 128 (no accumulation to absorb it, LR x 2).
+    expect(s).toMatchObject({ world_size: 2, generation: 1, restarts: 1, global_batch_size: 128, status: 'ok' });
+    expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
+    expect(await leftovers('elastic-nodes')).toEqual([]);
+  }, 240_000);
 });
