@@ -35,8 +35,10 @@ export interface LaunchOptions {
   maxRestarts?: number;
   /**
    * A worker that fails for good (its restarts used up) leaves the others running: an elastic run re-forms its ring
-   * without it, and the coordinator, not the group, decides whether the run goes on. The group's result is then the
-   * last worker's (the one that saw the run end); failures are still listed. Default false: a failure stops all.
+   * without it, and the coordinator, not the group, decides whether the run goes on. A worker exits 0 only when the
+   * run finished well, so the first one that does ends the group: the others get gracePeriodMs to exit on their
+   * own (the coordinator's shutdown), then are stopped (a hung one would never exit). The group succeeds when a
+   * worker exited 0; failures are still listed. Default false: a failure stops all.
    */
   keepGoing?: boolean;
 }

@@ -52,8 +52,10 @@ class WorkerGroup implements LocalGroup {
   private readonly gracePeriodMs: number;
   private readonly maxRestarts: number;
   private readonly keepGoing: boolean;
-  /** The worker that ended last (the group's result with keepGoing). */
+  /** The worker that ended last (the group's result with keepGoing, unless one exited 0). */
   private lastExit: WorkerExit | undefined;
+  private succeeded = false;
+  private leftoverTimer: NodeJS.Timeout | undefined;
   private readonly failures: WorkerExit[] = [];
   private resolveDone: (result: GroupResult) => void = () => undefined;
   private stopping = false;
@@ -141,6 +143,11 @@ class WorkerGroup implements LocalGroup {
     }
     slot.exit = exit;
     this.lastExit = exit;
+    if (this.keepGoing && exit.exitCode === 0 && !this.succeeded) {
+      // The run is over: whoever has not exited by the end of the grace period is stuck (hung, stopped).
+      this.succeeded = true;
+      this.leftoverTimer = setTimeout(() => this.halt('SIGTERM'), this.gracePeriodMs);
+    }
     if (failedOnItsOwn) {
       this.failures.push(exit);
       if (!this.stopping && !this.keepGoing) this.halt('SIGTERM');
@@ -167,9 +174,10 @@ class WorkerGroup implements LocalGroup {
 
   private finish(): void {
     clearTimeout(this.killTimer);
+    clearTimeout(this.leftoverTimer);
     this.removeProcessHandlers();
-    // With keepGoing, failures along the way were survived (or not): the last worker's exit says how the run ended.
-    const first = this.keepGoing ? (this.lastExit?.exitCode === 0 ? undefined : this.lastExit) : this.failures[0];
+    // With keepGoing, failures along the way were survived (or not): a worker that exited 0 says the run ended well.
+    const first = this.keepGoing ? (this.succeeded ? undefined : this.lastExit) : this.failures[0];
     const ok = first === undefined && this.stoppedBy === null;
     const exitCode = first?.exitCode ?? (this.stoppedBy === null ? 0 : exitStatus(null, this.stoppedBy));
     this.resolveDone({

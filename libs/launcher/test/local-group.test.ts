@@ -138,6 +138,18 @@ describe('launchWorkers', () => {
     expectAllGone(pids);
   });
 
+  it('with keepGoing the first worker to exit 0 ends the run: one that does not exit (hung) is stopped after the grace period', async () => {
+    const gracePeriodMs = 300;
+    const { group, ready, pids } = startGroup([['exit-on-sigusr2.mjs', '0'], ['ignore-sigterm.mjs']], { keepGoing: true, gracePeriodMs });
+    await ready;
+    process.kill(group.pids[0]!, 'SIGUSR2');
+    const result = await group.done;
+    // SIGTERM after the grace period, SIGKILL after another one for a worker that ignores it; the run still succeeded.
+    expect(result).toMatchObject({ ok: true, exitCode: 0, failures: [], stoppedBy: null });
+    expect(result.exits[1]).toMatchObject({ localRank: 1, exitCode: 137, signal: 'SIGKILL' });
+    expectAllGone(pids);
+  });
+
   it('reports workers that cannot start as exit status 127', async () => {
     const { group, pids } = startGroup([['sleep.mjs'], ['sleep.mjs']], { command: '/nonexistent/ringtrain-worker' });
     const result = await group.done;

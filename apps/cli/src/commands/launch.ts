@@ -14,9 +14,6 @@ import { DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOU
 import { addTrainOptions, trainConfig } from '../train-options.js';
 import { RUN_CONFIG_ENV } from './worker.js';
 
-/** How long workers of a finished elastic run may take to exit before the launcher stops them. */
-const LEFTOVER_GRACE_MS = 5_000;
-
 interface LaunchFlags {
   nprocPerNode?: number;
   nnodes?: string;
@@ -109,11 +106,10 @@ export function launchCommand(): Command {
         }),
       });
       // A run the coordinator ends as failed stops this node's workers that are still at it.
+      // (An elastic run can end with a worker it removed still alive, hung or SIGSTOPped: the group stops it once
+      // another worker exited 0, on every node; see keepGoing.)
       void coordinator?.outcome.then((o) => {
         if (!o.result.ok) group.stop();
-        // An elastic run can end with a worker it removed still alive (hung, SIGSTOPped): the survivors exit on the
-        // coordinator's shutdown at once; whatever is left after a grace period is stopped (SIGTERM, then SIGKILL).
-        else if (elastic) setTimeout(() => group.stop(), LEFTOVER_GRACE_MS).unref();
       });
       const workers = await group.done;
       // Workers that died before saying hello leave the coordinator waiting for them: end the run with their cause.
