@@ -95,6 +95,8 @@ describe('launchWorkers', () => {
     await vi.waitFor(() => expect(linesOf(lines, 0)).toEqual(['restart count unset', 'restart count 1']));
     await vi.waitFor(() => expect(linesOf(lines, 1)).toEqual(['ready']));
     group.pids.forEach((pid) => pids.add(pid));
+    // The restarted rank 0 prints its line just before it exits: stop the group only once it has.
+    await vi.waitFor(() => expect(isRunning(group.pids[0]!)).toBe(false));
     expect(group.pids[1]).toBe(sleeperPid);
     // Rank 0 ended well after its restart; rank 1 still runs and must be stopped to end the group.
     group.stop();

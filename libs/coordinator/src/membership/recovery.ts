@@ -12,10 +12,9 @@ import { describeWorker } from './describe.js';
 import { failRun } from './finish.js';
 import { onJoin } from './joining.js';
 import { reformRing } from './membership-change.js';
-import { membershipLimits } from './options.js';
+import { membershipLimits, type CoordinatorOptions } from './options.js';
 import { rejectConnection } from './reject.js';
 import { after, initialState, type CommittedStep, type CoordinatorState, type ReportTotals, type Transition, type WorkerState } from './state.js';
-import type { CoordinatorOptions } from './options.js';
 
 /** What a coordinator keeps of a running elastic run, to pick it up after a restart. JSON data. */
 export interface PersistedRun {
