@@ -2,7 +2,9 @@
 // and for ringtrain's message layout inside them: the first 24 bytes of every message are the frame
 // header (@ringtrain/protocol), the rest is the payload. It knows nothing of sockets: push() takes
 // whatever bytes arrived - any split, any offset - and hands payload pieces straight to the sink the
-// header asked for, so the payload is never buffered or concatenated here. Every error is a
+// header asked for, so the payload is never buffered or concatenated here. A reader that can choose
+// where its next read lands asks directTarget() first: inside a payload whose sink offers a region
+// (MessageSink.reserve), the bytes go there and pushDirect() accounts for them. Every error is a
 // ProtocolError with a code; after one, the parser refuses further input.
 
 import { ErrorCodes, ProtocolError, type ErrorContext } from '@ringtrain/common';
@@ -11,6 +13,10 @@ import { FRAME_HEADER_BYTES, parseFrameHeader, payloadLengthError, type FrameHea
 export interface MessageSink {
   /** Consecutive payload bytes; valid only during the call. */
   write(piece: Uint8Array): void;
+  /** Optional: where up to `max` next payload bytes may be placed directly (see PayloadSink.reserve). */
+  reserve?(max: number): Uint8Array | undefined;
+  /** `n` bytes were placed at the start of the region reserve() returned. */
+  commit?(n: number): void;
 }
 
 export interface FrameParserEvents {
@@ -47,6 +53,8 @@ export class DataFrameParser {
   private header: FrameHeader | undefined;
   private sink: MessageSink | undefined;
   private payloadSeen = 0;
+  /** Length of the region directTarget() handed out, until pushDirect() accounts for it. */
+  private directRoom = 0;
   private failed: ProtocolError | undefined;
 
   constructor(
@@ -57,13 +65,51 @@ export class DataFrameParser {
 
   /** Feeds received bytes. Throws ProtocolError on malformed input. */
   push(bytes: Uint8Array): void {
-    if (this.failed) throw this.failed;
-    try {
+    this.guarded(() => {
       let at = 0;
       while (at < bytes.length) {
         if (this.frameRemaining < 0) at = this.readFrameHead(bytes, at);
         else at = this.readFramePayload(bytes, at);
       }
+    });
+  }
+
+  /**
+   * Where the next read may land with no copy: a region of the current payload's sink, never past the
+   * current frame or the payload, so the read cannot take the next frame's
+   * bytes. Undefined outside a payload or when the sink has no region to offer: read elsewhere and push().
+   */
+  directTarget(): Uint8Array | undefined {
+    const sink = this.sink;
+    if (!this.inPayload || !sink?.reserve) return undefined;
+    const want = Math.min(this.frameRemaining, this.header!.payloadBytes - this.payloadSeen);
+    const region = want > 0 ? sink.reserve(want) : undefined;
+    this.directRoom = region?.length ?? 0;
+    return region && region.length > 0 ? region : undefined;
+  }
+
+  /** True while the next bytes are payload bytes of a data frame (a reader may then read a lot at once). */
+  get inPayload(): boolean {
+    return !this.failed && !this.control && this.header !== undefined && this.frameRemaining > 0;
+  }
+
+  /** `n` bytes were read into the region the last directTarget() returned. */
+  pushDirect(n: number): void {
+    this.guarded(() => {
+      if (n > this.directRoom) this.fail(`read ${n} bytes into a ${this.directRoom}-byte region`);
+      this.directRoom = 0;
+      this.payloadSeen += n;
+      this.frameRemaining -= n;
+      this.sink!.commit!(n);
+      if (this.frameRemaining === 0) this.endFrame();
+    });
+  }
+
+  /** Runs `parse`; the first error it throws fails the parser for good. */
+  private guarded(parse: () => void): void {
+    if (this.failed) throw this.failed;
+    try {
+      parse();
     } catch (err) {
       this.failed = err instanceof ProtocolError ? err : new ProtocolError(ErrorCodes.PROTOCOL, String(err), this.context);
       throw this.failed;

@@ -1,8 +1,10 @@
 // A pull link: this rank connects to a peer's listener to *receive* that peer's data. The socket reads
-// into one reusable buffer (net's `onread`), so every read can be up to that buffer's size and nothing
-// is allocated per read; the bytes go through DataFrameParser straight into receive sinks. (ws's client
-// reads 64 KiB per syscall into fresh buffers and copies each message once more into a new buffer; on
-// loopback this path is measured in the README.) The handshake is RFC 6455's, done here because the
+// with net's `onread`, choosing before every read where it lands: inside a payload whose receive offers
+// a region (PayloadSink.reserve), straight into it - the kernel's copy is then the only one; otherwise
+// into one reusable buffer, from which DataFrameParser hands the bytes to the receive. Between messages
+// only a header's worth is read into that buffer, so the next payload is not pulled in with it. (ws's
+// client reads 64 KiB per syscall into fresh buffers and copies each message once more into a new
+// buffer; on loopback this path is measured in the README.) The handshake is RFC 6455's, done here because the
 // socket's bytes never reach an HTTP parser.
 
 import { connect, isIP, type Socket } from 'node:net';
@@ -36,6 +38,8 @@ export interface PullLinkEvents extends Omit<FrameParserEvents, 'onClose'> {
   onClosed(reason: string, cause?: RingtrainError): void;
 }
 
+/** Bytes read into the reusable buffer between payloads: the headers of a message and some of a small one. */
+const HEAD_READ_BYTES = 4096;
 const RETRY_START_MS = 20;
 const RETRY_MAX_MS = 500;
 /** A client close frame with status 1000 and an all-zero masking key. */
@@ -47,12 +51,15 @@ export class PullLink {
   private readonly parser: DataFrameParser;
   private closeFrame: string | undefined;
   private closedReported = false;
+  /** Whether the last read target was a sink's region (then the read is accounted with pushDirect). */
+  private readingDirect = false;
 
   private constructor(
     private readonly socket: Socket,
     private readonly events: PullLinkEvents,
     maxPayloadBytes: number,
     ctx: ErrorContext,
+    private readonly readBuffer: Buffer,
   ) {
     this.parser = new DataFrameParser(
       {
@@ -77,7 +84,8 @@ export class PullLink {
     const deadline = Date.now() + opts.connectTimeoutMs;
     let delay = RETRY_START_MS;
     for (;;) {
-      const result = await attempt(peer, opts, ctx, where, deadline - Date.now(), (socket) => new PullLink(socket, events, opts.maxPayloadBytes, ctx));
+      const makeLink = (socket: Socket, readBuffer: Buffer): PullLink => new PullLink(socket, events, opts.maxPayloadBytes, ctx, readBuffer);
+      const result = await attempt(peer, opts, ctx, where, deadline - Date.now(), makeLink);
       if (result.ok) return result.link;
       if (!result.retry) throw result.error;
       if (Date.now() + delay >= deadline) {
@@ -88,19 +96,27 @@ export class PullLink {
     }
   }
 
-  /** Bytes read after the handshake. A protocol violation ends the link. */
-  feed(bytes: Uint8Array): void {
-    try {
-      this.parser.push(bytes);
-    } catch (err) {
-      const e = err as ProtocolError;
-      this.report(e.message, e);
-      this.socket.destroy();
-    }
+  /** Where the next read of a plain TCP socket goes (see the top of this file). */
+  readTarget(): Uint8Array {
+    const region = this.parser.directTarget();
+    this.readingDirect = region !== undefined;
+    return region ?? (this.parser.inPayload ? this.readBuffer : this.readBuffer.subarray(0, HEAD_READ_BYTES));
   }
 
-  /** Closes after telling the listener (status 1000). */
+  /** A read of `n` bytes into the last readTarget() completed. */
+  onRead(n: number, target: Uint8Array): void {
+    if (this.readingDirect) this.parse(() => this.parser.pushDirect(n));
+    else this.feed(target.subarray(0, n));
+  }
+
+  /** Bytes read after the handshake. A protocol violation ends the link. */
+  feed(bytes: Uint8Array): void {
+    this.parse(() => this.parser.push(bytes));
+  }
+
+  /** Closes after telling the listener (status 1000). Nothing is read any more: no region a receive reserved is written after this. */
   close(): void {
+    this.socket.pause();
     if (!this.socket.destroyed) this.socket.end(CLOSE_FRAME);
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
@@ -108,6 +124,16 @@ export class PullLink {
   /** Drops the connection at once, as a crashed process would. */
   abort(): void {
     this.socket.destroy();
+  }
+
+  private parse(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      const e = err as ProtocolError;
+      this.report(e.message, e);
+      this.socket.destroy();
+    }
   }
 
   private report(reason: string, cause?: RingtrainError): void {
@@ -123,7 +149,7 @@ function attempt(
   ctx: ErrorContext,
   where: string,
   timeLeftMs: number,
-  makeLink: (socket: Socket) => PullLink,
+  makeLink: (socket: Socket, readBuffer: Buffer) => PullLink,
 ): Promise<Attempt> {
   return new Promise((resolve) => {
     const key = newWebSocketKey();
@@ -131,7 +157,9 @@ function attempt(
     let headBytes: Buffer[] = [];
     let headLen = 0;
     let feed: ((bytes: Uint8Array) => void) | undefined;
+    let link: PullLink | undefined;
     let settled = false;
+    const readBuffer = Buffer.allocUnsafe(opts.readBufferBytes);
     const settle = (a: Attempt): void => {
       if (settled) return;
       settled = true;
@@ -143,16 +171,18 @@ function attempt(
       if (feed) feed(bytes);
       else onHandshakeBytes(Buffer.from(bytes));
     };
-    // Plain TCP reads into one reusable buffer; TLS sockets cannot (decryption hands out fresh chunks).
+    // Plain TCP chooses where every read lands (the link, once up, decides); TLS sockets cannot
+    // (decryption hands out fresh chunks), so their bytes are fed like the handshake's.
     const socket: Socket = opts.tls
       ? connectTls({ host: peer.host, port: peer.port, ca: opts.tls.ca, servername: isIP(peer.host) ? undefined : peer.host }).on('data', onBytes)
       : connect({
           host: peer.host,
           port: peer.port,
           onread: {
-            buffer: Buffer.allocUnsafe(opts.readBufferBytes),
-            callback: (n: number, buf: Buffer): boolean => {
-              onBytes(buf.subarray(0, n));
+            buffer: (): Uint8Array => link?.readTarget() ?? readBuffer,
+            callback: (n: number, target: Uint8Array): boolean => {
+              if (link) link.onRead(n, target);
+              else onBytes(Buffer.from(target.buffer, target.byteOffset, n));
               return true;
             },
           },
@@ -195,10 +225,11 @@ function attempt(
       }
       socket.removeAllListeners('error');
       socket.removeAllListeners('close');
-      const link = makeLink(socket);
-      feed = (bytes) => link.feed(bytes);
-      settle({ ok: true, link });
-      if (rest.length > 0) link.feed(rest);
+      const made = makeLink(socket, readBuffer);
+      feed = (bytes) => made.feed(bytes);
+      settle({ ok: true, link: made });
+      if (rest.length > 0) made.feed(rest);
+      link = made; // from the next read on, the link chooses where reads land
     }
 
     /** A refused upgrade: read the plain-text reason (Content-Length bytes, or until close) into the error. */

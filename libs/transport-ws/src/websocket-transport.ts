@@ -17,8 +17,7 @@ export type { PeerAddress } from './pull-link.js';
 
 export interface WebSocketTransportOptions extends DataPlaneOptions, RingMembership {}
 
-
-/** Gathers a message nobody is streaming into a buffer of its own. */
+/** Gathers a message nobody is streaming into a buffer of its own (the socket may read straight into it). */
 class BufferSink implements MessageSink {
   readonly bytes: Uint8Array;
   private filled = 0;
@@ -28,6 +27,12 @@ class BufferSink implements MessageSink {
   write(piece: Uint8Array): void {
     this.bytes.set(piece, this.filled);
     this.filled += piece.length;
+  }
+  reserve(max: number): Uint8Array {
+    return this.bytes.subarray(this.filled, this.filled + max);
+  }
+  commit(n: number): void {
+    this.filled += n;
   }
 }
 

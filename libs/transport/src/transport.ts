@@ -65,6 +65,17 @@ export interface PayloadSink {
    * offset: copy or consume it before returning.
    */
   write(piece: Uint8Array): void;
+  /**
+   * Optional zero-copy receive, for transports that read from a socket: a region of at most `max` bytes
+   * (max >= 1, never more than the payload still missing) where the next payload bytes may be placed
+   * directly, or undefined to get them through write() this time. The transport fills a prefix of the
+   * region and reports its length with commit(n) before asking again; write() and reserve()/commit()
+   * may alternate within one payload. A region may be written until its commit(), so a sink whose
+   * receive failed must not hand that memory to anyone else while a reservation is open.
+   */
+  reserve?(max: number): Uint8Array | undefined;
+  /** `n` bytes (0 < n <= the region's length) were placed at the start of the region reserve() returned. */
+  commit?(n: number): void;
 }
 
 export function formatTag(tag: MessageTag): string {

@@ -53,6 +53,28 @@ function collectingSink(byteLength: number): PayloadSink & { bytes: Uint8Array; 
   };
 }
 
+/** A sink that offers its own buffer for direct placement (reserve/commit) and also accepts written pieces. */
+function placingSink(byteLength: number): PayloadSink & { bytes: Uint8Array; filled: number; placed: number } {
+  const bytes = new Uint8Array(byteLength);
+  return {
+    byteLength,
+    bytes,
+    filled: 0,
+    placed: 0,
+    write(piece) {
+      bytes.set(piece, this.filled);
+      this.filled += piece.length;
+    },
+    reserve(max) {
+      return bytes.subarray(this.filled, this.filled + Math.min(max, 100_000)); // regions smaller than the payload
+    },
+    commit(n) {
+      this.filled += n;
+      this.placed += n;
+    },
+  };
+}
+
 async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
   const err = await p.then(
     () => undefined,
@@ -139,6 +161,16 @@ export function transportComplianceSuite(name: string, opts: ComplianceOptions):
       await Promise.all([b!.recvInto(0, tag(1), sink, { timeoutMs: 30_000 }), a!.send(1, tag(1), big)]);
       expect(sink.filled).toBe(big.length);
       expectBytes(sink.bytes, big);
+    }), 30_000);
+
+    it('delivers big and small payloads exactly into sinks that offer regions, one after the other', withGroup(2, async ([a, b]) => {
+      const payloads = [patternBytes(3 << 20, 6), patternBytes(7, 7), patternBytes(0, 8), patternBytes(250_001, 9)];
+      const sinks = payloads.map((p) => placingSink(p.length));
+      await Promise.all([...payloads.map((p, i) => b!.recvInto(0, tag(10 + i), sinks[i]!, { timeoutMs: 30_000 })), ...payloads.map((p, i) => a!.send(1, tag(10 + i), p))]);
+      payloads.forEach((p, i) => {
+        expect(sinks[i]!.filled).toBe(p.length);
+        expectBytes(sinks[i]!.bytes, p);
+      });
     }), 30_000);
 
     it('streams a message that was already queued into a sink', withGroup(2, async ([a, b]) => {

@@ -1,0 +1,99 @@
+// The parser's zero-copy path: a reader asks directTarget() where the next read goes and reports it
+// with pushDirect(). Fed as a socket would feed it, it must deliver exactly the bytes the listener
+// framed, never hand out a region reaching past the payload, and fail on a read it did not offer room for.
+import { describe, expect, it } from 'vitest';
+import { encodeFrameHeader, type FrameHeader } from '@ringtrain/protocol';
+import { DataFrameParser, type MessageSink } from './frame-parser.js';
+
+/** A message as ws's server-side Sender frames it: the 24-byte header, then the payload as a continuation. */
+function framed(header: FrameHeader, payload: Uint8Array): Buffer {
+  const len = payload.length;
+  const lengthBytes = len < 126 ? [len] : len < 65536 ? [126, len >> 8, len & 0xff] : [127, 0, 0, 0, 0, (len >>> 24) & 0xff, (len >> 16) & 0xff, (len >> 8) & 0xff, len & 0xff];
+  return Buffer.concat([Buffer.from([0x02, 24]), encodeFrameHeader(header), Buffer.from([0x80, ...lengthBytes]), payload]);
+}
+
+const header = (chunk: number, payloadBytes: number): FrameHeader => ({ generation: 0, step: 1, bucket: 0, phase: 1, chunk, payloadBytes });
+const pattern = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+
+/** A sink that offers its own buffer for direct reads (as a receive into the caller's buffer does). */
+function placingSink(length: number) {
+  const bytes = new Uint8Array(length);
+  let filled = 0;
+  const sink: MessageSink & { bytes: Uint8Array; placed: number; regions: number[] } = {
+    bytes,
+    placed: 0,
+    regions: [],
+    write(piece) {
+      bytes.set(piece, filled);
+      filled += piece.length;
+    },
+    reserve(max) {
+      sink.regions.push(max);
+      return bytes.subarray(filled, filled + max);
+    },
+    commit(n) {
+      filled += n;
+      sink.placed += n;
+    },
+  };
+  return sink;
+}
+
+describe('DataFrameParser direct reads', () => {
+  it('places payloads straight into their sinks, message after message, as a socket reader drives it', () => {
+    const payloads = [pattern(70_000, 1), pattern(5, 2), pattern(0, 3), pattern(300_001, 4)];
+    const stream = Buffer.concat(payloads.map((p, i) => framed(header(i, p.length), p)));
+    const sinks: ReturnType<typeof placingSink>[] = [];
+    const ended: number[] = [];
+    const parser = new DataFrameParser(
+      {
+        onHeader: (h) => {
+          const s = placingSink(h.payloadBytes);
+          sinks.push(s);
+          return s;
+        },
+        onMessageEnd: (h) => ended.push(h.chunk),
+        onClose: () => undefined,
+      },
+      1 << 20,
+    );
+    // Reads bring at most 9,000 bytes; between payloads the reader reads 40 bytes at a time.
+    let at = 0;
+    while (at < stream.length) {
+      const region = parser.directTarget();
+      if (region) {
+        const n = Math.min(region.length, 9000, stream.length - at);
+        region.set(stream.subarray(at, at + n));
+        parser.pushDirect(n);
+        at += n;
+      } else {
+        const n = Math.min(40, stream.length - at);
+        parser.push(stream.subarray(at, at + n));
+        at += n;
+      }
+    }
+    expect(ended).toEqual([0, 1, 2, 3]);
+    sinks.forEach((s, i) => expect(Buffer.from(s.bytes).equals(Buffer.from(payloads[i]!))).toBe(true));
+    // Nearly all of the big payloads went straight in; no region ever reached past its payload.
+    expect(sinks[3]!.placed).toBeGreaterThan(300_001 - 40);
+    sinks.forEach((s, i) => s.regions.forEach((max) => expect(max).toBeLessThanOrEqual(payloads[i]!.length)));
+    expect(parser.directTarget()).toBeUndefined(); // between messages
+  });
+
+  it('offers no region to a sink without reserve()', () => {
+    const parser = new DataFrameParser({ onHeader: () => ({ write: () => undefined }), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    parser.push(framed(header(0, 100), pattern(100, 0)).subarray(0, 40));
+    expect(parser.inPayload).toBe(true);
+    expect(parser.directTarget()).toBeUndefined();
+  });
+
+  it('fails with E_PROTOCOL when a read reports more bytes than the region offered, and stays failed', () => {
+    const parser = new DataFrameParser({ onHeader: (h) => placingSink(h.payloadBytes), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    parser.push(framed(header(0, 100), pattern(100, 0)).subarray(0, 40));
+    const region = parser.directTarget()!;
+    expect(region.length).toBe(100 - (40 - 2 - 24 - 2));
+    expect(() => parser.pushDirect(region.length + 1)).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }));
+    expect(parser.directTarget()).toBeUndefined();
+    expect(() => parser.push(new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }));
+  });
+});
