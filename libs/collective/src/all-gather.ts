@@ -28,6 +28,7 @@ export async function allGather(t: Transport, input: Float32Array, opts: Collect
     opts: resolved,
     stages: n - 1,
     apply: (_stage, dst, payload, wire) => wire.assign(dst, payload),
+    assigns: () => true,
     describeStage: (stage) => `${stage + 1}/${n - 1}`,
   });
   return out;

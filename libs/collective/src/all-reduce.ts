@@ -44,6 +44,7 @@ export async function allReduce(t: Transport, data: Float32Array, opts: AllReduc
         wire.quantize(dst);
       }
     },
+    assigns: (stage) => stage > lastReduce,
     describeStage: (stage) => (stage <= lastReduce ? `reduce-scatter ${stage + 1}/${n - 1}` : `all-gather ${stage - lastReduce}/${n - 1}`),
   });
   return data;

@@ -1,5 +1,5 @@
 import { CollectiveError, ErrorCodes, RingtrainError } from '@ringtrain/common';
-import { applySink } from './apply-sink.js';
+import { segmentSink } from './apply-sink.js';
 import type { Transport } from '@ringtrain/transport';
 import { chunkBounds, mod } from './chunking.js';
 import { InflightSends } from './inflight-sends.js';
@@ -37,11 +37,11 @@ export async function broadcast(t: Transport, data: Float32Array, root: number, 
     return data.subarray(seg.start, seg.end);
   };
   try {
-    // Every receive is posted up front (the segments are disjoint), so a streaming transport copies
-    // straight from its read buffer into place.
+    // Every receive is posted up front (the segments are disjoint), so a streaming transport places the
+    // bytes straight into the buffer.
     const received = distance === 0 ? [] : Array.from({ length: count }, (_, j) => {
       const dst = segment(j);
-      const p = t.recvInto(left, tagOf(j), applySink(dst, wire.bytesPerElement, (d, bytes) => wire.assign(d, bytes)), wait);
+      const p = t.recvInto(left, tagOf(j), segmentSink(dst, wire, 'assign'), wait);
       p.catch(() => undefined); // awaited in order below
       return p;
     });

@@ -6,13 +6,19 @@
 // sending segment j overlaps receiving and reducing segment j+1. All-reduce runs 2(N-1) stages
 // (N-1 reduce-scatter stages that add, then N-1 all-gather stages that copy); all-gather runs N-1
 // copy stages. The same formula c_k serves both halves because (rank - k - 1) mod N wraps around.
+//
+// Received bytes take the shortest way in: copy stages of float32 data land in the buffer itself, and
+// combining stages land in one region of the reduction memory (one is enough: every message of a ring
+// comes from the left neighbour, one after the other) from where the SIMD kernel adds them in place.
 
 import { RingtrainError } from '@ringtrain/common';
 import type { Transport } from '@ringtrain/transport';
 import { chunkBounds, mod, segmentsOf, type Segment } from './chunking.js';
-import { applySink, gatedSink } from './apply-sink.js';
+import { gatedSink, segmentSink, type TrackedSink } from './apply-sink.js';
 import { InflightSends } from './inflight-sends.js';
+import { SendQueue } from './send-queue.js';
 import type { ResolvedOptions } from './options.js';
+import { reduceMemory } from './reduce-memory.js';
 import { wireFormat, type WireFormat } from './wire-format.js';
 
 export interface RingSpec {
@@ -27,9 +33,14 @@ export interface RingSpec {
   stages: number;
   /** Combines a received segment into `dst` at stage `stage`. */
   apply(stage: number, dst: Float32Array, payload: Uint8Array, wire: WireFormat): void;
+  /** True for stages whose apply() only overwrites dst with the received values. */
+  assigns(stage: number): boolean;
   /** Names a stage for error messages (e.g. "reduce-scatter 2/3"). */
   describeStage(stage: number): string;
 }
+
+/** Bytes one read may land at a time in a combining stage: the kernel then finds them in cache. */
+const LANDING_BYTES = 256 << 10;
 
 export async function runRing(spec: RingSpec): Promise<void> {
   const { transport: t, data, opts } = spec;
@@ -43,20 +54,26 @@ export async function runRing(spec: RingSpec): Promise<void> {
   const tagOf = (stage: number, seg: number) => ({ ...opts.tag, phase: spec.phase, chunk: stage * maxSegs + seg });
   const inflight = new InflightSends(opts.wait.signal);
   const wait = { ...opts.wait, signal: inflight.signal };
+  // Once the collective is over (failed, or released), queued sends of its buffer are dropped.
+  const queue = new SendQueue(() => inflight.signal.aborted);
   const send = (stage: number, chunk: number, j: number): void => {
     const seg = layout[chunk]![j]!;
-    inflight.add(chunk * maxSegs + j, t.send(right, tagOf(stage, j), wire.encode(data.subarray(seg.start, seg.end)), opts.wait));
+    const encode = () => wire.encode(data.subarray(seg.start, seg.end));
+    inflight.add(chunk * maxSegs + j, queue.push(() => t.send(right, tagOf(stage, j), encode(), opts.wait)));
   };
 
   // Every receive of every stage is posted up front, so a streaming transport always finds one waiting
-  // and combines the bytes straight from its read buffer. Regions an earlier send may still be reading
-  // are gated: their bytes are held until that send has released the region.
+  // and combines the bytes as they come. Regions an earlier send may still be reading are gated: their
+  // bytes are held until that send has released the region.
+  const landing = reduceMemory.allocateBytes(LANDING_BYTES);
+  const sinks: TrackedSink[] = [];
   const posted = Array.from({ length: spec.stages }, (_, stage) => {
     const chunk = mod(t.rank - stage - 1, n);
     return layout[chunk]!.map((seg, j) => {
       const key = chunk * maxSegs + j;
-      const apply = applySink(data.subarray(seg.start, seg.end), wire.bytesPerElement, (dst, bytes) => spec.apply(stage, dst, bytes, wire));
-      const sink = gatedSink(apply, () => inflight.isBusy(key));
+      const combine = spec.assigns(stage) ? 'assign' : (dst: Float32Array, bytes: Uint8Array) => spec.apply(stage, dst, bytes, wire);
+      const sink = gatedSink(segmentSink(data.subarray(seg.start, seg.end), wire, combine, landing), () => inflight.isBusy(key));
+      sinks.push(sink);
       const received = t.recvInto(left, tagOf(stage, j), sink, wait);
       received.catch(() => undefined); // awaited in order below; a failure must not go unhandled meanwhile
       return { key, sink, received };
@@ -82,5 +99,8 @@ export async function runRing(spec: RingSpec): Promise<void> {
     throw err instanceof RingtrainError ? err.withContext(ctx) : err;
   } finally {
     inflight.release();
+    // A failed receive may have left a region reserved that a socket read can still fill: then the landing
+    // region is left to that read rather than handed to the next collective.
+    if (!sinks.some((sink) => sink.reserving)) reduceMemory.release(landing);
   }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { reduceMemory } from './reduce-memory.js';
 import { SimdReducer } from './simd-reduce.js';
 import { randomInput } from './test-support.js';
 
@@ -33,4 +34,28 @@ describe('SimdReducer', () => {
     reducer.accumulate(whole.subarray(4, 8), new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer));
     expect([...whole]).toEqual([1, 1, 1, 1, 2, 3, 4, 5, 1, 1, 1, 1]);
   });
+
+  // Operands in the reduction memory are used where they are; the others are staged. Every combination
+  // must give the same float32 results (and leave the operands in the memory otherwise untouched).
+  for (const [dstIn, srcIn] of [[true, true], [true, false], [false, true]] as const) {
+    it(`reduces with dst ${dstIn ? 'in' : 'outside'} and payload ${srcIn ? 'in' : 'outside'} the reduction memory`, () => {
+      const n = 70_003;
+      const a = randomInput(7, n);
+      const b = randomInput(8, n);
+      const dst = dstIn ? reduceMemory.allocate(n) : new Float32Array(n);
+      dst.set(a);
+      const src = srcIn ? reduceMemory.allocate(n) : new Float32Array(n);
+      src.set(b);
+      // An odd byte offset inside the memory too, as a landing region can leave it.
+      const holder = srcIn ? reduceMemory.allocateBytes(n * 4 + 1) : new Uint8Array(n * 4 + 1);
+      holder.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), 1);
+      reducer.accumulate(dst, holder.subarray(1));
+      for (let i = 0; i < n; i++) expect(dst[i]).toBe(f(a[i]! + b[i]!));
+      reducer.accumulateAndDivide(dst.subarray(1, 5), new Uint8Array(src.buffer, src.byteOffset, 16), 4);
+      for (let i = 1; i < 5; i++) expect(dst[i]).toBe(f(f(f(a[i]! + b[i]!) + b[i - 1]!) / 4));
+      expect(dst[0]).toBe(f(a[0]! + b[0]!));
+      expect(dst[5]).toBe(f(a[5]! + b[5]!));
+      expect([...src.subarray(0, 3)]).toEqual([...b.subarray(0, 3)]);
+    });
+  }
 });

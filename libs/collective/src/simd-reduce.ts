@@ -1,7 +1,8 @@
 // Float32 reduction in WebAssembly SIMD. V8 does not vectorise `dst[i] += src[i]` on typed arrays
-// (~1 GB/s here); a 4-lane f32x4 loop does the same work several times faster, even with copying the
-// operands into the module's memory and the result back out (measured on 32 MiB in 256 KiB pieces:
-// JS 0.99 GB/s, this 2.6 GB/s). The module is assembled below from its instructions (no toolchain):
+// (~1 GB/s here); a 4-lane f32x4 loop does the same work several times faster. The kernels work on the
+// process's reduction memory (reduce-memory.ts): operands that already live there are reduced in place,
+// others are staged in and the result copied back out (measured on 32 MiB in 256 KiB pieces: JS 0.99
+// GB/s, staged 2.6 GB/s). The module is assembled below from its instructions (no toolchain):
 //
 //   add(dst, src, n):              dst[i] = dst[i] + src[i]            for i < n (byte addresses)
 //   add_div(dst, src, n, divisor): dst[i] = (dst[i] + src[i]) / divisor
@@ -9,6 +10,7 @@
 // Both run a v128 loop over the first n & ~3 elements and a scalar loop over the rest. Results are
 // rounded to float32 after each operation, the same on every rank.
 
+import { MAX_PAGES, reduceMemory, type ReduceMemory } from './reduce-memory.js';
 import { Wasm } from './wasm-api.js';
 
 const leb = (n: number): number[] => {
@@ -87,7 +89,8 @@ const MODULE = new Wasm.Module(
   new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), 0x00], [0x60, ...vec([[I32], [I32], [I32], [F32]]), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])),
+    // Imports a shared memory (limits flag 0x03: shared, with a maximum) of at least 1 page.
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x03, ...leb(1), ...leb(MAX_PAGES)]])),
     ...section(3, vec([[0x00], [0x01]])),
     ...section(7, vec([[...name('add'), 0x00, 0x00], [...name('add_div'), 0x00, 0x01]])),
     ...section(10, vec([kernel(false), kernel(true)])),
@@ -99,42 +102,61 @@ interface Kernels {
   add_div(dst: number, src: number, n: number, divisor: number): void;
 }
 
-const PAGE = 65536;
+/** Stages an operand that lives outside the reduction memory: a grow-only region reused by every call. */
+class Staging {
+  private region: Uint8Array | undefined;
+  constructor(private readonly memory: ReduceMemory) {}
 
-/** Reduces float32 data through a private WebAssembly memory that grows to the largest piece seen. */
+  /** Copies `bytes` in; returns its address. */
+  stage(bytes: Uint8Array): number {
+    const region = this.room(bytes.byteLength);
+    region.set(bytes);
+    return region.byteOffset;
+  }
+
+  /** The staged bytes, to copy a result back out. */
+  bytes(length: number): Uint8Array {
+    return this.region!.subarray(0, length);
+  }
+
+  private room(length: number): Uint8Array {
+    if (!this.region || this.region.byteLength < length) {
+      if (this.region) this.memory.release(this.region);
+      this.region = this.memory.allocateBytes(Math.max(length, 64 << 10));
+    }
+    return this.region;
+  }
+}
+
+const bytesOf = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Reduces float32 data in the reduction memory: in place where the operands live there, staged otherwise. */
 export class SimdReducer {
-  private readonly memory = new Wasm.Memory({ initial: 1 });
-  private readonly kernels = new Wasm.Instance(MODULE, { env: { memory: this.memory } }).exports as unknown as Kernels;
-  private bytes = new Uint8Array(this.memory.buffer);
+  private readonly kernels: Kernels;
+  private readonly dstStaging: Staging;
+  private readonly srcStaging: Staging;
+
+  constructor(private readonly memory: ReduceMemory = reduceMemory) {
+    this.kernels = new Wasm.Instance(MODULE, { env: { memory: memory.memory } }).exports as unknown as Kernels;
+    this.dstStaging = new Staging(memory);
+    this.srcStaging = new Staging(memory);
+  }
 
   /** dst[i] += (float32 at payload[4i..4i+4)). payload holds exactly dst.length elements, at any offset. */
   accumulate(dst: Float32Array, payload: Uint8Array): void {
-    const src = this.load(dst, payload);
-    this.kernels.add(0, src, dst.length);
-    this.store(dst);
+    this.run(dst, payload, (d, s) => this.kernels.add(d, s, dst.length));
   }
 
   /** dst[i] = (dst[i] + payload element i) / divisor. */
   accumulateAndDivide(dst: Float32Array, payload: Uint8Array, divisor: number): void {
-    const src = this.load(dst, payload);
-    this.kernels.add_div(0, src, dst.length, divisor);
-    this.store(dst);
+    this.run(dst, payload, (d, s) => this.kernels.add_div(d, s, dst.length, divisor));
   }
 
-  /** Copies dst to address 0 and the payload after it (16-byte aligned); returns the payload's address. */
-  private load(dst: Float32Array, payload: Uint8Array): number {
-    const src = (dst.byteLength + 15) & ~15;
-    const need = src + payload.byteLength;
-    if (need > this.bytes.byteLength) {
-      this.memory.grow(Math.ceil((need - this.bytes.byteLength) / PAGE));
-      this.bytes = new Uint8Array(this.memory.buffer); // growing detached the old view
-    }
-    this.bytes.set(new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength), 0);
-    this.bytes.set(payload, src);
-    return src;
-  }
-
-  private store(dst: Float32Array): void {
-    new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength).set(this.bytes.subarray(0, dst.byteLength));
+  private run(dst: Float32Array, payload: Uint8Array, kernel: (dst: number, src: number) => void): void {
+    const src = this.memory.addressOf(payload) ?? this.srcStaging.stage(payload);
+    const inPlace = this.memory.addressOf(dst);
+    if (inPlace !== undefined) return kernel(inPlace, src);
+    kernel(this.dstStaging.stage(bytesOf(dst)), src);
+    bytesOf(dst).set(this.dstStaging.bytes(dst.byteLength));
   }
 }

@@ -2,7 +2,8 @@
 // (run in Node) does not load. These are the members simd-reduce.ts uses, typed here once.
 
 export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  /** A SharedArrayBuffer for a shared memory (a new object after each grow). */
+  readonly buffer: ArrayBufferLike;
   grow(deltaPages: number): number;
 }
 export type WasmModule = object;
@@ -11,7 +12,7 @@ export interface WasmInstance {
 }
 
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports?: Record<string, Record<string, unknown>>) => WasmInstance;
 }

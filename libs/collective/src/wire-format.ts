@@ -1,5 +1,5 @@
 // How floats travel: float32 (bytes of the caller's own buffer, no copy; reduced in WebAssembly SIMD,
-// which copies its operands into its own memory anyway) or float16 (half the bytes, converted on send,
+// in place when the operands live in the reduction memory) or float16 (half the bytes, converted on send,
 // accumulated in float32 on receive). Received payloads may sit at any byte offset inside the
 // transport's buffers; a Uint16Array view needs 2-byte alignment, so an unaligned float16 payload is
 // first copied into a reusable aligned scratch buffer (one memcpy, no per-element work).
@@ -12,6 +12,8 @@ export type WireDtype = 'float32' | 'float16';
 export interface WireFormat {
   readonly dtype: WireDtype;
   readonly bytesPerElement: number;
+  /** True when the wire bytes are the float32 bytes themselves, so assigning is copying (or receiving in place). */
+  readonly verbatim: boolean;
   /** Bytes to send for `src`. For float32 a view of `src` itself: do not modify it until the send resolves. */
   encode(src: Float32Array): Uint8Array;
   /** dst[i] += decoded payload[i]. */
@@ -41,6 +43,7 @@ class AlignedScratch {
 export class Float32Wire implements WireFormat {
   readonly dtype = 'float32';
   readonly bytesPerElement = 4;
+  readonly verbatim = true;
 
   encode(src: Float32Array): Uint8Array {
     return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
@@ -77,6 +80,7 @@ function halfToFloat(): Float32Array {
 export class Float16Wire implements WireFormat {
   readonly dtype = 'float16';
   readonly bytesPerElement = 2;
+  readonly verbatim = false;
   private readonly scratch = new AlignedScratch();
   private readonly table = halfToFloat();
 

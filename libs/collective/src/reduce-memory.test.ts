@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ReduceMemory } from './reduce-memory.js';
+
+describe('ReduceMemory', () => {
+  it('hands out zero-filled, 64-byte-aligned, disjoint buffers that it recognises as its own', () => {
+    const memory = new ReduceMemory();
+    const a = memory.allocate(5);
+    const b = memory.allocate(3);
+    expect([...a]).toEqual([0, 0, 0, 0, 0]);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(a.byteOffset % 64).toBe(0);
+    expect(b.byteOffset % 64).toBe(0);
+    expect(b.byteOffset).toBeGreaterThanOrEqual(a.byteOffset + a.byteLength);
+    expect(memory.addressOf(b)).toBe(b.byteOffset);
+    expect(memory.addressOf(new Float32Array(3))).toBeUndefined();
+    // A view of a region, at an offset inside it, has the address of that byte.
+    expect(memory.addressOf(a.subarray(2))).toBe(a.byteOffset + 8);
+  });
+
+  it('keeps earlier buffers valid when it grows (a shared memory never detaches)', () => {
+    const memory = new ReduceMemory();
+    const small = memory.allocate(4);
+    small.set([1, 2, 3, 4]);
+    const big = memory.allocate(3 << 20); // 12 MiB: the memory grows by many pages
+    big[big.length - 1] = 7;
+    expect([...small]).toEqual([1, 2, 3, 4]);
+    small[0] = 9;
+    expect(small[0]).toBe(9);
+    expect(memory.addressOf(small)).toBe(small.byteOffset);
+    expect(memory.addressOf(big)).toBe(big.byteOffset);
+  });
+
+  it('reuses a released region for the next buffer of the same size, zero-filled again', () => {
+    const memory = new ReduceMemory();
+    const a = memory.allocate(100);
+    a.fill(3);
+    memory.release(a);
+    const b = memory.allocate(100);
+    expect(b.byteOffset).toBe(a.byteOffset);
+    expect(b.every((x) => x === 0)).toBe(true);
+    const c = memory.allocate(100);
+    expect(c.byteOffset).not.toBe(b.byteOffset);
+  });
+
+  it('refuses to release a foreign buffer, a part of one, or the same buffer twice', () => {
+    const memory = new ReduceMemory();
+    const a = memory.allocate(16);
+    expect(() => memory.release(new Float32Array(16))).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
+    expect(() => memory.release(a.subarray(0, 8))).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
+    memory.release(a);
+    expect(() => memory.release(a)).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
+  });
+
+  it('refuses a negative or fractional length', () => {
+    const memory = new ReduceMemory();
+    expect(() => memory.allocate(-1)).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
+    expect(() => memory.allocate(1.5)).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
+  });
+});
