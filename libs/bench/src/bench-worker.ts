@@ -2,7 +2,7 @@
 // that all-reduce gives the exact closed-form result for every size, then times it.
 
 import { once } from 'node:events';
-import { allReduce, barrier } from '@ringtrain/collective';
+import { allocateReduceBuffer, allReduce, barrier, releaseReduceBuffer } from '@ringtrain/collective';
 import { WebSocketTransport } from '@ringtrain/transport-ws';
 import { defaultIters } from './results.js';
 import type { BenchWorkerConfig, FromWorker, ToWorker } from './worker-protocol.js';
@@ -52,7 +52,8 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
     const baseline = rssMib();
     const opts = { op: 'average' as const, timeoutMs: cfg.timeoutMs, wireDtype: cfg.wireDtype, segmentBytes: cfg.segmentBytes };
     for (const bytes of [...cfg.sizes].sort((a, b) => a - b)) {
-      const data = new Float32Array(Math.floor(bytes / 4));
+      // In the reduction memory, as a training worker's gradient buffer is: reduced in place, no staging copies.
+      const data = allocateReduceBuffer(Math.floor(bytes / 4));
       await verify(t, data, cfg);
       data.fill(1);
       for (let i = 0; i < 2; i++) await allReduce(t, data, opts);
@@ -62,6 +63,7 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
       for (let i = 0; i < iters; i++) await allReduce(t, data, opts);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9 / iters;
       channel.send({ kind: 'result', bytes, seconds, peakRssOverBaselineMib: rssMib() - baseline });
+      releaseReduceBuffer(data);
     }
     await barrier(t, { timeoutMs: cfg.timeoutMs });
   } finally {

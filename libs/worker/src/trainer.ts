@@ -162,7 +162,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   // The all-reduced vector: the gradient, then the model state (batchnorm statistics), averaged alongside so the
   // replicas' state stays identical too (for means that is exactly the moving average over the global batch).
   const nParams = replica.params.length;
-  const synced = new Float32Array(nParams + replica.state.length);
+  const { synced } = session;
   const grads = synced.subarray(0, nParams);
   const syncedState = synced.subarray(nParams);
   // Gradient buckets from the last layer back, then the model state in a bucket of its own: the state is known

@@ -2,6 +2,7 @@
 // optimizer), the snapshots a reform rolls back to, where the next generation starts, and the run's totals.
 // A run with a fixed world has one generation and keeps no snapshots.
 
+import { allocateReduceBuffer } from '@ringtrain/collective';
 import type { RunConfig } from '@ringtrain/config';
 import type { Dataset } from '@ringtrain/data';
 import { Replica } from './replica.js';
@@ -22,10 +23,17 @@ export class TrainingSession {
   readonly totals = { computeMs: 0, commMs: 0 };
   /** performance.now() of this process's first step. */
   trainStart: number | undefined;
+  /**
+   * The vector every step all-reduces: the gradient, then the model state. It lives in the collectives'
+   * reduction memory (reduced in place, no staging copies) and is kept for the process's life, so a
+   * generation never hands it to another while a failed one's link could still write into it.
+   */
+  readonly synced: Float32Array;
 
   constructor(config: RunConfig, dataset: Dataset, options: TrainingSessionOptions = {}) {
     this.replica = Replica.create(config, dataset);
     this.snapshots = options.snapshots === true ? new SnapshotStore({ waitTimeoutMs: config.commTimeoutMs }) : undefined;
+    this.synced = allocateReduceBuffer(this.replica.params.length + this.replica.state.length);
   }
 
   /** The coordinator committed `steps` optimizer steps (every rank reported them). */

@@ -81,7 +81,7 @@ export function benchCommand(): Command {
     .option('--iters <n>', 'timed iterations per size (default: as many as move ~200 MB, 3 to 50)', positiveInt('--iters'))
     .option('--json <file>', 'also write {"results":[{workers,bytes,time_ms,algbw_gbps,busbw_gbps}]} to FILE')
     .addOption(new Option('--wire-dtype <dtype>', 'float format on the wire').choices(['float32', 'float16']).default('float32'))
-    .option('--segment-bytes <size>', 'payload bytes per message (pipelining granularity)', '1M')
+    .option('--segment-bytes <size>', 'payload bytes per message (pipelining granularity)', '4M')
     .option('--timeout-ms <ms>', 'bound on every network wait', positiveInt('--timeout-ms'), 60_000)
     .action(action(benchAllReduce));
   bench.command(WORKER_COMMAND, { hidden: true }).argument('<config>').action(action(allReduceWorker));
