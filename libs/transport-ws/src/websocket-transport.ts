@@ -11,6 +11,7 @@ import { checkPeer, Mailbox, type MessageTag, type PayloadSink, type Transport, 
 import type { MessageSink } from './frame-parser.js';
 import { DataPlane, type DataPlaneOptions, type ResolvedPlaneOptions, type RingMembership } from './data-plane.js';
 import type { DataPlaneListener } from './listener.js';
+import { PayloadPool } from './payload-pool.js';
 import { PullLink, type PeerAddress } from './pull-link.js';
 
 export type { PeerAddress } from './pull-link.js';
@@ -19,11 +20,8 @@ export interface WebSocketTransportOptions extends DataPlaneOptions, RingMembers
 
 /** Gathers a message nobody is streaming into a buffer of its own (the socket may read straight into it). */
 class BufferSink implements MessageSink {
-  readonly bytes: Uint8Array;
   private filled = 0;
-  constructor(length: number) {
-    this.bytes = new Uint8Array(length);
-  }
+  constructor(readonly bytes: Uint8Array) {}
   write(piece: Uint8Array): void {
     this.bytes.set(piece, this.filled);
     this.filled += piece.length;
@@ -43,6 +41,7 @@ export class WebSocketTransport implements Transport {
   readonly worldSize: number;
   readonly generation: number;
   private readonly mailbox: Mailbox;
+  private readonly earlyMessages = new PayloadPool();
   /** Links peers opened to receive from us, keyed by peer rank. */
   private readonly sendLinks = new Map<number, WebSocket>();
   private readonly sendLinkWaiters = new Map<number, Array<(ws: WebSocket) => void>>();
@@ -62,7 +61,7 @@ export class WebSocketTransport implements Transport {
     this.rank = membership.rank;
     this.worldSize = membership.worldSize;
     this.generation = membership.generation ?? 0;
-    this.mailbox = new Mailbox(membership.rank);
+    this.mailbox = new Mailbox(membership.rank, (payload) => this.earlyMessages.give(payload));
     listener.join({
       rank: this.rank,
       worldSize: this.worldSize,
@@ -227,7 +226,7 @@ export class WebSocketTransport implements Transport {
           waiter = undefined;
           return discard;
         }
-        buffer = new BufferSink(header.payloadBytes);
+        buffer = new BufferSink(this.earlyMessages.take(header.payloadBytes));
         return buffer;
       },
       onMessageEnd: (header: FrameHeader): void => {

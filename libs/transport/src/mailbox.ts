@@ -29,7 +29,11 @@ export class Mailbox {
   private readonly claimed = new Map<number, Set<Waiter>>();
   private closedError: Error | undefined;
 
-  constructor(private readonly rank: number) {}
+  constructor(
+    private readonly rank: number,
+    /** Called with a queued payload once a streaming receive has copied it out: the transport may reuse its memory. */
+    private readonly consumed: (payload: Uint8Array) => void = () => undefined,
+  ) {}
 
   /** Delivers a whole message from `peer`: to the oldest waiting receive, else into the queue. */
   deliver(peer: number, tag: MessageTag, payload: Uint8Array): void {
@@ -85,6 +89,7 @@ export class Mailbox {
     if (queued) {
       if (queued.byteLength !== sink.byteLength) return Promise.reject(this.sizeMismatch(peer, tag, queued.byteLength, sink.byteLength));
       sink.write(queued);
+      this.consumed(queued);
       return Promise.resolve();
     }
     return this.wait<void>(peer, tag, opts, (resolve, reject) => ({ kind: 'sink', sink, resolve, reject }));
@@ -124,6 +129,7 @@ export class Mailbox {
     if (waiter.kind === 'buffer') return waiter.resolve(payload);
     if (payload.byteLength !== waiter.sink.byteLength) return waiter.reject(this.sizeMismatch(peer, tag, payload.byteLength, waiter.sink.byteLength));
     waiter.sink.write(payload);
+    this.consumed(payload);
     waiter.resolve();
   }
 

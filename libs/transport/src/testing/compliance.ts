@@ -173,6 +173,19 @@ export function transportComplianceSuite(name: string, opts: ComplianceOptions):
       });
     }), 30_000);
 
+    it('streams queued messages of one size into sinks exactly, round after round (a transport may reuse their memory)', withGroup(2, async ([a, b]) => {
+      for (let round = 0; round < 3; round++) {
+        const sent = [0, 1, 2].map((i) => patternBytes(300_000, 20 + round * 3 + i));
+        for (const [i, p] of sent.entries()) await a!.send(1, tag(100 + round * 3 + i), p);
+        await b!.recv(0, tag(99), { timeoutMs: 50 }).catch(() => undefined); // let all three land unclaimed
+        for (const [i, p] of sent.entries()) {
+          const sink = collectingSink(p.length);
+          await b!.recvInto(0, tag(100 + round * 3 + i), sink, { timeoutMs: 5000 });
+          expectBytes(sink.bytes, p);
+        }
+      }
+    }));
+
     it('streams a message that was already queued into a sink', withGroup(2, async ([a, b]) => {
       await a!.send(1, tag(2), patternBytes(1000, 5));
       await b!.recv(0, tag(99), { timeoutMs: 50 }).catch(() => undefined); // give the message time to land
