@@ -2,7 +2,9 @@
 // receive path, gating and the pull links together, checked against closed-form results.
 import { describe, expect, it } from 'vitest';
 import { allGather, allocateReduceBuffer, allReduce, broadcast, releaseReduceBuffer } from '@ringtrain/collective';
+import { encodeFrameHeader } from '@ringtrain/protocol';
 import { WebSocketTransport } from '@ringtrain/transport-ws';
+import type WebSocket from 'ws';
 
 async function group(n: number) {
   const ts = await Promise.all(Array.from({ length: n }, (_, rank) => WebSocketTransport.listen({ rank, worldSize: n, token: 't' })));
@@ -40,11 +42,35 @@ describe('collectives over WebSocketTransport', () => {
         for (const out of outs) for (let i = 0; i < out.length; i += 991) expect(out[i]).toBe(((i % 251) + 1) * factor);
         for (const out of outs) expect(Buffer.from(out.buffer, out.byteOffset, out.byteLength).equals(Buffer.from(outs[0]!.buffer, outs[0]!.byteOffset, outs[0]!.byteLength))).toBe(true);
       } finally {
+        await Promise.all(ts.map((t) => t.close())); // first: a closed link writes into no buffer any more
         buffers.forEach(releaseReduceBuffer);
-        await Promise.all(ts.map((t) => t.close()));
       }
     }, 60_000);
   }
+
+  it('after a failed all-reduce, bytes still arriving for it reach neither its buffer nor memory allocated since', async () => {
+    const [a, b] = await group(2);
+    try {
+      await Promise.all([a!.connect([1]), b!.connect([0])]);
+      const n = 200_000;
+      const data = new Float32Array(n).fill(1);
+      const failed = allReduce(b!, data, { timeoutMs: 300 });
+      // Rank 0 sends only the header fragment of its stage-0 message (chunk 0: n/2 floats): rank 1 claims the
+      // receive, then times out waiting for the body. (The link rank 0 sends on, reached through a private field.)
+      const link = (a as unknown as { sendLinks: Map<number, WebSocket> }).sendLinks.get(1)!;
+      const payloadBytes = (n / 2) * 4;
+      link.send(encodeFrameHeader({ generation: 0, step: 0, bucket: 0, phase: 1, chunk: 0, payloadBytes }), { binary: true, fin: false });
+      await expect(failed).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+      const other = allocateReduceBuffer(65_536); // the size of the ring's landing region: it would get it back
+      link.send(Buffer.alloc(payloadBytes, 0x41), { binary: true, fin: true }); // the body arrives late
+      await new Promise((r) => setTimeout(r, 300));
+      expect(other.every((x) => x === 0)).toBe(true);
+      expect(data.every((x) => x === 1)).toBe(true);
+      releaseReduceBuffer(other);
+    } finally {
+      await Promise.all([a!.close(), b!.close()]);
+    }
+  });
 
   it('broadcasts and all-gathers, with float16 on the wire as well', async () => {
     const ts = await group(3);

@@ -138,4 +138,21 @@ describe('gatedSink', () => {
     sink.flush();
     expect([...dst]).toEqual([1, 2, 3, 4]);
   });
+
+  it('once detached, passes nothing on and offers no region, and reports a region still open', () => {
+    const dst = new Float32Array(4);
+    const sink = gatedSink(copySink(new Uint8Array(dst.buffer)), () => false);
+    const open = sink.reserve!(8)!; // handed to a socket read that has not happened yet
+    expect(sink.detach()).toBe(true);
+    open.set(new Uint8Array(new Float32Array([7, 7]).buffer)); // the read lands after all: nothing to do about it
+    sink.commit!(8);
+    sink.write(new Uint8Array(new Float32Array([9, 9]).buffer));
+    expect(sink.reserve!(8)).toBeUndefined();
+    expect([...dst]).toEqual([7, 7, 0, 0]);
+
+    const closed = gatedSink(copySink(new Uint8Array(8)), () => false);
+    closed.reserve!(4);
+    closed.commit!(4);
+    expect(closed.detach()).toBe(false);
+  });
 });

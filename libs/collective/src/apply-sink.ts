@@ -119,9 +119,15 @@ export function segmentSink(dst: Float32Array, wire: WireFormat, combine: ApplyF
  * A sink that holds back pieces while `isBusy()` - while an earlier send of the same region may still
  * read it - and replays them, in order, on flush(). Usually the region was released long before its
  * bytes arrive, and pieces pass straight through (or land directly, when the inner sink offers it).
+ *
+ * detach() cuts it off when its collective ends: the transport may go on feeding a receive it claimed
+ * before the failure, and from then on nothing reaches `inner` (neither dst nor the landing region) and
+ * no region is handed out. It returns whether a region handed out earlier is still open: a read may yet
+ * fill it, so its memory must not be given to anyone else.
  */
-export function gatedSink(inner: TrackedSink, isBusy: () => boolean): TrackedSink & { flush(): void } {
+export function gatedSink(inner: TrackedSink, isBusy: () => boolean): TrackedSink & { flush(): void; detach(): boolean } {
   const held: Uint8Array[] = [];
+  let detached = false;
   const passing = (): boolean => held.length === 0 && !isBusy();
   return {
     byteLength: inner.byteLength,
@@ -129,13 +135,19 @@ export function gatedSink(inner: TrackedSink, isBusy: () => boolean): TrackedSin
       return inner.reserving;
     },
     write(piece: Uint8Array): void {
+      if (detached) return;
       if (passing()) inner.write(piece);
       else held.push(new Uint8Array(piece)); // a copy: the piece may be the transport's reused read buffer (and Buffer#slice would not copy)
     },
-    reserve: inner.reserve && ((max: number) => (passing() ? inner.reserve!(max) : undefined)),
-    commit: inner.commit && ((n: number) => inner.commit!(n)),
+    reserve: inner.reserve && ((max: number) => (!detached && passing() ? inner.reserve!(max) : undefined)),
+    commit: inner.commit && ((n: number) => (detached ? undefined : inner.commit!(n))),
     flush(): void {
       for (const piece of held.splice(0)) inner.write(piece);
+    },
+    detach(): boolean {
+      detached = true;
+      held.length = 0;
+      return inner.reserving;
     },
   };
 }

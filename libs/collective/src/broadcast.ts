@@ -1,5 +1,5 @@
 import { CollectiveError, ErrorCodes, RingtrainError } from '@ringtrain/common';
-import { segmentSink } from './apply-sink.js';
+import { gatedSink, segmentSink } from './apply-sink.js';
 import type { Transport } from '@ringtrain/transport';
 import { chunkBounds, mod } from './chunking.js';
 import { InflightSends } from './inflight-sends.js';
@@ -36,12 +36,15 @@ export async function broadcast(t: Transport, data: Float32Array, root: number, 
     const seg = chunkBounds(data.length, count, j);
     return data.subarray(seg.start, seg.end);
   };
+  const sinks: Array<ReturnType<typeof gatedSink>> = [];
   try {
     // Every receive is posted up front (the segments are disjoint), so a streaming transport places the
     // bytes straight into the buffer.
     const received = distance === 0 ? [] : Array.from({ length: count }, (_, j) => {
-      const dst = segment(j);
-      const p = t.recvInto(left, tagOf(j), segmentSink(dst, wire, 'assign'), wait);
+      // Never gated (the segments are disjoint), but cut off when the broadcast ends (see gatedSink).
+      const sink = gatedSink(segmentSink(segment(j), wire, 'assign'), () => false);
+      sinks.push(sink);
+      const p = t.recvInto(left, tagOf(j), sink, wait);
       p.catch(() => undefined); // awaited in order below
       return p;
     });
@@ -56,6 +59,7 @@ export async function broadcast(t: Transport, data: Float32Array, root: number, 
     throw err instanceof RingtrainError ? err.withContext(ctx) : err;
   } finally {
     inflight.release();
+    for (const sink of sinks) sink.detach();
   }
   return data;
 }

@@ -101,7 +101,8 @@ export const reduceMemory = new ReduceMemory();
  * A zero-filled Float32Array in the memory the all-reduce kernels work on: reducing it needs no copies
  * (measured in the README's benchmark section). Any Float32Array works with every collective; this one
  * is faster. Its buffer is a SharedArrayBuffer. Release it with releaseReduceBuffer() if it is not kept
- * for the life of the process.
+ * for the life of the process - but not while a collective that failed on it may still receive: as with
+ * any buffer, a socket read already under way may still land in it until its transport is closed.
  */
 export function allocateReduceBuffer(length: number): Float32Array {
   return reduceMemory.allocate(length);

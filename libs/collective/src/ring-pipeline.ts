@@ -14,7 +14,7 @@
 import { RingtrainError } from '@ringtrain/common';
 import type { Transport } from '@ringtrain/transport';
 import { chunkBounds, mod, segmentsOf, type Segment } from './chunking.js';
-import { gatedSink, segmentSink, type TrackedSink } from './apply-sink.js';
+import { gatedSink, segmentSink } from './apply-sink.js';
 import { InflightSends } from './inflight-sends.js';
 import { SendQueue } from './send-queue.js';
 import type { ResolvedOptions } from './options.js';
@@ -54,8 +54,8 @@ export async function runRing(spec: RingSpec): Promise<void> {
   const tagOf = (stage: number, seg: number) => ({ ...opts.tag, phase: spec.phase, chunk: stage * maxSegs + seg });
   const inflight = new InflightSends(opts.wait.signal);
   const wait = { ...opts.wait, signal: inflight.signal };
-  // Once the collective is over (failed, or released), queued sends of its buffer are dropped.
-  const queue = new SendQueue(() => inflight.signal.aborted);
+  // Once the collective is over (failed, or released), queued sends of its buffer fail without starting.
+  const queue = new SendQueue(inflight.signal);
   const send = (stage: number, chunk: number, j: number): void => {
     const seg = layout[chunk]![j]!;
     const encode = () => wire.encode(data.subarray(seg.start, seg.end));
@@ -66,7 +66,7 @@ export async function runRing(spec: RingSpec): Promise<void> {
   // and combines the bytes as they come. Regions an earlier send may still be reading are gated: their
   // bytes are held until that send has released the region.
   const landing = reduceMemory.allocateBytes(LANDING_BYTES);
-  const sinks: TrackedSink[] = [];
+  const sinks: Array<ReturnType<typeof gatedSink>> = [];
   const posted = Array.from({ length: spec.stages }, (_, stage) => {
     const chunk = mod(t.rank - stage - 1, n);
     return layout[chunk]!.map((seg, j) => {
@@ -99,8 +99,10 @@ export async function runRing(spec: RingSpec): Promise<void> {
     throw err instanceof RingtrainError ? err.withContext(ctx) : err;
   } finally {
     inflight.release();
-    // A failed receive may have left a region reserved that a socket read can still fill: then the landing
-    // region is left to that read rather than handed to the next collective.
-    if (!sinks.some((sink) => sink.reserving)) reduceMemory.release(landing);
+    // After a failure the transport may go on feeding receives it claimed: cut them off. A region one of
+    // them handed out can still be filled by a pending read: then the landing region is left to that read
+    // rather than handed to the next collective.
+    const stillOpen = sinks.map((sink) => sink.detach()).some(Boolean);
+    if (!stillOpen) reduceMemory.release(landing);
   }
 }

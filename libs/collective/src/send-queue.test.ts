@@ -16,7 +16,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('SendQueue', () => {
   it('starts the first send synchronously and each later one only after the one before settled, in order', async () => {
     const log: string[] = [];
-    const q = new SendQueue(() => false);
+    const q = new SendQueue(new AbortController().signal);
     const [a, b, c] = ['a', 'b', 'c'].map((n) => controlledSend(log, n));
     const done = [q.push(a!.send), q.push(b!.send), q.push(c!.send)];
     expect(log).toEqual(['start a']); // synchronously, before any await
@@ -33,21 +33,29 @@ describe('SendQueue', () => {
     await expect(Promise.all([done[0], done[2]])).resolves.toBeDefined();
   });
 
-  it('drops sends still waiting once cancelled: they resolve without starting', async () => {
+  it('fails sends still waiting once the signal aborted, without starting them, and starts nothing after', async () => {
     const log: string[] = [];
-    let cancelled = false;
-    const q = new SendQueue(() => cancelled);
+    const ended = new AbortController();
+    const q = new SendQueue(ended.signal);
     const a = controlledSend(log, 'a');
     const b = controlledSend(log, 'b');
     const first = q.push(a.send);
     const second = q.push(b.send);
-    cancelled = true;
+    ended.abort();
     a.finish();
-    await first;
-    await second;
+    await first; // already running: it completes as the transport says
+    await expect(second).rejects.toMatchObject({ code: 'E_ABORTED' });
+    await expect(q.push(controlledSend(log, 'c').send)).rejects.toMatchObject({ code: 'E_ABORTED' });
     expect(log).toEqual(['start a']);
-    // An idle, cancelled queue starts nothing either.
-    await q.push(controlledSend(log, 'c').send);
-    expect(log).toEqual(['start a']);
+  });
+
+  it('keeps going after a send that throws instead of returning a promise', async () => {
+    const q = new SendQueue(new AbortController().signal);
+    const failed = q.push(() => {
+      throw new Error('bad arguments');
+    });
+    const after = q.push(() => Promise.resolve());
+    await expect(failed).rejects.toThrow('bad arguments');
+    await expect(after).resolves.toBeUndefined();
   });
 });

@@ -5,13 +5,15 @@
 // buffer (megabytes) still has the next bytes queued. The first send of an idle queue starts at once,
 // synchronously, so a collective started from inside a long computation reaches the socket during it.
 
+import { AbortedError } from '@ringtrain/common';
+
 export class SendQueue {
   private readonly waiting: Array<() => void> = [];
   private running = false;
 
   constructor(
-    /** True once the collective is over: sends still waiting are dropped (they resolve without sending). */
-    private readonly cancelled: () => boolean,
+    /** Aborts when the collective is over: sends still waiting then fail with AbortedError without starting. */
+    private readonly signal: AbortSignal,
   ) {}
 
   /** Runs `send` after every earlier one has settled; settles as it does. */
@@ -19,11 +21,17 @@ export class SendQueue {
     return new Promise<void>((resolve, reject) => {
       const start = (): void => {
         this.running = true;
-        if (this.cancelled()) {
-          resolve();
-          return this.next();
+        let sent: Promise<void>;
+        if (this.signal.aborted) {
+          sent = Promise.reject(new AbortedError('send not started: the collective ended first', {}, { cause: this.signal.reason }));
+        } else {
+          try {
+            sent = send();
+          } catch (err) {
+            sent = Promise.reject(err); // a send that throws must not stall the ones behind it
+          }
         }
-        send().then(resolve, reject).finally(() => this.next());
+        sent.then(resolve, reject).finally(() => this.next());
       };
       if (this.running) this.waiting.push(start);
       else start();

@@ -96,4 +96,19 @@ describe('DataFrameParser direct reads', () => {
     expect(parser.directTarget()).toBeUndefined();
     expect(() => parser.push(new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }));
   });
+
+  it('clamps a region a sink makes too big, ignores a sink without commit(), and fails on a sink that throws', () => {
+    const stream = framed(header(0, 100), pattern(100, 0));
+    const greedy = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => new Uint8Array(1000), commit: () => undefined }), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    greedy.push(stream.subarray(0, 28)); // the headers: the whole payload is still to come
+    expect(greedy.directTarget()!.length).toBe(100);
+
+    const noCommit = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => new Uint8Array(100) }), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    noCommit.push(stream.subarray(0, 28));
+    expect(noCommit.directTarget()).toBeUndefined();
+
+    const throwing = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => { throw new Error('sink broke'); }, commit: () => undefined }), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    throwing.push(stream.subarray(0, 28));
+    expect(() => throwing.directTarget()).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }));
+  });
 });

@@ -81,9 +81,11 @@ export class DataFrameParser {
    */
   directTarget(): Uint8Array | undefined {
     const sink = this.sink;
-    if (!this.inPayload || !sink?.reserve) return undefined;
+    if (!this.inPayload || !sink?.reserve || !sink.commit) return undefined;
     const want = Math.min(this.frameRemaining, this.header!.payloadBytes - this.payloadSeen);
-    const region = want > 0 ? sink.reserve(want) : undefined;
+    let region: Uint8Array | undefined;
+    // Clamped: a sink that offers more than asked must not let a read take the next frame's bytes.
+    this.guarded(() => (region = want > 0 ? sink.reserve!(want)?.subarray(0, want) : undefined));
     this.directRoom = region?.length ?? 0;
     return region && region.length > 0 ? region : undefined;
   }

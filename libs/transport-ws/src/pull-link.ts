@@ -98,7 +98,9 @@ export class PullLink {
 
   /** Where the next read of a plain TCP socket goes (see the top of this file). */
   readTarget(): Uint8Array {
-    const region = this.parser.directTarget();
+    // Node calls this outside any handler of ours: a failing sink must end the link, not the process.
+    let region: Uint8Array | undefined;
+    this.parse(() => (region = this.parser.directTarget()));
     this.readingDirect = region !== undefined;
     return region ?? (this.parser.inPayload ? this.readBuffer : this.readBuffer.subarray(0, HEAD_READ_BYTES));
   }

@@ -85,6 +85,8 @@ transportComplianceSuite('WebSocketTransport', {
   createGroup: (n) => createGroup(n),
   async killMidMessage(group, rank, peer, payload) {
     const sender = group.transports[rank] as WebSocketTransport;
+    // The link must be up, or the receiver would see refused connections (and give up only at its deadline).
+    await (group.transports[peer] as WebSocketTransport).connect([rank], { timeoutMs: 10_000 });
     void sender.send(peer, { step: 1, bucket: 0, phase: 1, chunk: 0 }, payload).catch(() => undefined);
     await new Promise((r) => setImmediate(r));
     await sender.abort();

@@ -47,7 +47,9 @@ export interface Transport {
    * Like recv(), but hands the payload to `sink` as it arrives instead of returning a buffer, so a
    * collective can reduce straight from the transport's read buffer (no allocation, no extra copy).
    * A message whose length differs from `sink.byteLength` fails the receive with E_COLLECTIVE_MISUSE.
-   * If the receive fails after streaming began, the sink may have seen part of the payload.
+   * If the receive fails after streaming began, the sink may have seen part of the payload, and the
+   * transport may go on feeding it the rest of that message (the caller cuts it off, see gatedSink in
+   * @ringtrain/collective) until the message ends or the transport is closed.
    */
   recvInto(peer: number, tag: MessageTag, sink: PayloadSink, opts?: WaitOptions): Promise<void>;
 

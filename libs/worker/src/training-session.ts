@@ -25,8 +25,9 @@ export class TrainingSession {
   trainStart: number | undefined;
   /**
    * The vector every step all-reduces: the gradient, then the model state. It lives in the collectives'
-   * reduction memory (reduced in place, no staging copies) and is kept for the process's life, so a
-   * generation never hands it to another while a failed one's link could still write into it.
+   * reduction memory (reduced in place, no staging copies), allocated once for the process. Every
+   * generation reuses it; a failed generation's links cannot write into it any more because runWorker
+   * closes that generation's transport (which stops its sockets reading) before the next one starts.
    */
   readonly synced: Float32Array;
 
