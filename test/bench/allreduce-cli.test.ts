@@ -58,7 +58,8 @@ describe('ringtrain bench allreduce when a worker dies', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const workers = (): number[] => {
       try {
-        return execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+        // Only the workers: on a cold transform cache the process also has esbuild's service as a child.
+        return execFileSync('pgrep', ['-P', String(child.pid), '-f', '_allreduce-worker']).toString().trim().split('\n').filter(Boolean).map(Number);
       } catch {
         return [];
       }
