@@ -53,26 +53,19 @@ function collectingSink(byteLength: number): PayloadSink & { bytes: Uint8Array; 
   };
 }
 
-/** A sink that offers its own buffer for direct placement (reserve/commit) and also accepts written pieces. */
-function placingSink(byteLength: number): PayloadSink & { bytes: Uint8Array; filled: number; placed: number } {
-  const bytes = new Uint8Array(byteLength);
-  return {
-    byteLength,
-    bytes,
-    filled: 0,
+/** A collecting sink that also offers its own buffer for direct placement (reserve/commit). */
+function placingSink(byteLength: number): ReturnType<typeof collectingSink> & { placed: number } {
+  const sink = collectingSink(byteLength);
+  return Object.assign(sink, {
     placed: 0,
-    write(piece) {
-      bytes.set(piece, this.filled);
-      this.filled += piece.length;
+    reserve(max: number) {
+      return sink.bytes.subarray(sink.filled, sink.filled + Math.min(max, 100_000)); // regions smaller than the payload
     },
-    reserve(max) {
-      return bytes.subarray(this.filled, this.filled + Math.min(max, 100_000)); // regions smaller than the payload
-    },
-    commit(n) {
-      this.filled += n;
+    commit(this: { placed: number }, n: number) {
+      sink.filled += n;
       this.placed += n;
     },
-  };
+  });
 }
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
