@@ -125,15 +125,12 @@ export function segmentSink(dst: Float32Array, wire: WireFormat, combine: ApplyF
  * no region is handed out. It returns whether a region handed out earlier is still open: a read may yet
  * fill it, so its memory must not be given to anyone else.
  */
-export function gatedSink(inner: TrackedSink, isBusy: () => boolean): TrackedSink & { flush(): void; detach(): boolean } {
+export function gatedSink(inner: TrackedSink, isBusy: () => boolean): PayloadSink & { flush(): void; detach(): boolean } {
   const held: Uint8Array[] = [];
   let detached = false;
   const passing = (): boolean => held.length === 0 && !isBusy();
   return {
     byteLength: inner.byteLength,
-    get reserving() {
-      return inner.reserving;
-    },
     write(piece: Uint8Array): void {
       if (detached) return;
       if (passing()) inner.write(piece);
