@@ -28,7 +28,8 @@ export async function resolve(specifier, context, next) {
 /** This user's cache directory, or undefined if it cannot be made private (then nothing is cached). */
 const cacheDir = (async () => {
   const uid = process.getuid?.() ?? 0;
-  const dir = join(tmpdir(), `ringtrain-ts-${uid}-esbuild-${version}`);
+  // The output depends on esbuild's version and on the target (this Node): both name the directory.
+  const dir = join(tmpdir(), `ringtrain-ts-${uid}-esbuild-${version}-node-${process.versions.node}`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const s = await stat(dir);
