@@ -35,6 +35,9 @@ describe('ringtrain bench allreduce', () => {
       expect(r.time_ms).toBeGreaterThan(0);
       expect(r.algbw_gbps).toBeCloseTo(r.bytes! / (r.time_ms! / 1e3) / 1e9, 9);
       expect(r.busbw_gbps).toBeCloseTo((r.algbw_gbps! * 2 * (r.workers! - 1)) / r.workers!, 9);
+      // A worker spends CPU on every iteration (sockets at least), and not more than a few threads' worth of the wall time.
+      expect(r.cpu_user_ms! + r.cpu_system_ms!).toBeGreaterThan(0);
+      expect(r.cpu_user_ms! + r.cpu_system_ms!).toBeLessThan(4 * r.time_ms!);
     }
   });
 

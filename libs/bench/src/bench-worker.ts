@@ -60,9 +60,11 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
       const iters = cfg.iters ?? defaultIters(bytes);
       await barrier(t, { timeoutMs: cfg.timeoutMs });
       const t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
       for (let i = 0; i < iters; i++) await allReduce(t, data, opts);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9 / iters;
-      channel.send({ kind: 'result', bytes, seconds, peakRssOverBaselineMib: rssMib() - baseline });
+      const cpu = process.cpuUsage(cpu0); // microseconds, all of this process's threads
+      channel.send({ kind: 'result', bytes, seconds, peakRssOverBaselineMib: rssMib() - baseline, cpuUserMs: cpu.user / 1e3 / iters, cpuSystemMs: cpu.system / 1e3 / iters });
       releaseReduceBuffer(data);
     }
     await barrier(t, { timeoutMs: cfg.timeoutMs });

@@ -39,7 +39,7 @@ async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllRedu
     ),
   );
   const addresses: PeerAddress[] = [];
-  const perSize = sizes.map(() => ({ seconds: 0, peak: 0, reports: 0 }));
+  const perSize = sizes.map(() => ({ seconds: 0, peak: 0, userMs: 0, systemMs: 0, reports: 0 }));
   const rows: AllReduceResult[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -59,8 +59,10 @@ async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllRedu
             const agg = perSize[i]!;
             agg.seconds = Math.max(agg.seconds, msg.seconds);
             agg.peak = Math.max(agg.peak, msg.peakRssOverBaselineMib);
+            agg.userMs += msg.cpuUserMs / n;
+            agg.systemMs += msg.cpuSystemMs / n;
             if (++agg.reports === n) {
-              const row = { ...makeResult(n, msg.bytes, agg.seconds), peak_rss_over_baseline_mib: agg.peak };
+              const row = { ...makeResult(n, msg.bytes, agg.seconds), peak_rss_over_baseline_mib: agg.peak, cpu_user_ms: agg.userMs, cpu_system_ms: agg.systemMs };
               rows.push(row);
               opts.onResult?.(row);
             }

@@ -10,6 +10,9 @@ export interface AllReduceResult {
   busbw_gbps: number;
   /** Peak resident memory of the hungriest worker, over its baseline before the buffer existed, in MiB. */
   peak_rss_over_baseline_mib?: number;
+  /** CPU time per iteration a worker spent in user mode / in the kernel, mean over the workers, in ms. */
+  cpu_user_ms?: number;
+  cpu_system_ms?: number;
 }
 
 export function makeResult(workers: number, bytes: number, seconds: number): AllReduceResult {

@@ -22,6 +22,8 @@ describe('benchmark options and figures', () => {
     expect(r.busbw_gbps).toBeCloseTo(1.34217728 * 1.5, 8);
     expect(r.time_ms).toBeCloseTo(50, 10);
     expect([defaultIters(1 << 20), defaultIters(64 << 20), defaultIters(4096)]).toEqual([50, 3, 50]);
-    expect(formatTable([r]).split('\n')[1]).toMatch(/^\s+4\s+64M\s+50\.00\s+1\.342\s+2\.013\s+-$/);
+    expect(formatTable([r]).split('\n')[1]).toMatch(/^\s+4\s+64M\s+50\.00\s+1\.342\s+2\.013\s+-\s+-$/);
+    const measured = { ...r, peak_rss_over_baseline_mib: 70.4, cpu_user_ms: 27.71, cpu_system_ms: 45.6 };
+    expect(formatTable([measured]).split('\n')[1]).toMatch(/\s+70\s+27\.7\/45\.6$/);
   });
 });

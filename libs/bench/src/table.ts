@@ -1,7 +1,7 @@
 import { formatSize } from './sizes.js';
 import type { AllReduceResult } from './results.js';
 
-const COLUMNS = ['workers', 'size', 'time(ms)', 'algbw(GB/s)', 'busbw(GB/s)', 'peak RSS +MiB'] as const;
+const COLUMNS = ['workers', 'size', 'time(ms)', 'algbw(GB/s)', 'busbw(GB/s)', 'peak RSS +MiB', 'cpu user/sys ms'] as const;
 
 function cells(r: AllReduceResult): string[] {
   return [
@@ -11,6 +11,7 @@ function cells(r: AllReduceResult): string[] {
     r.algbw_gbps.toFixed(3),
     r.busbw_gbps.toFixed(3),
     r.peak_rss_over_baseline_mib === undefined ? '-' : r.peak_rss_over_baseline_mib.toFixed(0),
+    r.cpu_user_ms === undefined || r.cpu_system_ms === undefined ? '-' : `${r.cpu_user_ms.toFixed(1)}/${r.cpu_system_ms.toFixed(1)}`,
   ];
 }
 

@@ -19,5 +19,5 @@ export type ToWorker = { kind: 'peers'; peers: PeerAddress[] };
 
 export type FromWorker =
   | { kind: 'listening'; address: PeerAddress }
-  | { kind: 'result'; bytes: number; seconds: number; peakRssOverBaselineMib: number }
+  | { kind: 'result'; bytes: number; seconds: number; peakRssOverBaselineMib: number; cpuUserMs: number; cpuSystemMs: number }
   | { kind: 'error'; message: string };
