@@ -1,7 +1,8 @@
 // The collectives over the real WebSocket transport (in one process, on loopback): the streaming
 // receive path, gating and the pull links together, checked against closed-form results.
 import { describe, expect, it } from 'vitest';
-import { allGather, allocateReduceBuffer, allReduce, broadcast, releaseReduceBuffer } from '@ringtrain/collective';
+import { allGather, allReduce, broadcast } from '@ringtrain/collective';
+import { allocateSimdBuffer, releaseSimdBuffer } from '@ringtrain/simd';
 import { encodeFrameHeader } from '@ringtrain/protocol';
 import { WebSocketTransport } from '@ringtrain/transport-ws';
 import type WebSocket from 'ws';
@@ -31,9 +32,9 @@ describe('collectives over WebSocketTransport', () => {
   }
 
   for (const n of [2, 4]) {
-    it(`all-reduces buffers in the reduction memory in place on ${n} ranks (received bytes landed next to them)`, async () => {
+    it(`all-reduces buffers in the SIMD memory in place on ${n} ranks (received bytes landed next to them)`, async () => {
       const ts = await group(n);
-      const buffers = ts.map(() => allocateReduceBuffer((1 << 20) + 5));
+      const buffers = ts.map(() => allocateSimdBuffer((1 << 20) + 5));
       try {
         buffers.forEach((b, rank) => b.set(ramp(rank, b.length)));
         const outs = await Promise.all(ts.map((t) => allReduce(t, buffers[t.rank]!, { op: 'sum', segmentBytes: 200_000 })));
@@ -43,7 +44,7 @@ describe('collectives over WebSocketTransport', () => {
         for (const out of outs) expect(Buffer.from(out.buffer, out.byteOffset, out.byteLength).equals(Buffer.from(outs[0]!.buffer, outs[0]!.byteOffset, outs[0]!.byteLength))).toBe(true);
       } finally {
         await Promise.all(ts.map((t) => t.close())); // first: a closed link writes into no buffer any more
-        buffers.forEach(releaseReduceBuffer);
+        buffers.forEach(releaseSimdBuffer);
       }
     }, 60_000);
   }
@@ -61,12 +62,12 @@ describe('collectives over WebSocketTransport', () => {
       const payloadBytes = (n / 2) * 4;
       link.send(encodeFrameHeader({ generation: 0, step: 0, bucket: 0, phase: 1, chunk: 0, payloadBytes }), { binary: true, fin: false });
       await expect(failed).rejects.toMatchObject({ code: 'E_TIMEOUT' });
-      const other = allocateReduceBuffer(65_536); // the size of the ring's landing region: it would get it back
+      const other = allocateSimdBuffer(65_536); // the size of the ring's landing region: it would get it back
       link.send(Buffer.alloc(payloadBytes, 0x41), { binary: true, fin: true }); // the body arrives late
       await new Promise((r) => setTimeout(r, 300));
       expect(other.every((x) => x === 0)).toBe(true);
       expect(data.every((x) => x === 1)).toBe(true);
-      releaseReduceBuffer(other);
+      releaseSimdBuffer(other);
     } finally {
       await Promise.all([a!.close(), b!.close()]);
     }

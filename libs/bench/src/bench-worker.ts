@@ -2,7 +2,8 @@
 // that all-reduce gives the exact closed-form result for every size, then times it.
 
 import { once } from 'node:events';
-import { allocateReduceBuffer, allReduce, barrier, releaseReduceBuffer } from '@ringtrain/collective';
+import { allReduce, barrier } from '@ringtrain/collective';
+import { allocateSimdBuffer, releaseSimdBuffer } from '@ringtrain/simd';
 import { WebSocketTransport } from '@ringtrain/transport-ws';
 import { defaultIters } from './results.js';
 import type { BenchWorkerConfig, FromWorker, ToWorker } from './worker-protocol.js';
@@ -52,8 +53,8 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
     const baseline = rssMib();
     const opts = { op: 'average' as const, timeoutMs: cfg.timeoutMs, wireDtype: cfg.wireDtype, segmentBytes: cfg.segmentBytes };
     for (const bytes of [...cfg.sizes].sort((a, b) => a - b)) {
-      // In the reduction memory, as a training worker's gradient buffer is: reduced in place, no staging copies.
-      const data = allocateReduceBuffer(Math.floor(bytes / 4));
+      // In the SIMD memory, as a training worker's gradient buffer is: reduced in place, no staging copies.
+      const data = allocateSimdBuffer(Math.floor(bytes / 4));
       await verify(t, data, cfg);
       data.fill(1);
       for (let i = 0; i < 2; i++) await allReduce(t, data, opts);
@@ -65,7 +66,7 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9 / iters;
       const cpu = process.cpuUsage(cpu0); // microseconds, all of this process's threads
       channel.send({ kind: 'result', bytes, seconds, peakRssOverBaselineMib: rssMib() - baseline, cpuUserMs: cpu.user / 1e3 / iters, cpuSystemMs: cpu.system / 1e3 / iters });
-      releaseReduceBuffer(data);
+      releaseSimdBuffer(data);
     }
     await barrier(t, { timeoutMs: cfg.timeoutMs });
   } finally {

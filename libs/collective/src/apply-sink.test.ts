@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PayloadSink } from '@ringtrain/transport';
 import { applySink, copySink, gatedSink } from './apply-sink.js';
-import { reduceMemory } from './reduce-memory.js';
+import { simdMemory } from '@ringtrain/simd';
 import { Float16Wire, Float32Wire } from './wire-format.js';
 import { randomInput } from './test-support.js';
 
@@ -68,7 +68,7 @@ describe('reserve and commit (a transport placing bytes itself)', () => {
       const payload = wire.encode(randomInput(4, n)).slice();
       const expected = base.slice();
       wire.accumulate(expected, payload);
-      const landing = reduceMemory.allocateBytes(1000); // smaller than the payload: many reservations
+      const landing = simdMemory.allocateBytes(1000); // smaller than the payload: many reservations
       for (const cuts of [[1], [3, 5, 7], [4096], [2, 999, 6]]) {
         const dst = base.slice();
         const { placed, written } = feedMixed(applySink(dst, wire.bytesPerElement, (d, bytes) => wire.accumulate(d, bytes), landing), payload, cuts);
@@ -76,7 +76,7 @@ describe('reserve and commit (a transport placing bytes itself)', () => {
         expect(written).toBeGreaterThan(0);
         expect(Buffer.from(dst.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
       }
-      reduceMemory.release(landing);
+      simdMemory.release(landing);
     });
   }
 

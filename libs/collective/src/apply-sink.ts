@@ -4,7 +4,7 @@
 //
 // A transport that reads from a socket may also ask a sink where to put the next bytes (reserve and
 // commit, see PayloadSink): then the kernel's copy out of the socket is the only copy. A sink that
-// combines offers its landing region (in the reduction memory, where dst should live too, so the kernel adds
+// combines offers its landing region (in the SIMD memory, where dst should live too, so the kernel adds
 // with no staging copies); a sink that only copies float32 bytes offers dst itself.
 
 import type { PayloadSink } from '@ringtrain/transport';

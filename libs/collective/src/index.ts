@@ -6,5 +6,4 @@ export { barrier } from './barrier.js';
 export type { CollectiveOptions, OpTag } from './options.js';
 export { DEFAULT_SEGMENT_BYTES, DEFAULT_TIMEOUT_MS } from './options.js';
 export { Phase } from './phases.js';
-export { allocateReduceBuffer, releaseReduceBuffer } from './reduce-memory.js';
 export type { WireDtype } from './wire-format.js';

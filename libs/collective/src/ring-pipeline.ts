@@ -8,7 +8,7 @@
 // copy stages. The same formula c_k serves both halves because (rank - k - 1) mod N wraps around.
 //
 // Received bytes take the shortest way in: copy stages of float32 data land in the buffer itself, and
-// combining stages land in one region of the reduction memory (one is enough: every message of a ring
+// combining stages land in one region of the SIMD memory (one is enough: every message of a ring
 // comes from the left neighbour, one after the other) from where the SIMD kernel adds them in place.
 
 import { RingtrainError } from '@ringtrain/common';
@@ -18,7 +18,7 @@ import { gatedSink, segmentSink } from './apply-sink.js';
 import { InflightSends } from './inflight-sends.js';
 import { SendQueue } from './send-queue.js';
 import type { ResolvedOptions } from './options.js';
-import { reduceMemory } from './reduce-memory.js';
+import { simdMemory } from '@ringtrain/simd';
 import { wireFormat, type WireFormat } from './wire-format.js';
 
 export interface RingSpec {
@@ -65,7 +65,7 @@ export async function runRing(spec: RingSpec): Promise<void> {
   // Every receive of every stage is posted up front, so a streaming transport always finds one waiting
   // and combines the bytes as they come. Regions an earlier send may still be reading are gated: their
   // bytes are held until that send has released the region.
-  const landing = reduceMemory.allocateBytes(LANDING_BYTES);
+  const landing = simdMemory.allocateBytes(LANDING_BYTES);
   const sinks: Array<ReturnType<typeof gatedSink>> = [];
   const posted = Array.from({ length: spec.stages }, (_, stage) => {
     const chunk = mod(t.rank - stage - 1, n);
@@ -103,6 +103,6 @@ export async function runRing(spec: RingSpec): Promise<void> {
     // them handed out can still be filled by a pending read: then the landing region is left to that read
     // rather than handed to the next collective.
     const stillOpen = sinks.map((sink) => sink.detach()).some(Boolean);
-    if (!stillOpen) reduceMemory.release(landing);
+    if (!stillOpen) simdMemory.release(landing);
   }
 }

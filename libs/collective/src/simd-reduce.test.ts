@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reduceMemory } from './reduce-memory.js';
+import { simdMemory } from '@ringtrain/simd';
 import { SimdReducer } from './simd-reduce.js';
 import { randomInput } from './test-support.js';
 
@@ -35,19 +35,19 @@ describe('SimdReducer', () => {
     expect([...whole]).toEqual([1, 1, 1, 1, 2, 3, 4, 5, 1, 1, 1, 1]);
   });
 
-  // Operands in the reduction memory are used where they are; the others are staged. Every combination
+  // Operands in the SIMD memory are used where they are; the others are staged. Every combination
   // must give the same float32 results (and leave the operands in the memory otherwise untouched).
   for (const [dstIn, srcIn] of [[true, true], [true, false], [false, true]] as const) {
-    it(`reduces with dst ${dstIn ? 'in' : 'outside'} and payload ${srcIn ? 'in' : 'outside'} the reduction memory`, () => {
+    it(`reduces with dst ${dstIn ? 'in' : 'outside'} and payload ${srcIn ? 'in' : 'outside'} the SIMD memory`, () => {
       const n = 70_003;
       const a = randomInput(7, n);
       const b = randomInput(8, n);
-      const dst = dstIn ? reduceMemory.allocate(n) : new Float32Array(n);
+      const dst = dstIn ? simdMemory.allocate(n) : new Float32Array(n);
       dst.set(a);
-      const src = srcIn ? reduceMemory.allocate(n) : new Float32Array(n);
+      const src = srcIn ? simdMemory.allocate(n) : new Float32Array(n);
       src.set(b);
       // An odd byte offset inside the memory too, as a landing region can leave it.
-      const holder = srcIn ? reduceMemory.allocateBytes(n * 4 + 1) : new Uint8Array(n * 4 + 1);
+      const holder = srcIn ? simdMemory.allocateBytes(n * 4 + 1) : new Uint8Array(n * 4 + 1);
       holder.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), 1);
       reducer.accumulate(dst, holder.subarray(1));
       for (let i = 0; i < n; i++) expect(dst[i]).toBe(f(a[i]! + b[i]!));

@@ -1,5 +1,5 @@
 // How floats travel: float32 (bytes of the caller's own buffer, no copy; reduced in WebAssembly SIMD,
-// in place when the operands live in the reduction memory) or float16 (half the bytes, converted on send,
+// in place when the operands live in the SIMD memory) or float16 (half the bytes, converted on send,
 // accumulated in float32 on receive). Received payloads may sit at any byte offset inside the
 // transport's buffers; a Uint16Array view needs 2-byte alignment, so an unaligned float16 payload is
 // first copied into a reusable aligned scratch buffer (one memcpy, no per-element work).

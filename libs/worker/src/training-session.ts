@@ -2,7 +2,7 @@
 // optimizer), the snapshots a reform rolls back to, where the next generation starts, and the run's totals.
 // A run with a fixed world has one generation and keeps no snapshots.
 
-import { allocateReduceBuffer } from '@ringtrain/collective';
+import { allocateSimdBuffer } from '@ringtrain/simd';
 import type { RunConfig } from '@ringtrain/config';
 import type { Dataset } from '@ringtrain/data';
 import { Replica } from './replica.js';
@@ -24,8 +24,8 @@ export class TrainingSession {
   /** performance.now() of this process's first step. */
   trainStart: number | undefined;
   /**
-   * The vector every step all-reduces: the gradient, then the model state. It lives in the collectives'
-   * reduction memory (reduced in place, no staging copies), allocated once for the process. Every
+   * The vector every step all-reduces: the gradient, then the model state. It lives in the process's
+   * SIMD memory (reduced in place, no staging copies), allocated once for the process. Every
    * generation reuses it; a failed generation's links cannot write into it any more because runWorker
    * closes that generation's transport (which stops its sockets reading) before the next one starts.
    */
@@ -34,7 +34,7 @@ export class TrainingSession {
   constructor(config: RunConfig, dataset: Dataset, options: TrainingSessionOptions = {}) {
     this.replica = Replica.create(config, dataset);
     this.snapshots = options.snapshots === true ? new SnapshotStore({ waitTimeoutMs: config.commTimeoutMs }) : undefined;
-    this.synced = allocateReduceBuffer(this.replica.params.length + this.replica.state.length);
+    this.synced = allocateSimdBuffer(this.replica.params.length + this.replica.state.length);
   }
 
   /** The coordinator committed `steps` optimizer steps (every rank reported them). */

@@ -1,14 +1,15 @@
-// Memory the SIMD reducer works on in place. WebAssembly code reads and writes only its own linear
-// memory, so a Float32Array anywhere else has to be copied in before a reduction and the result
-// copied out - three extra passes over every reduced byte. Buffers allocated here are views of that
-// memory: an all-reduce of such a buffer adds in place, and a streaming receive can land the peer's
-// bytes next to it (see apply-sink.ts), so the kernel sees both operands where they already are.
+// The memory the SIMD kernels work on in place. WebAssembly code reads and writes only its own linear
+// memory, so a Float32Array anywhere else would have to be copied in before a kernel runs and copied
+// back out after. Buffers allocated here are views of that memory: an all-reduce of such a buffer adds
+// in place (a streaming receive lands the peer's bytes next to it), and an optimizer whose parameters,
+// gradient and slots all live here updates them in place. One memory per process, so that every kernel
+// module (they all import it) sees every buffer.
 //
 // The memory is shared (SharedArrayBuffer-backed) for one property only: growing a shared memory
 // never detaches the views handed out before, which growing a plain WebAssembly memory would do.
 // Nothing here is used across threads.
 
-import { CollectiveError, ErrorCodes } from '@ringtrain/common';
+import { InvalidArgumentError } from '@ringtrain/common';
 import { Wasm, type WasmMemory } from './wasm-api.js';
 
 const PAGE = 65536;
@@ -20,7 +21,7 @@ const ALIGN = 64;
 /** The size of the region that holds `bytes` bytes. */
 const regionBytes = (bytes: number): number => Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
 
-export class ReduceMemory {
+export class SimdMemory {
   readonly memory: WasmMemory = new Wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
   /** Every SharedArrayBuffer object this memory has shown (a new one after each grow), to recognise our views. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
@@ -34,7 +35,7 @@ export class ReduceMemory {
   /** A zero-filled Float32Array of `length` elements inside this memory. */
   allocate(length: number): Float32Array {
     if (!Number.isInteger(length) || length < 0) {
-      throw new CollectiveError(ErrorCodes.COLLECTIVE_MISUSE, `allocateReduceBuffer: length must be a non-negative integer, got ${length}`);
+      throw new InvalidArgumentError(`allocateSimdBuffer: length must be a non-negative integer, got ${length}`, { subject: 'length' });
     }
     const at = this.region(length * 4); // first: it may grow the memory, and so change its buffer
     return new Float32Array(this.currentBuffer(), at, length).fill(0);
@@ -51,7 +52,7 @@ export class ReduceMemory {
     const at = this.addressOf(view);
     const live = at === undefined ? undefined : this.live.get(at);
     if (at === undefined || live === undefined || live.bytes !== view.byteLength) {
-      throw new CollectiveError(ErrorCodes.COLLECTIVE_MISUSE, 'releaseReduceBuffer: not a buffer from allocateReduceBuffer, or released twice');
+      throw new InvalidArgumentError('releaseSimdBuffer: not a buffer from allocateSimdBuffer, or released twice', { subject: 'buffer' });
     }
     this.live.delete(at);
     let list = this.free.get(live.region);
@@ -62,6 +63,17 @@ export class ReduceMemory {
   /** The address of `view` in this memory, or undefined if it lives elsewhere. */
   addressOf(view: ArrayBufferView): number | undefined {
     return this.buffers.has(view.buffer) ? view.byteOffset : undefined;
+  }
+
+  /** The addresses of all `views`, or undefined unless every one lives in this memory. */
+  addressesOf(views: readonly ArrayBufferView[]): number[] | undefined {
+    const addresses: number[] = [];
+    for (const view of views) {
+      const at = this.addressOf(view);
+      if (at === undefined) return undefined;
+      addresses.push(at);
+    }
+    return addresses;
   }
 
   /** Address of a region of `bytes` bytes (reused if one of that size was released). */
@@ -80,7 +92,7 @@ export class ReduceMemory {
       try {
         this.memory.grow(Math.ceil((end - have) / PAGE));
       } catch (cause) {
-        throw new CollectiveError(ErrorCodes.COLLECTIVE_MISUSE, `allocateReduceBuffer: cannot grow reduction memory to ${end} bytes (limit 4 GiB)`, {}, { cause });
+        throw new InvalidArgumentError(`allocateSimdBuffer: cannot grow the SIMD memory to ${end} bytes (limit 4 GiB)`, { subject: 'length' }, { cause });
       }
     }
     this.top = end;
@@ -94,21 +106,22 @@ export class ReduceMemory {
   }
 }
 
-/** The process's reduction memory, shared by every collective and every buffer allocated for them. */
-export const reduceMemory = new ReduceMemory();
+/** The process's SIMD memory, shared by every kernel module and every buffer allocated for them. */
+export const simdMemory = new SimdMemory();
 
 /**
- * A zero-filled Float32Array in the memory the all-reduce kernels work on: reducing it needs no copies
- * (measured in the README's benchmark section). Any Float32Array works with every collective; this one
- * is faster. Its buffer is a SharedArrayBuffer. Release it with releaseReduceBuffer() if it is not kept
- * for the life of the process - but not while a collective that failed on it may still receive: as with
- * any buffer, a socket read already under way may still land in it until its transport is closed.
+ * A zero-filled Float32Array in the memory the SIMD kernels work on: all-reducing it, or updating it with
+ * an optimizer, needs no copies (measured in the README's benchmark sections). Any Float32Array works with
+ * every collective and optimizer; this one is faster. Its buffer is a SharedArrayBuffer. Release it with
+ * releaseSimdBuffer() if it is not kept for the life of the process - but not while a collective that
+ * failed on it may still receive: as with any buffer, a socket read already under way may still land in
+ * it until its transport is closed.
  */
-export function allocateReduceBuffer(length: number): Float32Array {
-  return reduceMemory.allocate(length);
+export function allocateSimdBuffer(length: number): Float32Array {
+  return simdMemory.allocate(length);
 }
 
-/** Hands a buffer from allocateReduceBuffer() back for reuse; it must not be used afterwards. */
-export function releaseReduceBuffer(buffer: Float32Array): void {
-  reduceMemory.release(buffer);
+/** Hands a buffer from allocateSimdBuffer() back for reuse; it must not be used afterwards. */
+export function releaseSimdBuffer(buffer: Float32Array): void {
+  simdMemory.release(buffer);
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ReduceMemory } from './reduce-memory.js';
+import { SimdMemory } from './simd-memory.js';
 
-describe('ReduceMemory', () => {
+describe('SimdMemory', () => {
   it('hands out zero-filled, 64-byte-aligned, disjoint buffers that it recognises as its own', () => {
-    const memory = new ReduceMemory();
+    const memory = new SimdMemory();
     const a = memory.allocate(5);
     const b = memory.allocate(3);
     expect([...a]).toEqual([0, 0, 0, 0, 0]);
@@ -17,8 +17,16 @@ describe('ReduceMemory', () => {
     expect(memory.addressOf(a.subarray(2))).toBe(a.byteOffset + 8);
   });
 
+  it('gives the addresses of views only when all of them live in it', () => {
+    const memory = new SimdMemory();
+    const [a, b] = [memory.allocate(4), memory.allocate(4)];
+    expect(memory.addressesOf([a, b.subarray(1)])).toEqual([a.byteOffset, b.byteOffset + 4]);
+    expect(memory.addressesOf([a, new Float32Array(4)])).toBeUndefined();
+    expect(memory.addressesOf([new SimdMemory().allocate(4)])).toBeUndefined();
+  });
+
   it('keeps earlier buffers valid when it grows (a shared memory never detaches)', () => {
-    const memory = new ReduceMemory();
+    const memory = new SimdMemory();
     const small = memory.allocate(4);
     small.set([1, 2, 3, 4]);
     const big = memory.allocate(3 << 20); // 12 MiB: the memory grows by many pages
@@ -31,7 +39,7 @@ describe('ReduceMemory', () => {
   });
 
   it('reuses a released region for the next buffer of the same size, zero-filled again', () => {
-    const memory = new ReduceMemory();
+    const memory = new SimdMemory();
     const a = memory.allocate(100);
     a.fill(3);
     memory.release(a);
@@ -43,17 +51,17 @@ describe('ReduceMemory', () => {
   });
 
   it('refuses to release a foreign buffer, a part of one, or the same buffer twice', () => {
-    const memory = new ReduceMemory();
+    const memory = new SimdMemory();
     const a = memory.allocate(16);
-    expect(() => memory.release(new Float32Array(16))).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
-    expect(() => memory.release(a.subarray(0, 8))).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
+    expect(() => memory.release(new Float32Array(16))).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => memory.release(a.subarray(0, 8))).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
     memory.release(a);
-    expect(() => memory.release(a)).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
+    expect(() => memory.release(a)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
   });
 
   it('refuses a negative or fractional length', () => {
-    const memory = new ReduceMemory();
-    expect(() => memory.allocate(-1)).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
-    expect(() => memory.allocate(1.5)).toThrow(expect.objectContaining({ code: 'E_COLLECTIVE_MISUSE' }));
+    const memory = new SimdMemory();
+    expect(() => memory.allocate(-1)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => memory.allocate(1.5)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
   });
 });
