@@ -10,7 +10,12 @@
 // torch's docstring writes the AMSGrad max over the bias-corrected v̂; its code (followed here, checked by the
 // golden test) keeps max(v̄, v) of the raw moment and divides by √(1-β2^t) of the current step afterwards.
 // Values torch stores as float32 tensors (p after decay, the denominator) are rounded with Math.fround.
+//
+// Speed: when params and grads live in the SIMD memory (allocateSimdBuffer, as the trainer's do), a WebAssembly
+// kernel with exactly this arithmetic updates them in place (adamw-kernel.ts); the moments live there too.
 
+import { allocateSimdBuffer } from '@ringtrain/simd';
+import { adamwStep } from './adamw-kernel.js';
 import { checkOptimizerState, type Optimizer, type OptimizerState } from './optimizer.js';
 import { checkLength, checkNonNegative, checkPositiveInteger, checkUnitInterval } from './validate.js';
 
@@ -54,9 +59,9 @@ export class AdamW implements Optimizer {
     [this.beta1, this.beta2] = betas;
     this.eps = eps;
     this.weightDecay = weightDecay;
-    this.expAvg = new Float32Array(size);
-    this.expAvgSq = new Float32Array(size);
-    this.maxExpAvgSq = amsgrad ? new Float32Array(size) : undefined;
+    this.expAvg = allocateSimdBuffer(size);
+    this.expAvgSq = allocateSimdBuffer(size);
+    this.maxExpAvgSq = amsgrad ? allocateSimdBuffer(size) : undefined;
   }
 
   get stepCount(): number {
@@ -70,13 +75,18 @@ export class AdamW implements Optimizer {
     const { beta1, beta2, eps, expAvg, expAvgSq, maxExpAvgSq } = this;
     const t = this.steps + 1;
     const decay = 1 - lr * this.weightDecay;
+    const oneMinusBeta1 = 1 - beta1;
+    const oneMinusBeta2 = 1 - beta2;
     const stepSize = lr / (1 - beta1 ** t);
     const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-    for (let i = 0; i < this.size; i++) {
+    // The SIMD kernel takes what it can (arrays in the SIMD memory, even prefix); this loop does the rest, same bits.
+    const moments = maxExpAvgSq === undefined ? [expAvg, expAvgSq] : [expAvg, expAvgSq, maxExpAvgSq];
+    const from = adamwStep(params, grads, moments, { decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, bias2Sqrt, eps, stepSize });
+    for (let i = from; i < this.size; i++) {
       const g = grads[i]!;
       const p = Math.fround(params[i]! * decay);
-      const m = Math.fround(beta1 * expAvg[i]! + (1 - beta1) * g);
-      let v = Math.fround(beta2 * expAvgSq[i]! + (1 - beta2) * g * g);
+      const m = Math.fround(beta1 * expAvg[i]! + oneMinusBeta1 * g);
+      let v = Math.fround(beta2 * expAvgSq[i]! + oneMinusBeta2 * g * g);
       expAvg[i] = m;
       expAvgSq[i] = v;
       if (maxExpAvgSq !== undefined) {

@@ -9,9 +9,14 @@
 //
 // Intermediates are computed in float64 and rounded to float32 (Math.fround) wherever torch materializes a float32
 // tensor (d, b_t, the Nesterov direction), so results stay within a few float32 ulps of torch's.
+//
+// Speed: when params and grads live in the SIMD memory (allocateSimdBuffer, as the trainer's do), a WebAssembly
+// kernel with exactly this arithmetic updates them in place (sgd-kernel.ts); the momentum buffer lives there too.
 
 import { InvalidArgumentError } from '@ringtrain/common';
+import { allocateSimdBuffer } from '@ringtrain/simd';
 import { checkOptimizerState, type Optimizer, type OptimizerState } from './optimizer.js';
+import { sgdStep } from './sgd-kernel.js';
 import { checkLength, checkNonNegative, checkPositiveInteger, checkUnitInterval } from './validate.js';
 
 export interface SgdOptions {
@@ -37,7 +42,7 @@ export class SGD implements Optimizer {
   private readonly dampening: number;
   private readonly nesterov: boolean;
   private readonly weightDecay: number;
-  /** Allocated iff momentum ≠ 0; holds b_t once a step has been taken. */
+  /** Allocated iff momentum ≠ 0, in the SIMD memory; holds b_t once a step has been taken. */
   private readonly buffer: Float32Array | undefined;
   private steps = 0;
 
@@ -59,7 +64,7 @@ export class SGD implements Optimizer {
     this.dampening = dampening;
     this.nesterov = nesterov;
     this.weightDecay = weightDecay;
-    this.buffer = momentum !== 0 ? new Float32Array(size) : undefined;
+    this.buffer = momentum !== 0 ? allocateSimdBuffer(size) : undefined;
   }
 
   get stepCount(): number {
@@ -72,21 +77,24 @@ export class SGD implements Optimizer {
     checkNonNegative(lr, '--lr');
     const { momentum: mu, weightDecay: wd, nesterov, buffer } = this;
     const n = this.size;
+    const keep = 1 - this.dampening;
+    const loop = buffer === undefined ? 'plain' : this.steps === 0 ? 'first' : 'momentum';
+    // The SIMD kernel takes what it can (arrays in the SIMD memory, even prefix); these loops do the rest, same bits.
+    const from = sgdStep(loop, nesterov, params, grads, buffer, { lr, mu, wd, keep });
     if (buffer === undefined) {
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < n; i++) {
         const p = params[i]!;
         params[i] = p - lr * Math.fround(grads[i]! + wd * p);
       }
-    } else if (this.steps === 0) {
-      for (let i = 0; i < n; i++) {
+    } else if (loop === 'first') {
+      for (let i = from; i < n; i++) {
         const p = params[i]!;
         const d = Math.fround(grads[i]! + wd * p);
         buffer[i] = d;
         params[i] = p - lr * (nesterov ? Math.fround(d + mu * d) : d);
       }
     } else {
-      const keep = 1 - this.dampening;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < n; i++) {
         const p = params[i]!;
         const d = Math.fround(grads[i]! + wd * p);
         const b = Math.fround(mu * buffer[i]! + keep * d);

@@ -2,16 +2,18 @@ import { InvalidArgumentError } from '@ringtrain/common';
 import { describe, expect, it } from 'vitest';
 import { AdamW, type AdamWOptions } from '../src/index.js';
 import { expectClose, loadFixture, OPTIMIZER_TOLERANCE, type OptimizerFixture } from './golden.js';
+import { PLACES } from './vector-places.js';
 
 const fixture = loadFixture<OptimizerFixture<AdamWOptions>>('adamw.json');
 
 describe('AdamW', () => {
   describe.each(fixture.cases)('matches torch.optim.AdamW: $name', ({ options, params: trajectory, state }) => {
-    it('after every step, with a different lr each step', () => {
+    // Vectors on the JS heap take the JavaScript loop, vectors in the SIMD memory the WebAssembly kernel.
+    it.each(PLACES)('after every step, with a different lr each step (vectors %s)', (_where, vector) => {
       const adamw = new AdamW(fixture.params0.length, options);
-      const params = Float32Array.from(fixture.params0);
+      const params = vector(fixture.params0);
       trajectory.forEach((expected, k) => {
-        adamw.step(params, Float32Array.from(fixture.grads[k]!), fixture.lrs[k]!);
+        adamw.step(params, vector(fixture.grads[k]!), fixture.lrs[k]!);
         expectClose(params, expected, OPTIMIZER_TOLERANCE, `params after step ${k + 1}`, 'vectorwise');
       });
       expect(adamw.stepCount).toBe(trajectory.length);

@@ -2,16 +2,18 @@ import { InvalidArgumentError } from '@ringtrain/common';
 import { describe, expect, it } from 'vitest';
 import { SGD, type SgdOptions } from '../src/index.js';
 import { expectClose, loadFixture, OPTIMIZER_TOLERANCE, type OptimizerFixture } from './golden.js';
+import { PLACES } from './vector-places.js';
 
 const fixture = loadFixture<OptimizerFixture<SgdOptions>>('sgd.json');
 
 describe('SGD', () => {
   describe.each(fixture.cases)('matches torch.optim.SGD: $name', ({ options, params: trajectory, state }) => {
-    it('after every step, with a different lr each step', () => {
+    // Vectors on the JS heap take the JavaScript loop, vectors in the SIMD memory the WebAssembly kernel.
+    it.each(PLACES)('after every step, with a different lr each step (vectors %s)', (_where, vector) => {
       const sgd = new SGD(fixture.params0.length, options);
-      const params = Float32Array.from(fixture.params0);
+      const params = vector(fixture.params0);
       trajectory.forEach((expected, k) => {
-        sgd.step(params, Float32Array.from(fixture.grads[k]!), fixture.lrs[k]!);
+        sgd.step(params, vector(fixture.grads[k]!), fixture.lrs[k]!);
         expectClose(params, expected, OPTIMIZER_TOLERANCE, `params after step ${k + 1}`, 'vectorwise');
       });
       const slots = sgd.exportState().slots;

@@ -1,0 +1,41 @@
+// Σ g_i² in float64, in a fixed order that a WebAssembly kernel can follow two lanes at a time: even indices
+// into one accumulator, odd indices into the other, then (even + odd), then the last element of an odd-length
+// vector. For a vector in the SIMD memory the kernel does the pairs (float64-pairs.ts), otherwise the loop below;
+// both give the same bits, so the gradient norm (and everything clipped by it) does not depend on where the
+// vector lives.
+
+import { add, assembleModule, instantiate, laneSum, mul, pairKernel, simdMemory } from '@ringtrain/simd';
+
+const MODULE = assembleModule([
+  pairKernel({
+    name: 'sum_of_squares',
+    arrays: ['values'],
+    scalars: [],
+    temps: ['sum'],
+    body: (k) => k.set('sum', add(k.get('sum'), mul(k.load('values'), k.load('values')))),
+    result: (k) => laneSum(k.get('sum')),
+  }),
+]);
+
+type Kernel = (values: number, evenBytes: number) => number;
+let kernel: Kernel | undefined;
+
+/** Σ values[i]², accumulated in float64 (no float32 overflow or loss of small terms). */
+export function sumOfSquares(values: Float32Array): number {
+  const even = values.length & ~1;
+  const address = simdMemory.addressOf(values);
+  let sum: number;
+  if (address !== undefined) {
+    kernel ??= instantiate<{ sum_of_squares: Kernel }>(MODULE).sum_of_squares;
+    sum = kernel(address, even * 4);
+  } else {
+    let evens = 0;
+    let odds = 0;
+    for (let i = 0; i < even; i += 2) {
+      evens += values[i]! * values[i]!;
+      odds += values[i + 1]! * values[i + 1]!;
+    }
+    sum = evens + odds;
+  }
+  return even < values.length ? sum + values[even]! * values[even]! : sum;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { AdamW, SGD, type Optimizer } from '../src/index.js';
+import { adamwStep } from '../src/adamw-kernel.js';
+import { sgdStep } from '../src/sgd-kernel.js';
+import { sumOfSquares } from '../src/sum-of-squares.js';
+import { inSimdMemory, onHeap, type MakeVector } from './vector-places.js';
+
+// The kernels promise the JavaScript loops' bits, not just close values: a rank whose vectors took the other
+// path must still hold the same replica. Every element is compared with Object.is (NaN equals NaN, -0 is not +0).
+
+/** Deterministic values over many magnitudes, with zeros of both signs, denormals, ±Infinity and NaN. */
+function values(n: number, seed: number): number[] {
+  const special = [0, -0, 1e-40, -3e-39, Infinity, -Infinity, NaN, 3.4e38, 1, -1];
+  return Array.from({ length: n }, (_, i) => {
+    const x = Math.sin(i * 12.9898 + seed * 78.233) * 43758.5453;
+    const frac = x - Math.floor(x);
+    return i % 17 === 5 ? special[(i + seed) % special.length]! : (frac - 0.5) * 10 ** ((i % 9) - 5);
+  });
+}
+
+function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  const differing = [...actual.keys()].filter((i) => !Object.is(actual[i], expected[i]));
+  expect(differing.map((i) => `${what}[${i}]: ${actual[i]} vs ${expected[i]}`)).toEqual([]);
+}
+
+const CONFIGS: Array<[string, (n: number) => Optimizer]> = [
+  ['sgd with weight decay', (n) => new SGD(n, { weightDecay: 0.01 })],
+  ['sgd with momentum and dampening', (n) => new SGD(n, { momentum: 0.9, dampening: 0.25, weightDecay: 1e-3 })],
+  ['sgd nesterov', (n) => new SGD(n, { momentum: 0.8, nesterov: true, weightDecay: 1e-4 })],
+  ['adamw', (n) => new AdamW(n, { betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.05 })],
+  ['adamw amsgrad', (n) => new AdamW(n, { amsgrad: true })],
+];
+
+/** Three steps with different gradients and learning rates; params and every slot afterwards. */
+function run(make: (n: number) => Optimizer, n: number, vector: MakeVector): Float32Array[] {
+  const optimizer = make(n);
+  const params = vector(values(n, 1));
+  [0.1, 0.03, 0.5].forEach((lr, k) => optimizer.step(params, vector(values(n, k + 2)), lr));
+  return [params, ...Object.values(optimizer.exportState().slots)];
+}
+
+describe('SIMD optimizer kernels', () => {
+  describe.each(CONFIGS)('%s', (_name, make) => {
+    it.each([1, 2, 3, 16, 17, 1001])('give the bits of the JavaScript loop on %i elements', (n) => {
+      const [heap, simd] = [run(make, n, onHeap), run(make, n, inSimdMemory)];
+      expect(simd.length).toBe(heap.length);
+      heap.forEach((expected, i) => expectSameBits(simd[i]!, expected, i === 0 ? 'params' : `slot ${i}`));
+    });
+  });
+
+  it.each([0, 1, 2, 5, 1000, 1001])('sum the squares of %i elements with the same bits as the JavaScript loop', (n) => {
+    const finite = values(n, 7).map((x) => (Number.isFinite(x) ? x : 0.5));
+    expect(Object.is(sumOfSquares(inSimdMemory(finite)), sumOfSquares(onHeap(finite)))).toBe(true);
+    expect(sumOfSquares(inSimdMemory(values(n, 7)))).toBe(sumOfSquares(onHeap(values(n, 7))));
+  });
+
+  it('sum squares in the documented order: (evens + odds), then the odd last element', () => {
+    // [1, a, 0, a, 0, a] with a = 2^-27, a² = 2^-54 (a quarter of 1's ulp 2^-52). Evens: 1. Odds: 3·2^-54.
+    // evens + odds = 1 + 0.75 ulp, which rounds up to 1 + 2^-52; a running sum would add a² to 1 three times,
+    // rounding back to 1 each time.
+    const a = 2 ** -27;
+    for (const vector of [onHeap, inSimdMemory]) {
+      expect(sumOfSquares(vector([1, a, 0, a, 0, a]))).toBe(1 + 2 ** -52);
+      expect(sumOfSquares(vector([1, 2, 3, 4, 5]))).toBe(55); // (1 + 9) + (4 + 16), + 25
+    }
+  });
+
+  it('run over the even prefix when every vector lives in the SIMD memory, and leave other vectors alone', () => {
+    const s = { lr: 0.1, mu: 0.9, wd: 0, keep: 1 };
+    const [params, grads, buffer] = [inSimdMemory([1, 2, 3]), inSimdMemory([1, 1, 1]), inSimdMemory([0, 0, 0])];
+    // p - 0.1·g on the first two elements; the third is the caller's.
+    expect(sgdStep('first', false, params, grads, buffer, s)).toBe(2);
+    expect([...params]).toEqual([Math.fround(0.9), Math.fround(1.9), 3]);
+    expect([...buffer]).toEqual([1, 1, 0]);
+    expect(sgdStep('first', false, onHeap([1, 2]), grads.subarray(0, 2), buffer.subarray(0, 2), s)).toBe(0);
+    const moments = [inSimdMemory([0, 0]), onHeap([0, 0])];
+    const scalars = { decay: 1, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, bias2Sqrt: 1, eps: 1e-8, stepSize: 0.1 };
+    expect(adamwStep(inSimdMemory([1, 2]), inSimdMemory([1, 1]), moments, scalars)).toBe(0);
+    expect(adamwStep(inSimdMemory([1, 2]), inSimdMemory([1, 1]), [inSimdMemory([0, 0]), inSimdMemory([0, 0])], scalars)).toBe(2);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { add, fround, laneSum, mul, pairKernel, sqrt } from './float64-pairs.js';
+import { SimdMemory } from './simd-memory.js';
+import { assembleModule, instantiate } from './wasm-assembler.js';
+
+describe('pairKernel', () => {
+  // out[i] = fround(x[i]·s + √y[i]) for the even prefix, returning Σ x[i]·s (float64, lanes summed).
+  const module = assembleModule([
+    pairKernel({
+      name: 'kernel',
+      arrays: ['x', 'y', 'out'],
+      scalars: ['s'],
+      temps: ['xs', 'sum'],
+      body: (k) => [
+        ...k.set('xs', mul(k.load('x'), k.scalar('s'))),
+        ...k.store('out', fround(add(k.get('xs'), sqrt(k.load('y'))))),
+        ...k.set('sum', add(k.get('sum'), k.get('xs'))),
+      ],
+      result: (k) => laneSum(k.get('sum')),
+    }),
+  ]);
+
+  it('computes what the same JavaScript loop computes, over the even prefix only', () => {
+    const memory = new SimdMemory();
+    const { kernel } = instantiate<{ kernel: (x: number, y: number, out: number, evenBytes: number, s: number) => number }>(module, memory);
+    const [x, y, out] = [memory.allocate(5), memory.allocate(5), memory.allocate(5)];
+    x.set([0.1, -2.5, 3e-5, 7, 1]);
+    y.set([2, 0.5, 9, 1e-3, 4]);
+    out.fill(-1);
+    const s = 1 / 3;
+    const sum = kernel(x.byteOffset, y.byteOffset, out.byteOffset, 16, s);
+    const expected = [0, 1, 2, 3].map((i) => Math.fround(x[i]! * s + Math.sqrt(y[i]!)));
+    expect([...out.subarray(0, 4)]).toEqual(expected);
+    expect(out[4]).toBe(-1); // beyond evenBytes: untouched
+    expect(sum).toBe((x[0]! * s + x[2]! * s) + (x[1]! * s + x[3]! * s));
+  });
+});
