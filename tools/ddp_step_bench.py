@@ -179,6 +179,15 @@ def ddp_rank(rank, args, port, reports):
         dist.destroy_process_group()
 
 
+def compute_rank(rank, args, port, reports):
+    """One of the compute_only_busy processes: the compute-only steps on its own batches, no process group."""
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(MODEL_SEED)
+    batches = make_batches(args.batch_size, seed=rank, count=min(BATCH_POOL, args.steps + args.warmup))
+    step_ms = time_steps(build_model(args.model), batches, args.steps, args.warmup)
+    reports.put((rank, {"rank": rank, "step_ms_median": round(statistics.median(step_ms), 3), "step_ms": rounded(step_ms)}))
+
+
 def free_port():
     """A TCP port free on 127.0.0.1 now (the OS picks it; rank 0 binds it again a moment later)."""
     with socket.socket() as probe:
@@ -202,11 +211,12 @@ def collect_reports(processes, reports, deadline):
     return [by_rank[rank] for rank in range(len(processes))]
 
 
-def run_ddp(args):
+def run_ranks(target, args):
+    """`target` in W processes at once (args.workers); their reports in rank order."""
     context = multiprocessing.get_context("spawn")
     reports = context.Queue()
     port = free_port()
-    processes = [context.Process(target=ddp_rank, args=(rank, args, port, reports), daemon=True)
+    processes = [context.Process(target=target, args=(rank, args, port, reports), daemon=True)
                  for rank in range(args.workers)]
     deadline = time.monotonic() + args.timeout
     for process in processes:
@@ -281,12 +291,15 @@ def main(argv):
     torch.set_num_threads(args.threads)
     compute_ms = run_compute_only(args)
     try:
-        ranks = run_ddp(args)
+        busy = run_ranks(compute_rank, args)
+        ranks = run_ranks(ddp_rank, args)
     except (RuntimeError, TimeoutError) as error:
         print(f"ddp_step_bench: {error}", file=sys.stderr)
         return 1
 
     compute_median = statistics.median(compute_ms)
+    # Like the ddp figure: the slowest of the W processes.
+    busy_median = max(rank["step_ms_median"] for rank in busy)
     # The slowest rank sets the pace of synchronous data parallelism.
     ddp_median = max(rank["step_ms_median"] for rank in ranks)
     exposed = [rank["exposed_allreduce_ms_median"] for rank in ranks]
@@ -309,12 +322,19 @@ def main(argv):
             "samples_per_second": round(args.batch_size / (compute_median / 1e3), 1),
             "step_ms": rounded(compute_ms),
         },
+        "compute_only_busy": {
+            "step_ms_median": round(busy_median, 3),
+            "note": "W compute-only processes at once, the slowest one's median: contention without communication",
+            "ranks": busy,
+        },
         "ddp": {
             "step_ms_median": round(ddp_median, 3),
             "samples_per_second": round(args.workers * args.batch_size / (ddp_median / 1e3), 1),
             "overhead_pct": round((ddp_median - compute_median) / ddp_median * 100, 2),
             "overhead_note": "(ddp step - compute-only step) / ddp step: gradient all-reduce, synchronisation and "
                              "contention between ranks for the cores, not a measured communication time",
+            "comm_overhead_pct": round((ddp_median - busy_median) / ddp_median * 100, 2),
+            "comm_overhead_note": "(ddp step - compute_only_busy step) / ddp step: the same without the contention",
             "allreduce_ms_median": max(comm) if None not in comm else None,
             "exposed_allreduce_ms_median": max(exposed) if None not in exposed else None,
             "allreduce_note": "from DDP's reducer timers (max over ranks of each rank's median): allreduce = first "
