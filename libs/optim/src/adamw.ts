@@ -11,10 +11,11 @@
 // golden test) keeps max(v̄, v) of the raw moment and divides by √(1-β2^t) of the current step afterwards.
 // Values torch stores as float32 tensors (p after decay, the denominator) are rounded with Math.fround.
 //
-// Speed: when params and grads live in the SIMD memory (allocateSimdBuffer, as the trainer's do), a WebAssembly
-// kernel with exactly this arithmetic updates them in place (adamw-kernel.ts); the moments live there too.
+// Speed: when params and grads live in the SIMD memory (allocateVector, as the trainer's do), a WebAssembly
+// kernel with exactly this arithmetic updates them in place (adamw-kernel.ts); the moments are allocated there too,
+// while the memory has room.
 
-import { allocateSimdBuffer } from '@ringtrain/simd';
+import { allocateVector } from '@ringtrain/simd';
 import { adamwStep } from './adamw-kernel.js';
 import { checkOptimizerState, type Optimizer, type OptimizerState } from './optimizer.js';
 import { checkLength, checkNonNegative, checkPositiveInteger, checkUnitInterval } from './validate.js';
@@ -59,9 +60,9 @@ export class AdamW implements Optimizer {
     [this.beta1, this.beta2] = betas;
     this.eps = eps;
     this.weightDecay = weightDecay;
-    this.expAvg = allocateSimdBuffer(size);
-    this.expAvgSq = allocateSimdBuffer(size);
-    this.maxExpAvgSq = amsgrad ? allocateSimdBuffer(size) : undefined;
+    this.expAvg = allocateVector(size);
+    this.expAvgSq = allocateVector(size);
+    this.maxExpAvgSq = amsgrad ? allocateVector(size) : undefined;
   }
 
   get stepCount(): number {

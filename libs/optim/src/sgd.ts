@@ -10,11 +10,12 @@
 // Intermediates are computed in float64 and rounded to float32 (Math.fround) wherever torch materializes a float32
 // tensor (d, b_t, the Nesterov direction), so results stay within a few float32 ulps of torch's.
 //
-// Speed: when params and grads live in the SIMD memory (allocateSimdBuffer, as the trainer's do), a WebAssembly
-// kernel with exactly this arithmetic updates them in place (sgd-kernel.ts); the momentum buffer lives there too.
+// Speed: when params and grads live in the SIMD memory (allocateVector, as the trainer's do), a WebAssembly
+// kernel with exactly this arithmetic updates them in place (sgd-kernel.ts); the momentum buffer is allocated there
+// too, while the memory has room.
 
 import { InvalidArgumentError } from '@ringtrain/common';
-import { allocateSimdBuffer } from '@ringtrain/simd';
+import { allocateVector } from '@ringtrain/simd';
 import { checkOptimizerState, type Optimizer, type OptimizerState } from './optimizer.js';
 import { sgdStep } from './sgd-kernel.js';
 import { checkLength, checkNonNegative, checkPositiveInteger, checkUnitInterval } from './validate.js';
@@ -42,7 +43,7 @@ export class SGD implements Optimizer {
   private readonly dampening: number;
   private readonly nesterov: boolean;
   private readonly weightDecay: number;
-  /** Allocated iff momentum ≠ 0, in the SIMD memory; holds b_t once a step has been taken. */
+  /** Allocated iff momentum ≠ 0 (allocateVector); holds b_t once a step has been taken. */
   private readonly buffer: Float32Array | undefined;
   private steps = 0;
 
@@ -64,7 +65,7 @@ export class SGD implements Optimizer {
     this.dampening = dampening;
     this.nesterov = nesterov;
     this.weightDecay = weightDecay;
-    this.buffer = momentum !== 0 ? allocateSimdBuffer(size) : undefined;
+    this.buffer = momentum !== 0 ? allocateVector(size) : undefined;
   }
 
   get stepCount(): number {

@@ -6,7 +6,8 @@ import { sumOfSquares } from '../src/sum-of-squares.js';
 import { inSimdMemory, onHeap, type MakeVector } from './vector-places.js';
 
 // The kernels promise the JavaScript loops' bits, not just close values: a rank whose vectors took the other
-// path must still hold the same replica. Every element is compared with Object.is (NaN equals NaN, -0 is not +0).
+// path must still hold the same replica. Every element's float32 bits are compared; only NaNs are compared as
+// NaNs (IEEE 754 leaves a NaN's sign and payload open, and the paths do differ there: Math.max vs f64x2.max).
 
 /** Deterministic values over many magnitudes, with zeros of both signs, denormals, ±Infinity and NaN. */
 function values(n: number, seed: number): number[] {
@@ -18,9 +19,13 @@ function values(n: number, seed: number): number[] {
   });
 }
 
+const bitsOf = (v: Float32Array) => new Uint32Array(v.buffer, v.byteOffset, v.length);
+
 function expectSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
   expect(actual.length, what).toBe(expected.length);
-  const differing = [...actual.keys()].filter((i) => !Object.is(actual[i], expected[i]));
+  const [a, e] = [bitsOf(actual), bitsOf(expected)];
+  const bothNaN = (i: number) => Number.isNaN(actual[i]) && Number.isNaN(expected[i]);
+  const differing = [...actual.keys()].filter((i) => a[i] !== e[i] && !bothNaN(i));
   expect(differing.map((i) => `${what}[${i}]: ${actual[i]} vs ${expected[i]}`)).toEqual([]);
 }
 
@@ -47,6 +52,22 @@ describe('SIMD optimizer kernels', () => {
       expect(simd.length).toBe(heap.length);
       heap.forEach((expected, i) => expectSameBits(simd[i]!, expected, i === 0 ? 'params' : `slot ${i}`));
     });
+  });
+
+  it.each(CONFIGS)('%s: on subarrays at an odd element offset, the bits of the JavaScript loop and nothing written outside', (_name, make) => {
+    // Each vector is 7 elements inside a 11-element buffer, at offset 3 (12 bytes: not 8- or 16-byte aligned);
+    // the elements around it are sentinels that must come out unchanged.
+    const n = 7;
+    const SENTINEL = 12345.5;
+    const inside = (vector: MakeVector) => (v: ArrayLike<number>) => {
+      const holder = vector([SENTINEL, SENTINEL, SENTINEL, ...Array.from(v), SENTINEL]);
+      return holder.subarray(3, 3 + n);
+    };
+    const [heap, simd] = [run(make, n, inside(onHeap)), run(make, n, inside(inSimdMemory))];
+    heap.forEach((expected, i) => expectSameBits(simd[i]!, expected, i === 0 ? 'params' : `slot ${i}`));
+    const params = simd[0]!;
+    const holder = new Float32Array(params.buffer, params.byteOffset - 12, n + 4);
+    expect([...holder.subarray(0, 3), holder[n + 3]]).toEqual([SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
   });
 
   it.each([0, 1, 2, 5, 1000, 1001])('sum the squares of %i elements with the same bits as the JavaScript loop', (n) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, fround, laneSum, mul, pairKernel, sqrt } from './float64-pairs.js';
+import { add, div, fround, laneSum, max, mul, pairKernel, sqrt, sub } from './float64-pairs.js';
 import { SimdMemory } from './simd-memory.js';
 import { assembleModule, instantiate } from './wasm-assembler.js';
 
@@ -33,5 +33,33 @@ describe('pairKernel', () => {
     expect([...out.subarray(0, 4)]).toEqual(expected);
     expect(out[4]).toBe(-1); // beyond evenBytes: untouched
     expect(sum).toBe((x[0]! * s + x[2]! * s) + (x[1]! * s + x[3]! * s));
+  });
+
+  it('numbers several scalars and temporaries apart, and subtracts, divides and takes maxima like JavaScript', () => {
+    // out[i] = max(a[i] - s, a[i] / t), out2[i] = t - a[i] (through two temporaries)
+    const twoScalars = assembleModule([
+      pairKernel({
+        name: 'kernel',
+        arrays: ['a', 'out', 'out2'],
+        scalars: ['s', 't'],
+        temps: ['x', 'y'],
+        body: (k) => [
+          ...k.set('x', sub(k.load('a'), k.scalar('s'))),
+          ...k.set('y', div(k.load('a'), k.scalar('t'))),
+          ...k.store('out', max(k.get('x'), k.get('y'))),
+          ...k.store('out2', sub(k.scalar('t'), k.load('a'))),
+        ],
+      }),
+    ]);
+    const memory = new SimdMemory();
+    const { kernel } = instantiate<{ kernel: (a: number, out: number, out2: number, evenBytes: number, s: number, t: number) => void }>(twoScalars, memory);
+    const [a, out, out2] = [memory.allocate(6), memory.allocate(6), memory.allocate(6)];
+    a.set([3, -0, 1e-3, -7.25, NaN, 2 ** 100]);
+    const [s, t] = [0.1, -3];
+    kernel(a.byteOffset, out.byteOffset, out2.byteOffset, 24, s, t);
+    const expected = Float32Array.from(a, (x) => Math.max(x - s, x / t));
+    const expected2 = Float32Array.from(a, (x) => t - x);
+    expect([...out]).toEqual([...expected]);
+    expect([...out2]).toEqual([...expected2]);
   });
 });

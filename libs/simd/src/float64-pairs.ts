@@ -3,7 +3,9 @@
 // rounds to float32 where the loop calls Math.fround (fround() here) or stores into a Float32Array
 // (store() here), and every f64x2 operation used is IEEE-exact like its scalar counterpart. So a caller
 // can run the kernel over the even prefix of its arrays and its own JavaScript loop over the last
-// element (or over everything, for arrays outside the SIMD memory) and get the same bits either way.
+// element (or over everything, for arrays outside the SIMD memory) and get the same bits either way -
+// except in a NaN's sign and payload bits, which neither IEEE 754 nor JavaScript fixes (a NaN stays a
+// NaN on both paths).
 //
 // A kernel's wasm signature: (array addresses..., evenBytes, scalars...) where evenBytes is the byte
 // length of the even prefix (8 * floor(n / 2)) and the scalars are float64, each splatted to both lanes.
@@ -54,10 +56,11 @@ export const fround = (a: Pair): Pair => [...a, ...op.f32x4DemoteZero, ...op.f64
 
 export function pairKernel<A extends string, S extends string, T extends string>(spec: PairKernelSpec<A, S, T>): WasmFunction {
   const { arrays, scalars, temps } = spec;
-  const evenBytes = arrays.length;
-  const scalarParam = (s: S) => evenBytes + 1 + scalars.indexOf(s);
+  // Parameters: the arrays' addresses, evenBytes, the scalars.
+  const evenBytesParam = arrays.length;
+  const scalarParam = (s: S) => evenBytesParam + 1 + scalars.indexOf(s);
   // Locals after the parameters: the index, one splat per scalar, the temporaries.
-  const index = evenBytes + 1 + scalars.length;
+  const index = evenBytesParam + 1 + scalars.length;
   const splat = (s: S) => index + 1 + scalars.indexOf(s);
   const temp = (t: T) => index + 1 + scalars.length + temps.indexOf(t);
   const at = (a: A) => [...op.get(arrays.indexOf(a)), ...op.get(index), ...op.i32Add];
@@ -74,7 +77,7 @@ export function pairKernel<A extends string, S extends string, T extends string>
     params: [...arrays.map(() => I32), I32, ...scalars.map(() => F64)],
     // Temporaries start at zero in both lanes (WebAssembly zero-initialises locals): accumulators need no setup.
     locals: [I32, ...scalars.map(() => V128), ...temps.map(() => V128)],
-    code: [...prologue, ...loop(index, evenBytes, 8, spec.body(k)), ...(spec.result?.(k) ?? [])],
+    code: [...prologue, ...loop(index, evenBytesParam, 8, spec.body(k)), ...(spec.result?.(k) ?? [])],
     ...(spec.result ? { result: F64 } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimdMemory } from './simd-memory.js';
+import { allocateVector, SimdMemory } from './simd-memory.js';
 
 describe('SimdMemory', () => {
   it('hands out zero-filled, 64-byte-aligned, disjoint buffers that it recognises as its own', () => {
@@ -23,6 +23,21 @@ describe('SimdMemory', () => {
     expect(memory.addressesOf([a, b.subarray(1)])).toEqual([a.byteOffset, b.byteOffset + 4]);
     expect(memory.addressesOf([a, new Float32Array(4)])).toBeUndefined();
     expect(memory.addressesOf([new SimdMemory().allocate(4)])).toBeUndefined();
+  });
+
+  it('gives nothing, or a heap vector from allocateVector, when a buffer would not fit under its maximum', () => {
+    const memory = new SimdMemory(16); // 16 pages: 1 MiB
+    const held = memory.allocate(4);
+    expect(memory.tryAllocate(1 << 18)).toBeUndefined(); // 1 MiB of floats, plus what is held: past the maximum
+    expect(() => memory.allocate(1 << 18)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    const vector = allocateVector(1 << 16, memory); // 256 KiB: fits
+    expect(memory.addressOf(vector)).toBeDefined();
+    // A failed attempt left the memory usable and the held buffer where it was.
+    expect(memory.addressOf(held)).toBe(held.byteOffset);
+    const fallback = allocateVector(1 << 18, memory);
+    expect(memory.addressOf(fallback)).toBeUndefined();
+    expect(fallback.length).toBe(1 << 18);
+    expect(fallback.every((x) => x === 0)).toBe(true);
   });
 
   it('keeps earlier buffers valid when it grows (a shared memory never detaches)', () => {

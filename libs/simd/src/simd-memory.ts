@@ -22,7 +22,7 @@ const ALIGN = 64;
 const regionBytes = (bytes: number): number => Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
 
 export class SimdMemory {
-  readonly memory: WasmMemory = new Wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+  readonly memory: WasmMemory;
   /** Every SharedArrayBuffer object this memory has shown (a new one after each grow), to recognise our views. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** First byte never handed out. Address 0 is never handed out, so 0 never names a buffer. */
@@ -32,18 +32,33 @@ export class SimdMemory {
   /** Live allocations: address -> the bytes asked for and the region that holds them. */
   private readonly live = new Map<number, { bytes: number; region: number }>();
 
+  /** `maximumPages` (64 KiB each) bounds the memory: the wasm32 limit unless a test wants a small one. */
+  constructor(maximumPages = MAX_PAGES) {
+    this.memory = new Wasm.Memory({ initial: 1, maximum: maximumPages, shared: true });
+  }
+
   /** A zero-filled Float32Array of `length` elements inside this memory. */
   allocate(length: number): Float32Array {
+    const vector = this.tryAllocate(length);
+    if (vector === undefined) {
+      throw new InvalidArgumentError(`allocateSimdBuffer: no room for ${length} floats in the SIMD memory (4 GiB at most)`, { subject: 'length' });
+    }
+    return vector;
+  }
+
+  /** Like allocate(), but undefined when the memory cannot grow to hold it. */
+  tryAllocate(length: number): Float32Array | undefined {
     if (!Number.isInteger(length) || length < 0) {
       throw new InvalidArgumentError(`allocateSimdBuffer: length must be a non-negative integer, got ${length}`, { subject: 'length' });
     }
     const at = this.region(length * 4); // first: it may grow the memory, and so change its buffer
-    return new Float32Array(this.currentBuffer(), at, length).fill(0);
+    return at === undefined ? undefined : new Float32Array(this.currentBuffer(), at, length).fill(0);
   }
 
   /** `bytes` bytes inside this memory (contents unspecified), for staging operands and landing received bytes. */
   allocateBytes(bytes: number): Uint8Array {
     const at = this.region(bytes);
+    if (at === undefined) throw new InvalidArgumentError(`no room for ${bytes} bytes in the SIMD memory (4 GiB at most)`, { subject: 'bytes' });
     return new Uint8Array(this.currentBuffer(), at, bytes);
   }
 
@@ -76,23 +91,23 @@ export class SimdMemory {
     return addresses;
   }
 
-  /** Address of a region of `bytes` bytes (reused if one of that size was released). */
-  private region(bytes: number): number {
+  /** Address of a region of `bytes` bytes (reused if one of that size was released); undefined if there is no room. */
+  private region(bytes: number): number | undefined {
     const region = regionBytes(bytes);
     const at = this.free.get(region)?.pop() ?? this.bump(region);
-    this.live.set(at, { bytes, region });
+    if (at !== undefined) this.live.set(at, { bytes, region });
     return at;
   }
 
-  private bump(bytes: number): number {
+  private bump(bytes: number): number | undefined {
     const at = this.top;
     const end = at + bytes;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       try {
         this.memory.grow(Math.ceil((end - have) / PAGE));
-      } catch (cause) {
-        throw new InvalidArgumentError(`allocateSimdBuffer: cannot grow the SIMD memory to ${end} bytes (limit 4 GiB)`, { subject: 'length' }, { cause });
+      } catch {
+        return undefined; // past the 4 GiB maximum, or the system would not give the pages
       }
     }
     this.top = end;
@@ -119,6 +134,16 @@ export const simdMemory = new SimdMemory();
  */
 export function allocateSimdBuffer(length: number): Float32Array {
   return simdMemory.allocate(length);
+}
+
+/**
+ * A zero-filled Float32Array for a long-lived vector that kernels should work on in place (parameters,
+ * gradients, optimizer slots): in the SIMD memory while it has room, on the JS heap after that. The
+ * memory holds at most 4 GiB in all; every user of these vectors accepts either kind and takes its
+ * JavaScript path for vectors on the heap, so a model too big for the memory trains, only slower.
+ */
+export function allocateVector(length: number, memory: SimdMemory = simdMemory): Float32Array {
+  return memory.tryAllocate(length) ?? new Float32Array(length);
 }
 
 /** Hands a buffer from allocateSimdBuffer() back for reuse; it must not be used afterwards. */

@@ -1,5 +1,5 @@
 // Node provides the WebAssembly global, but TypeScript declares it only in lib.dom, which this code
-// (run in Node) does not load. These are the members simd-reduce.ts uses, typed here once.
+// (run in Node) does not load. These are the members the SIMD memory and the assembler use, typed here once.
 
 export interface WasmMemory {
   /** A SharedArrayBuffer for a shared memory (a new object after each grow). */

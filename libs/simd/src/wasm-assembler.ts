@@ -39,9 +39,8 @@ const MEMARG = [0x00, 0x00]; // alignment hint 1 byte, offset 0: operands may si
 const simd = (code: number): number[] => [0xfd, ...leb(code)];
 
 export const op = {
-  get: (i: number) => [0x20, i],
-  set: (i: number) => [0x21, i],
-  tee: (i: number) => [0x22, i],
+  get: (i: number) => [0x20, ...leb(i)],
+  set: (i: number) => [0x21, ...leb(i)],
   i32: (v: number) => [0x41, ...sleb(v)],
   i32Add: [0x6a],
   i32Shl: [0x74],

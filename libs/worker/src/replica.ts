@@ -6,7 +6,7 @@ import type { RunConfig } from '@ringtrain/config';
 import type { Dataset } from '@ringtrain/data';
 import { countParams, createModel, getFlatParams, getFlatState, paramSegments, setFlatParams, setFlatState, type WeightSegment } from '@ringtrain/models';
 import { AdamW, SGD, type Optimizer, type OptimizerState } from '@ringtrain/optim';
-import { allocateSimdBuffer } from '@ringtrain/simd';
+import { allocateVector } from '@ringtrain/simd';
 import type * as tf from '@tensorflow/tfjs';
 import { hashFloat32 } from './param-hash.js';
 
@@ -17,8 +17,9 @@ export class Replica {
   readonly optimizer: Optimizer;
 
   private constructor(readonly model: tf.Sequential, config: RunConfig) {
-    // In the SIMD memory, with the gradient and the optimizer's slots: the optimizer's kernel updates it in place.
-    this.params = getFlatParams(model, allocateSimdBuffer(countParams(model)));
+    // In the SIMD memory (while it has room), with the gradient and the optimizer's slots: the optimizer's kernel
+    // updates it in place.
+    this.params = getFlatParams(model, allocateVector(countParams(model)));
     this.state = getFlatState(model);
     this.segments = paramSegments(model);
     this.optimizer = createOptimizer(config, countParams(model));

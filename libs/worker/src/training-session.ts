@@ -2,7 +2,7 @@
 // optimizer), the snapshots a reform rolls back to, where the next generation starts, and the run's totals.
 // A run with a fixed world has one generation and keeps no snapshots.
 
-import { allocateSimdBuffer } from '@ringtrain/simd';
+import { allocateVector } from '@ringtrain/simd';
 import type { RunConfig } from '@ringtrain/config';
 import type { Dataset } from '@ringtrain/data';
 import { Replica } from './replica.js';
@@ -25,7 +25,7 @@ export class TrainingSession {
   trainStart: number | undefined;
   /**
    * The vector every step all-reduces: the gradient, then the model state. It lives in the process's
-   * SIMD memory (reduced in place, no staging copies), allocated once for the process. Every
+   * SIMD memory while that has room (reduced in place, no staging copies), allocated once for the process. Every
    * generation reuses it; a failed generation's links cannot write into it any more because runWorker
    * closes that generation's transport (which stops its sockets reading) before the next one starts.
    */
@@ -34,7 +34,7 @@ export class TrainingSession {
   constructor(config: RunConfig, dataset: Dataset, options: TrainingSessionOptions = {}) {
     this.replica = Replica.create(config, dataset);
     this.snapshots = options.snapshots === true ? new SnapshotStore({ waitTimeoutMs: config.commTimeoutMs }) : undefined;
-    this.synced = allocateSimdBuffer(this.replica.params.length + this.replica.state.length);
+    this.synced = allocateVector(this.replica.params.length + this.replica.state.length);
   }
 
   /** The coordinator committed `steps` optimizer steps (every rank reported them). */
