@@ -11,8 +11,7 @@
 // steps of every run are left out.
 // With --repeat N the whole sequence runs N times and every figure is the median over the runs.
 // Usage: node tools/compare-ddp.mjs [--models mlp:128,cnn:64] [--warmup 5] [--repeat 1] [--json FILE]
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,12 +40,38 @@ function ringtrain(model, batch, workers, run) {
   return stepTimes(out);
 }
 
-/** `workers` 1-worker runs at once, each with its own coordinator: the slowest one's median step. */
+/** Runs the CLI with `args`; rejects if it fails. Aborting `signal` kills it. */
+function runCli(args, signal) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore', signal });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ringtrain ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+/** The part of the shortest run during which all runs were going (summary.json's started_at..finished_at). */
+function overlapFraction(outs) {
+  const spans = outs.map((out) => JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).map((s) => [Date.parse(s.started_at), Date.parse(s.finished_at)]);
+  const together = Math.min(...spans.map(([, end]) => end)) - Math.max(...spans.map(([start]) => start));
+  return Math.max(0, together) / Math.min(...spans.map(([start, end]) => end - start));
+}
+
+/**
+ * `workers` 1-worker runs started at once, each with its own coordinator: the slowest one's median step, and
+ * how much of the runs overlapped (they are the same job started together; a low figure means the baseline
+ * did not have the cores busy throughout and is flagged).
+ */
 async function ringtrainBusy(model, batch, workers, run) {
   const outs = Array.from({ length: workers }, (_, i) => join(dir, `${model}-busy-${run}-${i}`));
   const port = 20000 + (process.pid % 20000);
-  await Promise.all(outs.map((out, i) => promisify(execFile)(process.execPath, [cli, ...launchArgs(model, batch, 1, out), '--rdzv-endpoint', `127.0.0.1:${port + i}`])));
-  return Math.max(...outs.map((out) => stepTimes(out).stepMs));
+  const abort = new AbortController();
+  await Promise.all(outs.map((out, i) => runCli([...launchArgs(model, batch, 1, out), '--rdzv-endpoint', `127.0.0.1:${port + i}`], abort.signal))).catch((err) => {
+    abort.abort(); // one failed: do not leave the others running
+    throw err;
+  });
+  const overlap = overlapFraction(outs);
+  if (overlap < 0.9) console.error(`warning: the busy runs of ${model} (run ${run}) overlapped for only ${(overlap * 100).toFixed(0)}% of the shorter one`);
+  return { stepMs: Math.max(...outs.map((out) => stepTimes(out).stepMs)), overlap };
 }
 
 function ddp(model, batch, workers) {
@@ -63,11 +88,12 @@ async function measure(model, batch, run) {
   return {
     ringtrain: {
       compute_only_step_ms: one.stepMs,
-      compute_only_busy_step_ms: busy,
+      compute_only_busy_step_ms: busy.stepMs,
+      busy_overlap: busy.overlap,
       distributed_step_ms: two.stepMs,
       comm_ms: two.commMs,
       overhead_pct: ((two.stepMs - one.stepMs) / two.stepMs) * 100,
-      comm_overhead_pct: ((two.stepMs - busy) / two.stepMs) * 100,
+      comm_overhead_pct: ((two.stepMs - busy.stepMs) / two.stepMs) * 100,
       samples_per_second: (2 * batch) / (two.stepMs / 1000),
     },
     pytorch_ddp: {
@@ -85,7 +111,14 @@ async function measure(model, batch, run) {
 const models = values.models.split(',').map((entry) => entry.split(':')).map(([model, batch]) => ({ model, batch: Number(batch) }));
 const runs = models.map(() => []);
 for (let run = 0; run < Number(values.repeat); run++) for (const [i, { model, batch }] of models.entries()) runs[i].push(await measure(model, batch, run));
-const medianOf = (list, side) => Object.fromEntries(Object.keys(list[0][side]).map((key) => [key, median(list.map((r) => r[side][key]))]));
+// Each figure is its own median over the runs; the percentages are then computed from the median step times, so a
+// row's figures agree with each other (medians of the per-run percentages would not).
+const withOverheads = (s) => ({
+  ...s,
+  overhead_pct: ((s.distributed_step_ms - s.compute_only_step_ms) / s.distributed_step_ms) * 100,
+  comm_overhead_pct: ((s.distributed_step_ms - s.compute_only_busy_step_ms) / s.distributed_step_ms) * 100,
+});
+const medianOf = (list, side) => withOverheads(Object.fromEntries(Object.keys(list[0][side]).map((key) => [key, median(list.map((r) => r[side][key]))])));
 const rows = models.map(({ model, batch }, i) => ({
   model,
   batch_per_worker: batch,

@@ -156,7 +156,7 @@ def median_or_none(values):
     return round(statistics.median(values), 3) if values else None
 
 
-def ddp_rank(rank, args, port, reports):
+def ddp_rank(rank, args, port, start, reports):
     """One DDP rank: trains on its own batches and puts (rank, report) on `reports`."""
     torch.set_num_threads(args.threads)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=args.workers,
@@ -179,12 +179,14 @@ def ddp_rank(rank, args, port, reports):
         dist.destroy_process_group()
 
 
-def compute_rank(rank, args, port, reports):
-    """One of the compute_only_busy processes: the compute-only steps on its own batches, no process group."""
+def compute_rank(rank, args, port, start, reports):
+    """One of the compute_only_busy processes: the compute-only steps on its own batches, no process group.
+    `start` (a barrier of all W) holds the timed steps back until every process has warmed up, so that they
+    are timed while the others compute too (start-up alone, `import torch` included, takes longer than them)."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(MODEL_SEED)
     batches = make_batches(args.batch_size, seed=rank, count=min(BATCH_POOL, args.steps + args.warmup))
-    step_ms = time_steps(build_model(args.model), batches, args.steps, args.warmup)
+    step_ms = time_steps(build_model(args.model), batches, args.steps, args.warmup, before_timing=start.wait)
     reports.put((rank, {"rank": rank, "step_ms_median": round(statistics.median(step_ms), 3), "step_ms": rounded(step_ms)}))
 
 
@@ -212,11 +214,13 @@ def collect_reports(processes, reports, deadline):
 
 
 def run_ranks(target, args):
-    """`target` in W processes at once (args.workers); their reports in rank order."""
+    """`target` in W processes at once (args.workers); their reports in rank order. Each gets its rank, the
+    arguments, a free port for a process group and a barrier of all W (ddp_rank uses the process group's)."""
     context = multiprocessing.get_context("spawn")
     reports = context.Queue()
     port = free_port()
-    processes = [context.Process(target=target, args=(rank, args, port, reports), daemon=True)
+    start = context.Barrier(args.workers, timeout=args.timeout)
+    processes = [context.Process(target=target, args=(rank, args, port, start, reports), daemon=True)
                  for rank in range(args.workers)]
     deadline = time.monotonic() + args.timeout
     for process in processes:
