@@ -2,8 +2,11 @@
 // Runs ringtrain's all-reduce benchmark and torch.distributed's gloo anchor (../shared/anchors) back to
 // back with the same world sizes and sizes, and prints busbw side by side with the ratio. The machine is
 // shared and noisy, so only ratios from one run mean anything; repeat (--repeat N) and read the medians.
+// With --iters N both sides time N iterations per size instead of the anchor's 3-50 (3 at 64 MiB): gloo then
+// runs through tools/gloo_allreduce_iters.py, which measures as the anchor does, over N iterations, and
+// reports the slowest rank as ringtrain's benchmark does.
 // Needs Debian's python3-torch (apt-get install -y python3-torch).
-// Usage: node tools/compare-gloo.mjs [--workers 2,4] [--sizes 1M,16M,64M] [--repeat 3]
+// Usage: node tools/compare-gloo.mjs [--workers 2,4] [--sizes 1M,16M,64M] [--repeat 3] [--iters N]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,15 +15,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { workers: { type: 'string', default: '2,4' }, sizes: { type: 'string', default: '1M,16M,64M' }, repeat: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { workers: { type: 'string', default: '2,4' }, sizes: { type: 'string', default: '1M,16M,64M' }, repeat: { type: 'string', default: '3' }, iters: { type: 'string' } } });
 const anchor = join(root, '..', 'shared', 'anchors', 'gloo_allreduce.py');
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-vs-gloo-'));
 const runs = { ringtrain: [], gloo: [] };
 for (let r = 0; r < Number(values.repeat); r++) {
   const ours = join(dir, `ringtrain-${r}.json`);
   const theirs = join(dir, `gloo-${r}.json`);
-  execFileSync(process.execPath, [join(root, 'apps/cli/bin/ringtrain.mjs'), 'bench', 'allreduce', '--workers', values.workers, '--sizes', values.sizes, '--json', ours], { stdio: 'ignore' });
-  execFileSync('/usr/bin/python3', [anchor, '--workers', values.workers, '--sizes', values.sizes, '--json', theirs], { stdio: 'ignore' });
+  const iters = values.iters === undefined ? [] : ['--iters', values.iters];
+  const gloo = values.iters === undefined ? anchor : join(root, 'tools', 'gloo_allreduce_iters.py');
+  execFileSync(process.execPath, [join(root, 'apps/cli/bin/ringtrain.mjs'), 'bench', 'allreduce', '--workers', values.workers, '--sizes', values.sizes, ...iters, '--json', ours], { stdio: 'ignore' });
+  execFileSync('/usr/bin/python3', [gloo, '--workers', values.workers, '--sizes', values.sizes, ...iters, '--json', theirs], { stdio: 'ignore' });
   runs.ringtrain.push(JSON.parse(readFileSync(ours, 'utf8')).results);
   runs.gloo.push(JSON.parse(readFileSync(theirs, 'utf8')).results);
 }
@@ -33,7 +38,7 @@ const busbw = (name) => {
 };
 const ours = busbw('ringtrain');
 const theirs = busbw('gloo');
-console.log(`median busbw (GB/s) over ${values.repeat} alternating runs`);
+console.log(`median busbw (GB/s) over ${values.repeat} alternating runs, ${values.iters ?? "the anchor's 3-50"} timed iterations per size`);
 console.log('workers  bytes      ringtrain  gloo    ratio');
 for (const [k, xs] of ours) {
   const [w, b] = k.split('/');
