@@ -51,7 +51,9 @@ export async function runRing(spec: RingSpec): Promise<void> {
   const segElems = Math.max(1, Math.floor(opts.segmentBytes / wire.bytesPerElement));
   const layout: Segment[][] = Array.from({ length: n }, (_, c) => segmentsOf(chunkBounds(data.length, n, c), segElems));
   const maxSegs = Math.max(0, ...layout.map((segs) => segs.length));
-  const tagOf = (stage: number, seg: number) => ({ ...opts.tag, phase: spec.phase, chunk: stage * maxSegs + seg });
+  // A plain literal, not a spread of opts.tag: called for every message, and V8 copies a spread field by field.
+  const { step, bucket } = opts.tag;
+  const tagOf = (stage: number, seg: number) => ({ step, bucket, phase: spec.phase, chunk: stage * maxSegs + seg });
   const inflight = new InflightSends(opts.wait.signal);
   const wait = { ...opts.wait, signal: inflight.signal };
   // Once the collective is over (failed, or released), queued sends of its buffer fail without starting.
