@@ -3,7 +3,7 @@
 // iteration, so the bits are the JavaScript loop's (float64-pairs.ts). `node --import tsx
 // tools/optimizer-bench.ts` measures both; the README quotes it.
 
-import { add, assembleModule, div, fround, instantiate, max, mul, pairKernel, simdMemory, sqrt, sub } from '@ringtrain/simd';
+import { add, assembleModule, div, fround, max, mul, pairKernel, runner, sqrt, sub } from '@ringtrain/simd';
 
 /** The step's constants, computed once in JavaScript exactly as adamw.ts's loop uses them. */
 export interface AdamWScalars {
@@ -53,18 +53,13 @@ const MODULE = assembleModule([adamwFunction(false), adamwFunction(true)]);
 
 type Kernel = (...args: number[]) => void;
 type Kernels = { adamw: Kernel; adamw_amsgrad: Kernel };
-let kernels: Kernels | undefined;
+const run = runner<Kernels>(MODULE);
 
 /**
  * Runs AdamW's loop over the even prefix of the arrays if they all live in the SIMD memory, and returns how many
  * elements it updated (0 when they do not): the caller's JavaScript loop does the rest.
  */
 export function adamwStep(params: Float32Array, grads: Float32Array, moments: readonly Float32Array[], s: AdamWScalars): number {
-  const addresses = simdMemory.addressesOf([params, grads, ...moments]);
-  if (addresses === undefined) return 0;
-  const even = params.length & ~1;
-  const { adamw, adamw_amsgrad } = (kernels ??= instantiate<Kernels>(MODULE));
-  const kernel = moments.length === 3 ? adamw_amsgrad : adamw;
-  kernel(...addresses, even * 4, ...SCALARS.map((name) => s[name]));
-  return even;
+  const pick = (kernels: Kernels) => (moments.length === 3 ? kernels.adamw_amsgrad : kernels.adamw);
+  return run(pick, [params, grads, ...moments], SCALARS.map((name) => s[name]))?.covered ?? 0;
 }

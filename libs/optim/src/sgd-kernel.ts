@@ -3,7 +3,7 @@
 // elements per iteration, so the bits are the JavaScript loop's (float64-pairs.ts). `node --import tsx
 // tools/optimizer-bench.ts` measures both; the README quotes it.
 
-import { add, assembleModule, fround, instantiate, mul, pairKernel, simdMemory, sub, type Pair } from '@ringtrain/simd';
+import { add, assembleModule, fround, mul, pairKernel, runner, sub, type Pair } from '@ringtrain/simd';
 
 /** Which of SGD's three loops: no momentum, the first step with momentum (b = d), or every later one. */
 export type SgdLoop = 'plain' | 'first' | 'momentum';
@@ -62,19 +62,14 @@ const MODULE = assembleModule([
   ...(['first', 'momentum'] as const).flatMap((loop) => [momentumFunction(loop, false), momentumFunction(loop, true)]),
 ]);
 
-type Kernel = (...args: number[]) => void;
-let kernels: Record<string, Kernel> | undefined;
+const run = runner<Record<string, (...args: number[]) => void>>(MODULE);
 
 /**
  * Runs SGD loop `loop` over the even prefix of the arrays if they all live in the SIMD memory, and returns
  * how many elements it updated (0 when they do not): the caller's JavaScript loop does the rest.
  */
 export function sgdStep(loop: SgdLoop, nesterov: boolean, params: Float32Array, grads: Float32Array, buffer: Float32Array | undefined, s: SgdScalars): number {
-  const addresses = simdMemory.addressesOf(buffer === undefined ? [params, grads] : [params, grads, buffer]);
-  if (addresses === undefined) return 0;
-  const even = params.length & ~1;
-  kernels ??= instantiate<Record<string, Kernel>>(MODULE);
+  const arrays = buffer === undefined ? [params, grads] : [params, grads, buffer];
   const scalars = loop === 'plain' ? [s.lr, s.wd] : [s.lr, s.mu, s.wd, s.keep];
-  kernels[kernelName(loop, nesterov)]!(...addresses, even * 4, ...scalars);
-  return even;
+  return run((kernels) => kernels[kernelName(loop, nesterov)]!, arrays, scalars)?.covered ?? 0;
 }

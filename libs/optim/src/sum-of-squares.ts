@@ -4,7 +4,7 @@
 // both give the same bits, so the gradient norm (and everything clipped by it) does not depend on where the
 // vector lives.
 
-import { add, assembleModule, instantiate, laneSum, mul, pairKernel, simdMemory } from '@ringtrain/simd';
+import { add, assembleModule, laneSum, mul, pairKernel, runner } from '@ringtrain/simd';
 
 const MODULE = assembleModule([
   pairKernel({
@@ -17,18 +17,13 @@ const MODULE = assembleModule([
   }),
 ]);
 
-type Kernel = (values: number, evenBytes: number) => number;
-let kernel: Kernel | undefined;
+const run = runner<{ sum_of_squares: (values: number, evenBytes: number) => number }>(MODULE);
 
 /** Σ values[i]², accumulated in float64 (no float32 overflow or loss of small terms). */
 export function sumOfSquares(values: Float32Array): number {
   const even = values.length & ~1;
-  const address = simdMemory.addressOf(values);
-  let sum: number;
-  if (address !== undefined) {
-    kernel ??= instantiate<{ sum_of_squares: Kernel }>(MODULE).sum_of_squares;
-    sum = kernel(address, even * 4);
-  } else {
+  let sum = run((kernels) => kernels.sum_of_squares, [values])?.result;
+  if (sum === undefined) {
     let evens = 0;
     let odds = 0;
     for (let i = 0; i < even; i += 2) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { add, div, fround, laneSum, max, mul, pairKernel, sqrt, sub } from './float64-pairs.js';
-import { SimdMemory } from './simd-memory.js';
+import { add, div, fround, laneSum, max, mul, pairKernel, runner, sqrt, sub } from './float64-pairs.js';
+import { allocateSimdBuffer, SimdMemory } from './simd-memory.js';
 import { assembleModule, instantiate } from './wasm-assembler.js';
 
 describe('pairKernel', () => {
@@ -62,4 +62,18 @@ describe('pairKernel', () => {
     expect([...out]).toEqual([...expected]);
     expect([...out2]).toEqual([...expected2]);
   });
+
+  it('runs through runner() only when every array lives in the SIMD memory, over the even prefix', () => {
+    // twice(a, out): out[i] = 2·a[i]
+    const run = runner<{ twice: (...args: number[]) => void }>(
+      assembleModule([pairKernel({ name: 'twice', arrays: ['a', 'out'], scalars: [], temps: [], body: (k) => k.store('out', add(k.load('a'), k.load('a'))) })]),
+    );
+    const a = allocateSimdBuffer(5);
+    a.set([1, 2, 3, 4, 5]);
+    const out = allocateSimdBuffer(5);
+    expect(run((k) => k.twice, [a, out])).toEqual({ covered: 4, result: undefined });
+    expect([...out]).toEqual([2, 4, 6, 8, 0]);
+    expect(run((k) => k.twice, [a, new Float32Array(5)])).toBeUndefined();
+  });
 });
+

@@ -10,7 +10,9 @@
 // A kernel's wasm signature: (array addresses..., evenBytes, scalars...) where evenBytes is the byte
 // length of the even prefix (8 * floor(n / 2)) and the scalars are float64, each splatted to both lanes.
 
-import { F64, I32, loop, op, V128, type WasmFunction } from './wasm-assembler.js';
+import { simdMemory } from './simd-memory.js';
+import type { WasmModule } from './wasm-api.js';
+import { F64, I32, instantiate, loop, op, V128, type WasmFunction } from './wasm-assembler.js';
 
 /** An f64x2 expression: instructions that leave one v128 on the stack. */
 export type Pair = number[];
@@ -81,3 +83,27 @@ export function pairKernel<A extends string, S extends string, T extends string>
     ...(spec.result ? { result: F64 } : {}),
   };
 }
+
+/** What runner() returns: how many elements the kernel covered (the even prefix) and its result. */
+export interface PairRun<R> {
+  covered: number;
+  result: R;
+}
+
+/**
+ * The caller's side of a module of pair kernels: `run(pick, arrays, scalars)` calls the kernel `pick` chooses
+ * from the module's exports over the even prefix of `arrays`, if all of them live in the SIMD memory, and
+ * returns what it covered (undefined when they do not: the caller's JavaScript loop does everything). The
+ * module is instantiated at the first run.
+ */
+export function runner<Kernels>(module: WasmModule) {
+  let kernels: Kernels | undefined;
+  return <R>(pick: (kernels: Kernels) => (...args: number[]) => R, arrays: readonly Float32Array[], scalars: readonly number[] = []): PairRun<R> | undefined => {
+    const addresses = simdMemory.addressesOf(arrays);
+    if (addresses === undefined) return undefined;
+    const covered = arrays[0]!.length & ~1;
+    const result = pick((kernels ??= instantiate<Kernels>(module)))(...addresses, covered * 4, ...scalars);
+    return { covered, result };
+  };
+}
+
