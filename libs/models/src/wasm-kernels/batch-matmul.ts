@@ -12,10 +12,14 @@
 //   dx = g·Wᵀ   (W [4608, 512]):             (W·gᵀ)ᵀ, transpose g, pack gᵀ, transpose the [4608, 64] result
 //                                            (0.4 M moves, against 4.7 M for transposing and packing W)
 // Batched products (batch > 1) keep the original kernel: the zoo has none.
+//
+// When a native BLAS is in use (native-matmul.ts) every float32 product goes there instead: a BLAS GEMM takes
+// transposed operands as they are stored, so none of the above is needed.
 
 import * as tf from '@tensorflow/tfjs';
 import type { BatchMatMulAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { type KernelScope, WASM_BACKEND, withKernelScope } from './kernel-scope.js';
+import { nativeProduct } from './native-matmul.js';
 
 interface Operand {
   info: TensorInfo;
@@ -65,6 +69,8 @@ export function batchMatMulConfig(original: KernelFunc): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
+    const native = nativeProduct(args.backend, { a, b, transposeA, transposeB, relu: false });
+    if (native !== undefined) return native;
     if ((!transposeA && !transposeB) || batchOf(a) !== 1 || batchOf(b) !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
       return original(args);
     }

@@ -9,6 +9,9 @@
 //   Sum/Mean leading axes  transpose first, ~110 ms     -> average pooling, ~10 ms (leading-axes-reduction.ts)
 //   Identity               copies, ~20 ms               -> shares the buffer (identity.ts)
 //
+// With a native BLAS in use (`--blas`, native-matmul.ts), BatchMatMul and _FusedMatMul (dense layers) run as
+// BLAS GEMMs on the operands in wasm memory instead.
+//
 // Every replacement hands what it does not cover to the original kernel. Nothing else the zoo's backward passes
 // need is missing (checked by running them: MaxPoolGrad and the elementwise gradients exist). Depthwise
 // convolutions have no wasm gradient kernels at all; both are added as forward depthwise convs
@@ -21,6 +24,7 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputConfig } from './depthwise-conv2d-backprop-input.js';
+import { fusedMatMulConfig } from './fused-matmul.js';
 import { identityConfig } from './identity.js';
 import { WASM_BACKEND } from './kernel-scope.js';
 import { meanConfig, sumConfig } from './leading-axes-reduction.js';
@@ -63,6 +67,7 @@ export function registerWasmTrainingKernels(): void {
   registerIfMissing(depthwiseConv2dBackpropInputConfig);
   replace(tf.Conv2DBackpropInput, conv2dBackpropInputConfig);
   replace(tf.BatchMatMul, batchMatMulConfig);
+  replace(tf._FusedMatMul, fusedMatMulConfig);
   replace(tf.Tile, tileConfig);
   replace(tf.Sum, sumConfig);
   replace(tf.Mean, meanConfig);

@@ -1,0 +1,49 @@
+// Whether the wasm backend's matrix products run on the host's BLAS (`--blas`):
+//
+//   auto     the native BLAS when @ringtrain/native-blas built and a CBLAS library opens, XNNPACK otherwise
+//   native   the native BLAS, or an error saying why it cannot be used
+//   off      XNNPACK (tfjs's own wasm kernels)
+//
+// Only the wasm backend has a choice: tfjs-node's backends bring libtensorflow's own kernels, and the cpu backend
+// exists to be the plain-JavaScript reference.
+
+import { InvalidArgumentError } from '@ringtrain/common';
+import { openNativeBlas, type NativeBlasResult } from '@ringtrain/native-blas';
+import { useNativeBlas } from '../wasm-kernels/native-matmul.js';
+import type { ConcreteBackendName } from './select-backend.js';
+
+export const BLAS_NAMES = ['auto', 'native', 'off'] as const;
+export type BlasName = (typeof BLAS_NAMES)[number];
+
+export interface SelectedBlas {
+  /** Whether the matrix products run on a native BLAS. */
+  native: boolean;
+  /** What was chosen and why, one line for the log. */
+  reason: string;
+}
+
+/**
+ * Routes the wasm backend's matrix products as `requested` says, for this process. `backend` is the backend in use
+ * (selectBackend's choice). `open` finds the library (default: openNativeBlas, which reads RINGTRAIN_BLAS_LIBRARY).
+ */
+export function selectBlas(requested: BlasName, backend: ConcreteBackendName, open: () => NativeBlasResult = () => openNativeBlas()): SelectedBlas {
+  if (!(BLAS_NAMES as readonly string[]).includes(requested)) {
+    throw new InvalidArgumentError(`unknown --blas '${requested}', expected one of: ${BLAS_NAMES.join(', ')}`, { subject: 'blas' });
+  }
+  useNativeBlas(undefined);
+  if (requested === 'off') return { native: false, reason: '--blas off: matrix products on XNNPACK' };
+  if (backend !== 'wasm') {
+    if (requested === 'native') throw new InvalidArgumentError(`--blas native needs the wasm backend, not ${backend}`, { subject: 'blas' });
+    return { native: false, reason: `not used by the ${backend} backend` };
+  }
+  const opened = open();
+  if (!opened.ok) {
+    if (requested === 'native') throw new InvalidArgumentError(`--blas native: ${opened.reason}`, { subject: 'blas' });
+    return { native: false, reason: `auto: ${opened.reason}; matrix products on XNNPACK` };
+  }
+  const { blas } = opened;
+  useNativeBlas(blas);
+  const threads = blas.threads();
+  const described = [blas.config ?? blas.library, threads === null ? undefined : `${threads} thread${threads === 1 ? '' : 's'}`];
+  return { native: true, reason: `${requested}: matrix products on ${described.filter(Boolean).join(', ')}` };
+}

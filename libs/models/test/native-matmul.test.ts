@@ -1,0 +1,143 @@
+// The wasm backend's matrix products on the native BLAS (--blas native) against tfjs's cpu backend, the
+// reference: same inputs, every element within float32 rounding. A counting wrapper around the BLAS shows which
+// products took the native path and which were handed back to XNNPACK.
+
+import { InvalidArgumentError } from '@ringtrain/common';
+import { openNativeBlas, type NativeBlas } from '@ringtrain/native-blas';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { computeGradients, countParams, createModel, nativeBlasInUse, selectBlas } from '../src/index.js';
+import { useNativeBlas } from '../src/wasm-kernels/native-matmul.js';
+import { expectAllClose, normalValues, useBackend } from './helpers.js';
+
+// CI installs OpenBLAS and sets this, so that a missing library fails there instead of skipping.
+const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
+const opened = openNativeBlas();
+
+/** `blas` with a count of its gemm calls. */
+function counting(blas: NativeBlas): NativeBlas & { calls: number } {
+  const counted = { ...blas, calls: 0, gemm: (p: Parameters<NativeBlas['gemm']>[0]) => (counted.calls++, blas.gemm(p)) };
+  return counted;
+}
+
+interface Result {
+  shape: number[];
+  values: Float32Array;
+}
+
+/** Runs `compute` on cpu, then on wasm with `blas` in use; returns both results and the wasm side's gemm calls. */
+async function cpuAndNative(blas: NativeBlas, compute: () => tf.Tensor): Promise<{ cpu: Result; wasm: Result; calls: number }> {
+  const run = () => {
+    const t = compute();
+    const result = { shape: t.shape, values: t.dataSync() as Float32Array };
+    t.dispose();
+    return result;
+  };
+  await useBackend('cpu');
+  const cpu = run();
+  await useBackend('wasm');
+  const spy = counting(blas);
+  useNativeBlas(spy);
+  const before = tf.memory().numTensors;
+  const wasm = run();
+  expect(tf.memory().numTensors).toBe(before);
+  return { cpu, wasm, calls: spy.calls };
+}
+
+afterEach(() => useNativeBlas(undefined));
+
+describe.skipIf(!opened.ok && !expected)('BatchMatMul and _FusedMatMul on the native BLAS', () => {
+  const blas = (opened as { blas: NativeBlas }).blas;
+
+  it.each([
+    { name: 'plain', a: [7, 5], b: [5, 3], transposeA: false, transposeB: false, native: true },
+    { name: 'transposeA (a dense weight gradient)', a: [9, 40], b: [9, 3], transposeA: true, transposeB: false, native: true },
+    { name: 'transposeB (a dense input gradient)', a: [4, 6], b: [50, 6], transposeA: false, transposeB: true, native: true },
+    { name: 'both transposed', a: [6, 4], b: [5, 6], transposeA: true, transposeB: true, native: true },
+    { name: 'batch 3 on both sides', a: [3, 6, 4], b: [3, 5, 6], transposeA: true, transposeB: true, native: true },
+    { name: 'batch 3 against one matrix (rank 2)', a: [3, 4, 6], b: [6, 5], transposeA: false, transposeB: false, native: true },
+    { name: 'one matrix against batch [2, 2]', a: [1, 4, 6], b: [2, 2, 6, 5], transposeA: false, transposeB: false, native: true },
+    // [2, 1] against [1, 2]: each side is broadcast along a different axis, which one GEMM per matrix cannot express.
+    { name: 'partial broadcast (handed back)', a: [2, 1, 3, 4], b: [1, 2, 4, 5], transposeA: false, transposeB: false, native: false },
+  ])('equals the cpu backend: $name', async ({ a, b, transposeA, transposeB, native }) => {
+    const av = normalValues(a, 7);
+    const bv = normalValues(b, 8);
+    const { cpu, wasm, calls } = await cpuAndNative(blas, () => tf.tidy(() => tf.matMul(tf.tensor(av, a), tf.tensor(bv, b), transposeA, transposeB)));
+    expect(wasm.shape).toEqual(cpu.shape);
+    expectAllClose(wasm.values, cpu.values);
+    expect(calls).toBe(native ? 1 : 0);
+  });
+
+  it.each([
+    { activation: 'linear', native: true },
+    { activation: 'relu', native: true },
+    { activation: 'elu', native: false },
+  ] as const)('fused product with a bias and $activation equals the cpu backend', async ({ activation, native }) => {
+    const x = normalValues([8, 6], 9);
+    const w = normalValues([6, 5], 10);
+    const bias = normalValues([5], 11);
+    const { cpu, wasm, calls } = await cpuAndNative(blas, () =>
+      tf.tidy(() => tf.fused.matMul({ a: tf.tensor(x, [8, 6]), b: tf.tensor(w, [6, 5]), bias: tf.tensor(bias, [5]), activation })),
+    );
+    expectAllClose(wasm.values, cpu.values);
+    if (activation === 'relu') expect(wasm.values.some((v) => v === 0)).toBe(true);
+    expect(calls).toBe(native ? 1 : 0);
+  });
+
+  it('gives the same mlp gradient as XNNPACK, every product on the BLAS, no tensor left behind', async () => {
+    await useBackend('wasm');
+    const model = createModel('mlp', { inputShape: [28, 28, 1], numClasses: 10, seed: 3 });
+    const xs = tf.tensor(normalValues([16, 28, 28, 1], 12), [16, 28, 28, 1]);
+    const ys = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5], 'int32');
+    const reference = new Float32Array(countParams(model));
+    const lossOff = computeGradients(model, xs, ys, reference).loss;
+    const spy = counting(blas);
+    useNativeBlas(spy);
+    const buffers = tf.memory().numDataBuffers;
+    const grads = new Float32Array(countParams(model));
+    const lossNative = computeGradients(model, xs, ys, grads).loss;
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    // 3 dense layers: 3 forward products, 3 weight gradients, 2 input gradients (the input's own is pruned).
+    expect(spy.calls).toBe(8);
+    expect(lossNative).toBeCloseTo(lossOff, 5);
+    expectAllClose(grads, reference, 1e-4);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+});
+
+describe('selectBlas', () => {
+  const unavailable = () => ({ ok: false as const, reason: 'no CBLAS library could be opened (libnope.so: not found)' });
+  const fake: NativeBlas = { library: 'libfake.so', config: 'FakeBLAS 1.0', threads: () => 1, setThreads: () => true, gemm: () => undefined };
+  const available = () => ({ ok: true as const, blas: fake });
+
+  it('auto: uses the library when it opens, and says which, with its thread count', () => {
+    const selected = selectBlas('auto', 'wasm', available);
+    expect(selected).toEqual({ native: true, reason: 'auto: matrix products on FakeBLAS 1.0, 1 thread' });
+    expect(nativeBlasInUse()).toBe(fake);
+  });
+
+  it('auto: falls back to XNNPACK with the reason when no library opens', () => {
+    const selected = selectBlas('auto', 'wasm', unavailable);
+    expect(selected.native).toBe(false);
+    expect(selected.reason).toMatch(/libnope\.so.*XNNPACK/);
+    expect(nativeBlasInUse()).toBeUndefined();
+  });
+
+  it('native: refuses to run without the library, naming why (exit code 2 in the apps)', () => {
+    expect(() => selectBlas('native', 'wasm', unavailable)).toThrow(InvalidArgumentError);
+    expect(() => selectBlas('native', 'wasm', unavailable)).toThrow(/--blas native: no CBLAS library could be opened/);
+    expect(() => selectBlas('native', 'cpu', available)).toThrow(/needs the wasm backend, not cpu/);
+  });
+
+  it('off, or another backend: XNNPACK / the backend own kernels, and a BLAS in use before is dropped', () => {
+    selectBlas('auto', 'wasm', available);
+    expect(selectBlas('off', 'wasm', available).native).toBe(false);
+    expect(nativeBlasInUse()).toBeUndefined();
+    expect(selectBlas('auto', 'cpu', available)).toEqual({ native: false, reason: 'not used by the cpu backend' });
+  });
+
+  it('rejects an unknown name', () => {
+    expect(() => selectBlas('mkl' as never, 'wasm', available)).toThrow(/unknown --blas 'mkl', expected one of: auto, native, off/);
+  });
+});

@@ -1,0 +1,5 @@
+// @ringtrain/native-blas: float32 matrix products on the host's BLAS through an N-API addon built at install
+// time. Optional by design: when the addon did not build or no BLAS is installed, openNativeBlas says why and
+// callers keep their own kernels.
+
+export { DEFAULT_BLAS_LIBRARIES, openNativeBlas, type Gemm, type NativeBlas, type NativeBlasResult } from './native-blas.js';
