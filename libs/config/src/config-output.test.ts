@@ -16,7 +16,7 @@ const busy: RunConfig = resolveConfig({
     weightDecay: 0.05, l2: 1e-5, adamBeta1: 0.8, adamBeta2: 0.95, adamEps: 1e-6, scheduler: 'cosine-restarts', t0: 100,
     tMult: 2, etaMin: 1e-6, warmupSteps: 50, warmupStartFactor: 0.01, scaleLrBatch: 256, clipNorm: 1, clipNormType: 'inf',
     seed: 2 ** 32 - 1, shuffle: false, dropLast: true, bucketMb: 0.5, wireDtype: 'float16', hashEvery: 0, logEvery: 1,
-    commTimeoutMs: 5000, backend: 'wasm', checkpointDir: 'ckpt', checkpointEvery: 200, resume: 'ckpt', out: 'runs/a',
+    commTimeoutMs: 5000, backend: 'wasm', blas: 'off', checkpointDir: 'ckpt', checkpointEvery: 200, resume: 'ckpt', out: 'runs/a',
     token: 's3cret',
   },
 });
@@ -39,7 +39,7 @@ describe('configHash', () => {
   });
 
   it('ignores the node options, which may differ between nodes', () => {
-    const otherNode = { ...busy, backend: 'cpu', checkpointDir: 'elsewhere', resume: undefined, out: undefined, token: 'x' } as const;
+    const otherNode = { ...busy, backend: 'cpu', blas: 'native', checkpointDir: 'elsewhere', resume: undefined, out: undefined, token: 'x' } as const;
     expect(configHash(otherNode)).toBe(configHash(busy));
   });
 
@@ -66,7 +66,7 @@ describe('toConfigFile', () => {
     expect(file).toMatchObject({ 'batch-size': 32, 'adam-beta1': 0.9, shuffle: true, out: 'runs/a' });
     expect(Object.keys(file)).not.toContain('token');
     expect(Object.keys(file)).not.toContain('clip-norm');
-    expect(Object.keys(file)).toHaveLength(34);
+    expect(Object.keys(file)).toHaveLength(35);
   });
 
   it('round-trips through a YAML and a JSON config file to the same config, without the token', async () => {

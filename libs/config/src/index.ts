@@ -3,6 +3,7 @@
 
 export {
   BACKEND_NAMES,
+  BLAS_NAMES,
   CLIP_MODES,
   CLIP_NORM_TYPES,
   MODEL_NAMES,
@@ -10,6 +11,7 @@ export {
   SCHEDULER_NAMES,
   WIRE_DTYPES,
   type BackendChoice,
+  type BlasChoice,
   type ClipMode,
   type ClipNormType,
   type ModelName,

@@ -3,6 +3,7 @@
 
 import {
   BACKEND_NAMES,
+  BLAS_NAMES,
   CLIP_MODES,
   CLIP_NORM_TYPES,
   MODEL_NAMES,
@@ -128,6 +129,8 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     description: 'deadline of every network wait' },
   { key: 'backend', flag: '--backend', kind: 'choice', choices: BACKEND_NAMES, valueName: 'NAME', defaultValue: 'auto', scope: 'node',
     description: 'tfjs compute backend' },
+  { key: 'blas', flag: '--blas', kind: 'choice', choices: BLAS_NAMES, valueName: 'NAME', defaultValue: 'auto', scope: 'node',
+    description: "wasm backend's matrix products: native (host BLAS), off (XNNPACK), auto" },
   { key: 'checkpointDir', flag: '--checkpoint-dir', kind: 'string', valueName: 'DIR', scope: 'node',
     description: 'directory for checkpoints (default: none)' },
   { key: 'checkpointEvery', flag: '--checkpoint-every', ...integerFrom(0), defaultValue: 0, scope: 'run',

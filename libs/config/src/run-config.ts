@@ -23,9 +23,12 @@ export type WireDtype = (typeof WIRE_DTYPES)[number];
 export const BACKEND_NAMES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_NAMES)[number];
 
+export const BLAS_NAMES = ['auto', 'native', 'off'] as const;
+export type BlasChoice = (typeof BLAS_NAMES)[number];
+
 /**
  * Every option of a training run. Fields without a default are optional. All fields are "run" options, identical on
- * every node and covered by the config hash, except the node options `backend`, `checkpointDir`, `resume`, `out` and
+ * every node and covered by the config hash, except the node options `backend`, `blas`, `checkpointDir`, `resume`, `out` and
  * `token`, which may differ between nodes. Options that only act under a setting of another one (momentum under
  * `--optimizer sgd`, tMax under `--scheduler cosine`, clipMode under `--clip-norm`, ...) keep their defaults
  * otherwise: resolveConfig refuses a non-default value that would do nothing.
@@ -139,6 +142,11 @@ export interface RunConfig {
   commTimeoutMs: number;
   /** `--backend` (node option): the tfjs compute backend; `auto` takes the fastest one installed. Default `auto`. */
   backend: BackendChoice;
+  /**
+   * `--blas` (node option): where the wasm backend's matrix products run: `native` on the host's BLAS (OpenBLAS or
+   * another CBLAS, through @ringtrain/native-blas), `off` on XNNPACK, `auto` native when it loads. Default `auto`.
+   */
+  blas: BlasChoice;
   /** `--checkpoint-dir` (node option): directory for checkpoints. Default: unset, no checkpoints. */
   checkpointDir?: string;
   /** `--checkpoint-every`: optimizer steps between checkpoints, integer >= 0; 0 writes one at the end only. Default 0. */

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { AbortedError, ErrorCodes, isBrokenRingCode, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
 import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { loadDataset, type Dataset } from '@ringtrain/data';
-import { selectBackend, type BackendName } from '@ringtrain/models';
+import { selectBackend, selectBlas, type BackendName, type BlasName } from '@ringtrain/models';
 import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } from '@ringtrain/protocol';
 import { DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
 import { readCheckpoint } from './checkpoint/read.js';
@@ -28,6 +28,8 @@ export interface WorkerOptions {
   config?: RunConfig;
   /** --backend of a worker started without a config; otherwise the config's. Default auto. */
   backend?: BackendName;
+  /** --blas of a worker started without a config; otherwise the config's. Default auto. */
+  blas?: BlasName;
   /** Address the data plane listens on. Default 127.0.0.1: set it to a reachable one on multi-node runs. */
   dataPlaneHost?: string;
   /** Address the peers connect to, when it differs from dataPlaneHost (0.0.0.0 listens everywhere). */
@@ -110,6 +112,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     // Known before the hello, so a node that cannot even start fails alone, not after the others waited for it.
     const local = opts.config;
     const backend = await selectBackend(local?.backend ?? opts.backend ?? 'auto');
+    const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name);
     const earlyDataset = local ? await loadDataset(local.dataset, { seed: local.seed }) : undefined;
     const logRefusal = rateLimitedLog(opts.log);
     plane = await DataPlane.listen({
@@ -231,7 +234,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       // Join the ring first: the neighbours may already be connecting.
       transport = plane.join({ rank, worldSize, generation });
       transport.setPeers(leftNeighbour(membership));
-      opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}); data plane ${advertised.host}:${advertised.port}`);
+      opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}; BLAS: ${blas.reason}); data plane ${advertised.host}:${advertised.port}`);
       try {
         const totals = await train({
           config,

@@ -4,7 +4,7 @@
 
 import { Command, Option } from 'commander';
 import { AbortedError, InvalidArgumentError } from '@ringtrain/common';
-import { BACKEND_NAMES, loadTlsFiles, resolveConfig, type RunConfig } from '@ringtrain/config';
+import { BACKEND_NAMES, BLAS_NAMES, loadTlsFiles, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { parseEndpoint } from '@ringtrain/launcher';
 import { runWorker } from '@ringtrain/worker';
 import { integerOption } from '../number-option.js';
@@ -15,7 +15,14 @@ import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_T
 /** Where `launch` puts the resolved run config for its workers (JSON, camelCase keys, without the token). */
 export const RUN_CONFIG_ENV = 'RINGTRAIN_RUN_CONFIG';
 
-function configFromEnv(text: string | undefined, backend: string | undefined, token: string | undefined): RunConfig | undefined {
+/** The node options a worker's own flags set, over the launcher's config. */
+interface NodeFlags {
+  backend?: string;
+  blas?: string;
+  token?: string;
+}
+
+function configFromEnv(text: string | undefined, { backend, blas, token }: NodeFlags): RunConfig | undefined {
   if (text === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -23,7 +30,12 @@ function configFromEnv(text: string | undefined, backend: string | undefined, to
   } catch (err) {
     throw new InvalidArgumentError(`${RUN_CONFIG_ENV} is not valid JSON: ${(err as Error).message}`, { subject: RUN_CONFIG_ENV });
   }
-  return resolveConfig({ flags: { ...(parsed as Partial<RunConfig>), ...(backend ? { backend: backend as RunConfig['backend'] } : {}), ...(token ? { token } : {}) } });
+  const overrides = {
+    ...(backend ? { backend: backend as RunConfig['backend'] } : {}),
+    ...(blas ? { blas: blas as RunConfig['blas'] } : {}),
+    ...(token ? { token } : {}),
+  };
+  return resolveConfig({ flags: { ...(parsed as Partial<RunConfig>), ...overrides } });
 }
 
 export function workerCommand(): Command {
@@ -36,6 +48,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--data-plane-host <ADDR>', 'address the data plane listens on; use a reachable one on multi-node runs').default('127.0.0.1'))
     .addOption(new Option('--advertise-host <ADDR>', 'address peers connect to, if not --data-plane-host (e.g. with 0.0.0.0)'))
     .addOption(new Option('--backend <NAME>', 'compute backend').choices(BACKEND_NAMES))
+    .addOption(new Option('--blas <NAME>', "where the wasm backend's matrix products run").choices(BLAS_NAMES))
     .addOption(new Option('--token <SECRET>', 'shared secret of the cluster').env('RINGTRAIN_TOKEN'))
     .addOption(new Option('--tls-cert <FILE>', "TLS on both planes: this node's certificate (PEM; needs --tls-key)"))
     .addOption(new Option('--tls-key <FILE>', "the certificate's private key (PEM)"))
@@ -53,6 +66,7 @@ export function workerCommand(): Command {
         dataPlaneHost: string;
         advertiseHost?: string;
         backend?: string;
+        blas?: string;
         token?: string;
         connectTimeout: number;
         rendezvousTimeout: number;
@@ -66,7 +80,7 @@ export function workerCommand(): Command {
       const coordinator = parseEndpoint(endpointText, o.rdzvEndpoint ? '--rdzv-endpoint' : 'MASTER_ADDR:MASTER_PORT');
       if (o.localRank >= o.localWorldSize) throw new InvalidArgumentError(`--local-rank ${o.localRank} must be below --local-world-size ${o.localWorldSize}`, { subject: '--local-rank' });
       requireTokenOffLoopback(o.dataPlaneHost, '--data-plane-host', o.token);
-      const config = configFromEnv(process.env[RUN_CONFIG_ENV], o.backend, o.token);
+      const config = configFromEnv(process.env[RUN_CONFIG_ENV], o);
       // A worker started by launch has the run's TLS files in its config; one started by hand gets them as flags.
       const tls = await loadTlsFiles(config ?? resolveConfig({ flags: { tlsCert: o.tlsCert, tlsKey: o.tlsKey, tlsCa: o.tlsCa } }));
       // A terminal's Ctrl-C reaches the worker directly and again through the launcher: the first one stops it
@@ -87,6 +101,7 @@ export function workerCommand(): Command {
         localWorldSize: o.localWorldSize,
         ...(config ? { config } : {}),
         ...(o.backend ? { backend: o.backend as RunConfig['backend'] } : {}),
+        ...(o.blas ? { blas: o.blas as RunConfig['blas'] } : {}),
         dataPlaneHost: o.dataPlaneHost,
         tls,
         ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
