@@ -10,22 +10,29 @@
 // Needs Debian's python3-torch (apt-get install -y python3-torch). Medians over steps; the first --warmup
 // steps of every run are left out.
 // With --repeat N the whole sequence runs N times and every figure is the median over the runs.
-// Usage: node tools/compare-ddp.mjs [--models mlp:128,cnn:64] [--warmup 5] [--repeat 1] [--json FILE]
+// Threads: as ddp_step_bench.py gives every torch process max(1, cores // 2) threads, every ringtrain worker gets
+// as many BLAS threads (OMP_NUM_THREADS), the compute-only one included. --blas (default native, which fails
+// without OpenBLAS rather than measuring something else; off: XNNPACK) is passed to ringtrain launch.
+// Usage: node tools/compare-ddp.mjs [--models mlp:128,cnn:64] [--blas native|off|auto] [--warmup 5] [--repeat 1] [--json FILE]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { models: { type: 'string', default: 'mlp:128,cnn:64' }, warmup: { type: 'string', default: '5' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { models: { type: 'string', default: 'mlp:128,cnn:64' }, blas: { type: 'string', default: 'native' }, warmup: { type: 'string', default: '5' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' } } });
 const warmup = Number(values.warmup);
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-vs-ddp-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const cli = join(root, 'apps/cli/bin/ringtrain.mjs');
-const launchArgs = (model, batch, workers, out) => ['launch', '--nproc-per-node', String(workers), '--model', model, '--batch-size', String(batch), '--epochs', '1', '--backend', 'wasm', '--out', out];
+const launchArgs = (model, batch, workers, out) =>
+  ['launch', '--nproc-per-node', String(workers), '--model', model, '--batch-size', String(batch), '--epochs', '1', '--backend', 'wasm', '--blas', values.blas, '--out', out];
+/** The threads of one worker, as ddp_step_bench.py's default for 2 workers. */
+const threadsPerWorker = Math.max(1, Math.floor(availableParallelism() / 2));
+const env = { ...process.env, OMP_NUM_THREADS: String(threadsPerWorker) };
 
 /** Median step wall time and comm time of the slowest rank, in ms, from a run's metrics.jsonl. */
 function stepTimes(out) {
@@ -36,14 +43,14 @@ function stepTimes(out) {
 /** One ringtrain run of an epoch of mnist. */
 function ringtrain(model, batch, workers, run) {
   const out = join(dir, `${model}-${workers}-${run}`);
-  execFileSync(process.execPath, [cli, ...launchArgs(model, batch, workers, out)], { stdio: 'ignore' });
+  execFileSync(process.execPath, [cli, ...launchArgs(model, batch, workers, out)], { stdio: 'ignore', env });
   return stepTimes(out);
 }
 
 /** Runs the CLI with `args`; rejects if it fails. Aborting `signal` kills it. */
 function runCli(args, signal) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore', signal });
+    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore', signal, env });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ringtrain ${args.join(' ')} exited with ${code}`))));
   });
@@ -119,7 +126,7 @@ const rows = models.map(({ model, batch }, i) => ({
   model,
   batch_per_worker: batch,
   runs: runs[i].length,
-  ringtrain: medianOf(runs[i], 'ringtrain'),
+  ringtrain: { ...medianOf(runs[i], 'ringtrain'), blas: values.blas, threads_per_worker: threadsPerWorker },
   pytorch_ddp: { ...medianOf(runs[i], 'pytorch_ddp'), ...runs[i][0].torch },
 }));
 const f = (x, d = 1) => x.toFixed(d);
