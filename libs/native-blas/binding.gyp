@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "ringtrain_blas",
-      "sources": ["native/blas.c"],
+      "sources": ["native/addon.c", "native/blas-library.c", "native/conv2d.c", "native/gemm.c", "native/napi-helpers.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-std=c11"],
       "libraries": ["-ldl"]
     }

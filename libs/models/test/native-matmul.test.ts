@@ -3,51 +3,18 @@
 // products took the native path and which were handed back to XNNPACK.
 
 import { InvalidArgumentError } from '@ringtrain/common';
-import { openNativeBlas, type NativeBlas } from '@ringtrain/native-blas';
+import type { NativeBlas } from '@ringtrain/native-blas';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeGradients, countParams, createModel, nativeBlasInUse, selectBlas } from '../src/index.js';
-import { useNativeBlas } from '../src/wasm-kernels/native-matmul.js';
+import { useNativeBlas } from '../src/wasm-kernels/native-blas-in-use.js';
 import { expectAllClose, normalValues, useBackend } from './helpers.js';
-
-// CI installs OpenBLAS and sets this, so that a missing library fails there instead of skipping.
-const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
-const opened = openNativeBlas();
-
-/** `blas` with a count of its gemm calls. */
-function counting(blas: NativeBlas): NativeBlas & { calls: number } {
-  const counted = { ...blas, calls: 0, gemm: (p: Parameters<NativeBlas['gemm']>[0]) => (counted.calls++, blas.gemm(p)) };
-  return counted;
-}
-
-interface Result {
-  shape: number[];
-  values: Float32Array;
-}
-
-/** Runs `compute` on cpu, then on wasm with `blas` in use; returns both results and the wasm side's gemm calls. */
-async function cpuAndNative(blas: NativeBlas, compute: () => tf.Tensor): Promise<{ cpu: Result; wasm: Result; calls: number }> {
-  const run = () => {
-    const t = compute();
-    const result = { shape: t.shape, values: t.dataSync() as Float32Array };
-    t.dispose();
-    return result;
-  };
-  await useBackend('cpu');
-  const cpu = run();
-  await useBackend('wasm');
-  const spy = counting(blas);
-  useNativeBlas(spy);
-  const before = tf.memory().numTensors;
-  const wasm = run();
-  expect(tf.memory().numTensors).toBe(before);
-  return { cpu, wasm, calls: spy.calls };
-}
+import { counting, cpuAndNative, nativeBlasExpected, openedBlas } from './native-blas-helpers.js';
 
 afterEach(() => useNativeBlas(undefined));
 
-describe.skipIf(!opened.ok && !expected)('BatchMatMul and _FusedMatMul on the native BLAS', () => {
-  const blas = (opened as { blas: NativeBlas }).blas;
+describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('BatchMatMul and _FusedMatMul on the native BLAS', () => {
+  const blas = (openedBlas as { blas: NativeBlas }).blas;
 
   it.each([
     { name: 'plain', a: [7, 5], b: [5, 3], transposeA: false, transposeB: false, native: true },
@@ -108,7 +75,7 @@ describe.skipIf(!opened.ok && !expected)('BatchMatMul and _FusedMatMul on the na
 
 describe('selectBlas', () => {
   const unavailable = () => ({ ok: false as const, reason: 'no CBLAS library could be opened (libnope.so: not found)' });
-  const fake: NativeBlas = { library: 'libfake.so', config: 'FakeBLAS 1.0', threads: () => 1, setThreads: () => true, gemm: () => undefined };
+  const fake: NativeBlas = { library: 'libfake.so', config: 'FakeBLAS 1.0', threads: () => 1, setThreads: () => true, gemm: () => undefined, conv2d: () => undefined };
   const available = () => ({ ok: true as const, blas: fake });
 
   it('auto: uses the library when it opens, and says which, with its thread count', () => {

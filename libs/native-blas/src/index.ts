@@ -2,4 +2,13 @@
 // time. Optional by design: when the addon did not build or no BLAS is installed, openNativeBlas says why and
 // callers keep their own kernels.
 
-export { DEFAULT_BLAS_LIBRARIES, openNativeBlas, type Gemm, type NativeBlas, type NativeBlasResult } from './native-blas.js';
+export {
+  Conv2DPass,
+  DEFAULT_BLAS_LIBRARIES,
+  openNativeBlas,
+  type Conv2D,
+  type Conv2DGeometry,
+  type Gemm,
+  type NativeBlas,
+  type NativeBlasResult,
+} from './native-blas.js';

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { openNativeBlas, type Gemm, type NativeBlas } from './index.js';
+import { pseudoRandom } from './test-values.js';
 
 // CI installs OpenBLAS and sets this, so that a broken build or a missing library fails there instead of skipping.
 const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
 const opened = openNativeBlas();
-
-/** A deterministic pseudo-random matrix with entries in [-1, 1) (a small LCG: no dependency, same on every run). */
-function matrix(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  let state = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = state / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 /** The product written out: c[i][r][col] = act(Σ_j op(a)[r][j] · op(b)[j][col] + bias[col]), in float64. */
 function reference(p: Omit<Gemm, 'c'>): Float64Array {
@@ -43,9 +33,9 @@ function check(blas: NativeBlas, shape: { m: number; n: number; k: number; batch
   const batchB = shape.batchB ?? batch;
   const p = {
     ...shape, batch, batchA, batchB, ...flags,
-    a: matrix(batchA * shape.m * shape.k, 1),
-    b: matrix(batchB * shape.k * shape.n, 2),
-    bias: flags.bias ? matrix(shape.n, 3) : null,
+    a: pseudoRandom(batchA * shape.m * shape.k, 1),
+    b: pseudoRandom(batchB * shape.k * shape.n, 2),
+    bias: flags.bias ? pseudoRandom(shape.n, 3) : null,
   };
   // NaN sentinels: every output element must be written, whatever it held.
   const c = new Float32Array(batch * shape.m * shape.n).fill(Number.NaN);
@@ -100,8 +90,8 @@ describe.skipIf(!opened.ok && !expected)('native gemm', () => {
     expect(() => blas.gemm({ ...ok, c: new Float32Array(8) })).toThrow(/does not match its shape/);
     expect(() => blas.gemm({ ...ok, bias: new Float32Array(3) })).toThrow(/does not match its shape/);
     expect(() => blas.gemm({ ...ok, batch: 2, batchA: 3 })).toThrow(/batchA and batchB must be 1 or batch/);
-    expect(() => blas.gemm({ ...ok, m: -1 })).toThrow(/dimensions must be integers/);
-    expect(() => blas.gemm({ ...ok, a: new Float64Array(4) as unknown as Float32Array })).toThrow(/must be Float32Arrays/);
+    expect(() => blas.gemm({ ...ok, m: -1 })).toThrow(/gemm: m must be an integer >= 0/);
+    expect(() => blas.gemm({ ...ok, a: new Float64Array(4) as unknown as Float32Array })).toThrow(/gemm: a must be a Float32Array/);
   });
 
   it('reads and writes views at an offset into a larger buffer (as tensors in wasm memory are)', () => {

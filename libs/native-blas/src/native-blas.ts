@@ -1,12 +1,12 @@
 // Float32 matrix products on the host's BLAS. tfjs-node brings libtensorflow's kernels but needs a download at
 // install time; where it cannot be installed, the wasm backend's XNNPACK reaches 10-17 GFLOP/s per core (128-bit
 // SIMD, no FMA), while OpenBLAS on the same core reaches 65-80 (AVX2/AVX-512 FMA). This module opens a CBLAS
-// library through the addon in ../native/blas.c and exposes one operation, a (batched) GEMM with an optional
-// bias row and ReLU: what dense layers and their gradients need.
+// library through the addon in ../native/ and exposes what dense and convolution layers and their gradients
+// need: a (batched) GEMM with an optional bias row and ReLU, and the three products of a 2-D convolution.
 
 import { createRequire } from 'node:module';
 
-/** The addon's functions (../native/blas.c). */
+/** The addon's functions (../native/addon.c). */
 interface Addon {
   open(candidates: string[]): { library: string; config: string | null; threads: number | null };
   setThreads(threads: number): boolean;
@@ -15,6 +15,7 @@ interface Addon {
     batch: number, batchA: number, batchB: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, relu: boolean,
   ): void;
+  conv2d(pass: number, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
 }
 
 /** One product: for every i < batch, c[i] = act(op(a[i]) · op(b[i]) + bias), row-major. */
@@ -39,6 +40,44 @@ export interface Gemm {
   relu: boolean;
 }
 
+/** Which product of a convolution conv2d computes (the numbers are the addon's). */
+export const Conv2DPass = { forward: 0, filterGradient: 1, inputGradient: 2 } as const;
+export type Conv2DPass = keyof typeof Conv2DPass;
+
+/** A 2-D convolution over an NHWC input [n, h, w, cin] with a [kh, kw, cin, cout] filter, giving [n, oh, ow, cout]. */
+export interface Conv2DGeometry {
+  n: number;
+  h: number;
+  w: number;
+  cin: number;
+  kh: number;
+  kw: number;
+  cout: number;
+  oh: number;
+  ow: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  /** Zero rows above the input and columns left of it; the ones below and right follow from oh and ow. */
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * One product of a convolution, as im2col GEMMs in the addon (native/conv2d.c):
+ *   forward         a = x,  b = filter -> out = y
+ *   filterGradient  a = x,  b = dy     -> out = dFilter
+ *   inputGradient   a = dy, b = filter -> out = dx
+ */
+export interface Conv2D {
+  pass: Conv2DPass;
+  a: Float32Array;
+  b: Float32Array;
+  out: Float32Array;
+  geometry: Conv2DGeometry;
+}
+
 export interface NativeBlas {
   /** The library that was opened (a name dlopen resolved, or RINGTRAIN_BLAS_LIBRARY). */
   library: string;
@@ -50,6 +89,12 @@ export interface NativeBlas {
   setThreads(threads: number): boolean;
   /** Runs one product; lengths that do not match the shapes raise a RangeError (code E_INVALID_ARGUMENT). */
   gemm(product: Gemm): void;
+  /** Runs one convolution product; lengths that do not match the geometry raise a RangeError (E_INVALID_ARGUMENT). */
+  conv2d(convolution: Conv2D): void;
+}
+
+function geometryArray(g: Conv2DGeometry): Int32Array {
+  return Int32Array.of(g.n, g.h, g.w, g.cin, g.kh, g.kw, g.cout, g.oh, g.ow, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft);
 }
 
 /** Where a CBLAS may be found, in order: Debian/Ubuntu's OpenBLAS, then the generic BLAS (alternatives), macOS's Accelerate. */
@@ -94,6 +139,7 @@ export function openNativeBlas(env: NodeJS.ProcessEnv = process.env): NativeBlas
       threads: () => addon.open([]).threads,
       setThreads: (threads) => addon.setThreads(threads),
       gemm: (p) => addon.gemm(p.a, p.b, p.c, p.bias, p.batch, p.batchA, p.batchB, p.m, p.n, p.k, p.transposeA, p.transposeB, p.relu),
+      conv2d: (c) => addon.conv2d(Conv2DPass[c.pass], c.a, c.b, c.out, geometryArray(c.geometry)),
     };
     return (opened = { ok: true, blas });
   } catch (error) {

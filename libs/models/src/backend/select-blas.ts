@@ -9,7 +9,7 @@
 
 import { InvalidArgumentError } from '@ringtrain/common';
 import { openNativeBlas, type NativeBlasResult } from '@ringtrain/native-blas';
-import { useNativeBlas } from '../wasm-kernels/native-matmul.js';
+import { useNativeBlas } from '../wasm-kernels/native-blas-in-use.js';
 import type { ConcreteBackendName } from './select-backend.js';
 
 export const BLAS_NAMES = ['auto', 'native', 'off'] as const;

@@ -14,19 +14,20 @@
 // window; when the forward conv dropped a remainder (stride > 1, (H + pads − KH) mod s ≠ 0) the remainder rows are
 // simply not padded, and when even the unpadded input is longer the surplus output rows are sliced off.
 // The alternative, im2col (KH·KW shifted copies of x) and one matMul, measured slower here: the wasm backend's Slice
-// and Concat copy row by row in JavaScript, and the patches matrix is KH·KW times the size of x.
+// and Concat copy row by row in JavaScript, and the patches matrix is KH·KW times the size of x. With a native BLAS
+// in use (NHWC), im2col in C and the BLAS GEMM take over instead (native-conv2d.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropFilterAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { type KernelScope, WASM_BACKEND, withKernelScope } from './kernel-scope.js';
+import { nativeConv2D } from './native-conv2d.js';
 
 // Axis permutations into X' [C_in, H, W, N] and F' [OH, OW, N, C_out].
 const INPUT_AS_BATCH = { NHWC: [3, 1, 2, 0], NCHW: [1, 2, 3, 0] } as const;
 const DY_AS_FILTER = { NHWC: [1, 2, 0, 3], NCHW: [2, 3, 0, 1] } as const;
 
-function conv2dBackpropFilter(scope: KernelScope, x: TensorInfo, dy: TensorInfo, attrs: Conv2DBackpropFilterAttrs): TensorInfo {
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-  const info = tf.backend_util.computeConv2DInfo(
+function convInfo(x: TensorInfo, { strides, pad, dataFormat, dimRoundingMode, filterShape }: Conv2DBackpropFilterAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape,
     strides,
@@ -36,6 +37,9 @@ function conv2dBackpropFilter(scope: KernelScope, x: TensorInfo, dy: TensorInfo,
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat),
   );
+}
+
+function conv2dBackpropFilter(scope: KernelScope, x: TensorInfo, dy: TensorInfo, dataFormat: 'NHWC' | 'NCHW', info: tf.backend_util.Conv2DInfo): TensorInfo {
   const { filterHeight, filterWidth, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, strideHeight, strideWidth } = info;
   const { top, left } = info.padInfo;
   // Padding after the input so that the swapped conv's output is exactly KH (resp. KW) long; negative means the
@@ -58,10 +62,15 @@ function conv2dBackpropFilter(scope: KernelScope, x: TensorInfo, dy: TensorInfo,
   return scope.transpose(out, [1, 2, 0, 3]);
 }
 
-const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) =>
-  withKernelScope(backend, (scope) =>
-    conv2dBackpropFilter(scope, inputs['x']!, inputs['dy']!, attrs as unknown as Conv2DBackpropFilterAttrs),
+const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const convAttrs = attrs as unknown as Conv2DBackpropFilterAttrs;
+  const info = convInfo(x, convAttrs);
+  return (
+    nativeConv2D(backend, 'filterGradient', x, dy, info) ??
+    withKernelScope(backend, (scope) => conv2dBackpropFilter(scope, x, dy, convAttrs.dataFormat, info))
   );
+};
 
 export const conv2dBackpropFilterConfig: KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,

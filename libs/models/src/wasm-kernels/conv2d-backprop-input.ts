@@ -15,11 +15,13 @@
 // elements of z are never reached) becomes zero padding and a slice of the surplus rows.
 //
 // Handled here: NHWC with padding before the input of at most K − 1 (always so for 'same' and 'valid'). Anything
-// else goes to the original kernel.
+// else goes to the original kernel. With a native BLAS in use (NHWC), a GEMM and col2im in C take over instead
+// (native-conv2d.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { type KernelScope, WASM_BACKEND, withKernelScope } from './kernel-scope.js';
+import { nativeConv2D } from './native-conv2d.js';
 
 /** dy with strideHeight − 1 zero rows after every row and strideWidth − 1 zero columns after every column. */
 export function insertZeros(scope: KernelScope, dy: TensorInfo, strideHeight: number, strideWidth: number): TensorInfo {
@@ -68,6 +70,10 @@ export function conv2dBackpropInputConfig(original: KernelFunc): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const attrs = args.attrs as unknown as Conv2DBackpropInputAttrs;
+    const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad,
+      attrs.dimRoundingMode, false, tf.backend_util.convertConv2DDataFormat(attrs.dataFormat));
+    const native = nativeConv2D(args.backend, 'inputGradient', dy, filter, info);
+    if (native !== undefined) return native;
     if (!handles(filter, attrs)) return original(args);
     return withKernelScope(args.backend, (scope) => conv2dBackpropInput(scope, dy, filter, attrs));
   };

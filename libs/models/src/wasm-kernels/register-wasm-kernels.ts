@@ -9,8 +9,8 @@
 //   Sum/Mean leading axes  transpose first, ~110 ms     -> average pooling, ~10 ms (leading-axes-reduction.ts)
 //   Identity               copies, ~20 ms               -> shares the buffer (identity.ts)
 //
-// With a native BLAS in use (`--blas`, native-matmul.ts), BatchMatMul and _FusedMatMul (dense layers) run as
-// BLAS GEMMs on the operands in wasm memory instead.
+// With a native BLAS in use (`--blas`), BatchMatMul and _FusedMatMul (dense layers, native-matmul.ts) and Conv2D
+// with both its gradients (NHWC, native-conv2d.ts: im2col + GEMM) run on the BLAS, on the tensors in wasm memory.
 //
 // Every replacement hands what it does not cover to the original kernel. Nothing else the zoo's backward passes
 // need is missing (checked by running them: MaxPoolGrad and the elementwise gradients exist). Depthwise
@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-matmul.js';
+import { conv2dConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.js';
@@ -65,6 +66,7 @@ export function registerWasmTrainingKernels(): void {
   registerIfMissing(conv2dBackpropFilterConfig);
   registerIfMissing(depthwiseConv2dBackpropFilterConfig);
   registerIfMissing(depthwiseConv2dBackpropInputConfig);
+  replace(tf.Conv2D, conv2dConfig);
   replace(tf.Conv2DBackpropInput, conv2dBackpropInputConfig);
   replace(tf.BatchMatMul, batchMatMulConfig);
   replace(tf._FusedMatMul, fusedMatMulConfig);

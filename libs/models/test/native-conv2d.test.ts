@@ -1,0 +1,96 @@
+// Conv2D and its two gradients on the native BLAS (im2col + GEMM, --blas native) against tfjs's cpu backend.
+
+import type { NativeBlas } from '@ringtrain/native-blas';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { computeGradients, countParams, createModel } from '../src/index.js';
+import { useNativeBlas } from '../src/wasm-kernels/native-blas-in-use.js';
+import { expectAllClose, normalValues, useBackend } from './helpers.js';
+import { counting, cpuAndNative, nativeBlasExpected, openedBlas } from './native-blas-helpers.js';
+
+afterEach(() => useNativeBlas(undefined));
+
+interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: 'same' | 'valid';
+  dilations?: number;
+}
+
+const CASES: ConvCase[] = [
+  { name: "3x3 'valid' (the cnn's)", x: [2, 9, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'valid' },
+  { name: "3x3 'same'", x: [2, 7, 7, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'same' },
+  { name: "stride 2 'same', odd size", x: [2, 7, 7, 2], filter: [3, 3, 2, 4], strides: 2, pad: 'same' },
+  { name: "strides [2, 3], 2x3 kernel, 'valid' with remainders", x: [1, 8, 9, 2], filter: [2, 3, 2, 3], strides: [2, 3], pad: 'valid' },
+  { name: 'one input channel', x: [3, 10, 10, 1], filter: [3, 3, 1, 8], strides: 1, pad: 'valid' },
+  { name: '1x1 pointwise', x: [2, 5, 5, 6], filter: [1, 1, 6, 4], strides: 1, pad: 'valid' },
+];
+
+describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('Conv2D and its gradients on the native BLAS', () => {
+  const blas = (openedBlas as { blas: NativeBlas }).blas;
+
+  it.each(CASES)('forward equals the cpu backend: $name', async (c) => {
+    const x = normalValues(c.x, 1);
+    const w = normalValues(c.filter, 2);
+    const { cpu, wasm, calls } = await cpuAndNative(blas, () => tf.tidy(() => tf.conv2d(tf.tensor4d(x, c.x), tf.tensor4d(w, c.filter), c.strides, c.pad)));
+    expect(wasm.shape).toEqual(cpu.shape);
+    expectAllClose(wasm.values, cpu.values);
+    expect(calls).toBe(1);
+  });
+
+  it('forward with dilation 2 equals the cpu backend', async () => {
+    const x = normalValues([2, 9, 9, 2], 3);
+    const w = normalValues([3, 3, 2, 3], 4);
+    const { cpu, wasm, calls } = await cpuAndNative(blas, () =>
+      tf.tidy(() => tf.conv2d(tf.tensor4d(x, [2, 9, 9, 2]), tf.tensor4d(w, [3, 3, 2, 3]), 1, 'valid', 'NHWC', 2)),
+    );
+    expectAllClose(wasm.values, cpu.values);
+    expect(calls).toBe(1);
+  });
+
+  it.each(CASES)('filter and input gradients (through tf.grads) equal the cpu backend: $name', async (c) => {
+    const x = normalValues(c.x, 5);
+    const w = normalValues(c.filter, 6);
+    // Both gradients of Σ conv(x, w) ⊙ g for a fixed random g, returned side by side as one tensor.
+    const g = (shape: number[]) => tf.tensor(normalValues(shape, 7), shape);
+    const { cpu, wasm, calls } = await cpuAndNative(blas, () =>
+      tf.tidy(() => {
+        const xs = tf.tensor4d(x, c.x);
+        const ws = tf.tensor4d(w, c.filter);
+        const f = (a: tf.Tensor, b: tf.Tensor) => {
+          const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad);
+          return tf.sum(tf.mul(y, g(y.shape)));
+        };
+        const [dx, dw] = tf.grads(f)([xs, ws]);
+        return tf.concat([dx!.flatten(), dw!.flatten()]);
+      }),
+    );
+    expectAllClose(wasm.values, cpu.values);
+    // forward, filter gradient, input gradient
+    expect(calls).toBe(3);
+  });
+
+  it('gives the same cnn gradient as XNNPACK, no tensor left behind', async () => {
+    await useBackend('wasm');
+    const model = createModel('cnn', { inputShape: [12, 12, 1], numClasses: 10, seed: 4 });
+    const xs = tf.tensor(normalValues([8, 12, 12, 1], 8), [8, 12, 12, 1]);
+    const ys = tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32');
+    const reference = new Float32Array(countParams(model));
+    const lossOff = computeGradients(model, xs, ys, reference).loss;
+    const spy = counting(blas);
+    useNativeBlas(spy);
+    const buffers = tf.memory().numDataBuffers;
+    const grads = new Float32Array(countParams(model));
+    const lossNative = computeGradients(model, xs, ys, grads).loss;
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    // 2 conv forwards, 2 dense forwards; backward: 2 conv filter gradients, 1 conv input gradient (the image's own
+    // is pruned), 2 dense weight gradients, 2 dense input gradients.
+    expect(spy.calls).toBe(11);
+    expect(lossNative).toBeCloseTo(lossOff, 5);
+    expectAllClose(grads, reference, 1e-4);
+    tf.dispose([xs, ys]);
+    model.dispose();
+  });
+});

@@ -1,0 +1,148 @@
+// conv2d(pass, a, b, out, geometry): the three products of a 2-D convolution (NHWC input, [KH, KW, C_in, C_out]
+// filter), each as GEMMs over im2col rows:
+//
+//   pass 0, forward          a = x,  b = W   ->  y  = cols(x) · W          [rows, K] · [K, C_out]
+//   pass 1, filter gradient  a = x,  b = dy  ->  dW = cols(x)ᵀ · dy        [K, rows] · [rows, C_out], summed
+//   pass 2, input gradient   a = dy, b = W   ->  dx = col2im(dy · Wᵀ)      [rows, C_out] · [C_out, K], scattered
+//
+// where rows = N·OH·OW output positions, K = KH·KW·C_in, and cols(x)[(n, oh, ow), (kh, kw, ci)] =
+// x[n, oh·s_h − pad_top + kh·d_h, ow·s_w − pad_left + kw·d_w, ci] (zero outside the image). The rows are
+// processed in chunks of about CHUNK_FLOATS im2col entries, so the patch matrix never needs the memory of the
+// whole batch (KH·KW times the input) and stays in cache between im2col and the GEMM. A 1x1, stride-1,
+// unpadded convolution is already a GEMM on x: no im2col at all.
+//
+// geometry is an Int32Array [N, H, W, C_in, KH, KW, C_out, OH, OW, stride_h, stride_w, dilation_h, dilation_w,
+// pad_top, pad_left]. The image bounds are checked for every patch element, so whatever the output size says,
+// nothing outside x is read or written; the arrays' lengths are checked against the geometry first.
+
+#include "conv2d.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas-library.h"
+#include "napi-helpers.h"
+
+enum { PASS_FORWARD = 0, PASS_FILTER_GRADIENT = 1, PASS_INPUT_GRADIENT = 2 };
+enum { GEOMETRY_LENGTH = 15 };
+enum { CHUNK_FLOATS = 1 << 20 };
+
+typedef struct {
+  int32_t n, h, w, cin, kh, kw, cout, oh, ow, sh, sw, dh, dw, pt, pl;
+} geometry;
+
+// Copies (add = false) the patches of output rows [r0, r1) into cols, or adds (add = true) cols back into x.
+static void patches(const geometry *g, float *x, int64_t r0, int64_t r1, float *cols, bool add) {
+  const int64_t plane = (int64_t)g->oh * g->ow;
+  const size_t run = (size_t)g->cin;
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t image = r / plane, position = r % plane;
+    const int32_t oh = (int32_t)(position / g->ow), ow = (int32_t)(position % g->ow);
+    float *patch = cols + (r - r0) * (int64_t)g->kh * g->kw * g->cin;
+    for (int32_t kh = 0; kh < g->kh; kh++) {
+      const int64_t ih = (int64_t)oh * g->sh - g->pt + (int64_t)kh * g->dh;
+      for (int32_t kw = 0; kw < g->kw; kw++, patch += run) {
+        const int64_t iw = (int64_t)ow * g->sw - g->pl + (int64_t)kw * g->dw;
+        const bool inside = ih >= 0 && ih < g->h && iw >= 0 && iw < g->w;
+        float *pixel = inside ? x + ((image * g->h + ih) * g->w + iw) * (int64_t)g->cin : NULL;
+        if (add) {
+          if (inside) for (size_t c = 0; c < run; c++) pixel[c] += patch[c];
+        } else if (inside) {
+          memcpy(patch, pixel, run * sizeof(float));
+        } else {
+          memset(patch, 0, run * sizeof(float));
+        }
+      }
+    }
+  }
+}
+
+// Runs `pass` over all rows in chunks. `cols` has room for `chunk` rows, or is NULL for a 1x1 convolution (x is cols).
+static void run_pass(int pass, const geometry *g, float *a, float *b, float *out, int64_t chunk, float *cols) {
+  const int64_t rows = (int64_t)g->n * g->oh * g->ow;
+  const int32_t k = g->kh * g->kw * g->cin;
+  if (pass != PASS_FORWARD) memset(out, 0, sizeof(float) * (pass == PASS_FILTER_GRADIENT ? (size_t)k * g->cout : (size_t)g->n * g->h * g->w * g->cin));
+  for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
+    const int64_t r1 = r0 + chunk < rows ? r0 + chunk : rows;
+    const int32_t count = (int32_t)(r1 - r0);
+    // The patch rows: im2col's copy, or for a 1x1 convolution the rows of x (dx for the input gradient) themselves.
+    float *patch_rows = cols;
+    if (patch_rows == NULL) patch_rows = (pass == PASS_INPUT_GRADIENT ? out : a) + r0 * k;
+    switch (pass) {
+      case PASS_FORWARD:
+        if (cols != NULL) patches(g, a, r0, r1, cols, false);
+        sgemm_row_major(false, false, count, g->cout, k, patch_rows, b, 0.0f, out + r0 * g->cout);
+        break;
+      case PASS_FILTER_GRADIENT:
+        if (cols != NULL) patches(g, a, r0, r1, cols, false);
+        sgemm_row_major(true, false, k, g->cout, count, patch_rows, b + r0 * g->cout, 1.0f, out);
+        break;
+      default:  // PASS_INPUT_GRADIENT: without im2col the product lands in dx directly
+        sgemm_row_major(false, true, count, k, g->cout, a + r0 * g->cout, b, 0.0f, patch_rows);
+        if (cols != NULL) patches(g, out, r0, r1, cols, true);
+        break;
+    }
+  }
+}
+
+static bool read_geometry(napi_env env, napi_value value, geometry *g) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int32_array || length != GEOMETRY_LENGTH) {
+    throw_range(env, "conv2d: geometry must be an Int32Array of 15 entries");
+    return false;
+  }
+  memcpy(g, data, sizeof *g);
+  // Sizes at least 1 (output sizes at least 0), strides and dilations at least 1, padding at least 0.
+  const int32_t *v = (const int32_t *)g;
+  static const int32_t minimum[GEOMETRY_LENGTH] = {1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0};
+  for (int i = 0; i < GEOMETRY_LENGTH; i++) {
+    if (v[i] < minimum[i]) {
+      throw_range(env, "conv2d: geometry entries out of range (sizes, strides and dilations >= 1, output sizes and padding >= 0)");
+      return false;
+    }
+  }
+  return true;
+}
+
+napi_value conv2d(napi_env env, napi_callback_info cb) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
+  if (argc != 5) return throw_range(env, "conv2d: expects (pass, a, b, out, geometry)");
+  if (!require_blas(env, "conv2d")) return NULL;
+  int32_t pass;
+  geometry g;
+  float *a, *b, *out;
+  size_t a_length, b_length, out_length;
+  if (!int32_at_least(env, argv[0], 0, "conv2d: pass", &pass) || !float32_array(env, argv[1], "conv2d: a", &a, &a_length) ||
+      !float32_array(env, argv[2], "conv2d: b", &b, &b_length) || !float32_array(env, argv[3], "conv2d: out", &out, &out_length) ||
+      !read_geometry(env, argv[4], &g)) return NULL;
+  if (pass > PASS_INPUT_GRADIENT) return throw_range(env, "conv2d: pass must be 0 (forward), 1 (filter gradient) or 2 (input gradient)");
+  const size_t x_size = (size_t)g.n * g.h * g.w * g.cin, filter_size = (size_t)g.kh * g.kw * g.cin * g.cout;
+  const size_t y_size = (size_t)g.n * g.oh * g.ow * g.cout;
+  const size_t expected[3][3] = {{x_size, filter_size, y_size}, {x_size, y_size, filter_size}, {y_size, filter_size, x_size}};
+  if (a_length != expected[pass][0] || b_length != expected[pass][1] || out_length != expected[pass][2]) {
+    return throw_range(env, "conv2d: an array's length does not match the geometry");
+  }
+  const int64_t k = (int64_t)g.kh * g.kw * g.cin;
+  const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h && g.ow == g.w;
+  const int64_t rows = (int64_t)g.n * g.oh * g.ow;
+  if (rows == 0) {
+    if (pass != PASS_FORWARD) memset(out, 0, out_length * sizeof(float));
+    return NULL;
+  }
+  const int64_t chunk = pointwise ? rows : (CHUNK_FLOATS / k > 0 ? CHUNK_FLOATS / k : 1);
+  float *cols = pointwise ? NULL : malloc(sizeof(float) * (size_t)(chunk < rows ? chunk : rows) * (size_t)k);
+  if (!pointwise && cols == NULL) {
+    napi_throw_error(env, "E_NATIVE_BLAS", "conv2d: out of memory for the patch matrix");
+    return NULL;
+  }
+  run_pass(pass, &g, a, b, out, chunk, cols);
+  free(cols);
+  return NULL;
+}

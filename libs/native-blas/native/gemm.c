@@ -1,0 +1,52 @@
+// gemm(a, b, c, bias | null, batch, batchA, batchB, m, n, k, transposeA, transposeB, relu)
+// For every i < batch: C[i] = act(op(A[i or 0]) · op(B[i or 0]) + bias), row-major, op = transpose when asked.
+// A[i] is m x k (k x m stored when transposed), B[i] is k x n (n x k stored), C[i] is m x n, bias has n entries.
+// Every length is checked against the shapes before BLAS sees a pointer.
+
+#include "gemm.h"
+
+#include <string.h>
+
+#include "blas-library.h"
+#include "napi-helpers.h"
+
+napi_value gemm(napi_env env, napi_callback_info cb) {
+  size_t argc = 13;
+  napi_value argv[13];
+  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
+  if (argc != 13) return throw_range(env, "gemm: expects 13 arguments");
+  if (!require_blas(env, "gemm")) return NULL;
+  float *a, *b, *c, *bias = NULL;
+  size_t a_length, b_length, c_length, bias_length = 0;
+  if (!float32_array(env, argv[0], "gemm: a", &a, &a_length) || !float32_array(env, argv[1], "gemm: b", &b, &b_length) ||
+      !float32_array(env, argv[2], "gemm: c", &c, &c_length)) return NULL;
+  napi_valuetype bias_type;
+  CHECK(napi_typeof(env, argv[3], &bias_type));
+  if (bias_type != napi_null && !float32_array(env, argv[3], "gemm: bias", &bias, &bias_length)) return NULL;
+  int32_t batch, batch_a, batch_b, m, n, k;
+  bool trans_a, trans_b, relu;
+  if (!int32_at_least(env, argv[4], 1, "gemm: batch", &batch) || !int32_at_least(env, argv[5], 1, "gemm: batchA", &batch_a) ||
+      !int32_at_least(env, argv[6], 1, "gemm: batchB", &batch_b) || !int32_at_least(env, argv[7], 0, "gemm: m", &m) ||
+      !int32_at_least(env, argv[8], 0, "gemm: n", &n) || !int32_at_least(env, argv[9], 0, "gemm: k", &k)) return NULL;
+  if (napi_get_value_bool(env, argv[10], &trans_a) != napi_ok || napi_get_value_bool(env, argv[11], &trans_b) != napi_ok ||
+      napi_get_value_bool(env, argv[12], &relu) != napi_ok) return throw_range(env, "gemm: transposeA, transposeB and relu must be booleans");
+  if ((batch_a != 1 && batch_a != batch) || (batch_b != 1 && batch_b != batch)) return throw_range(env, "gemm: batchA and batchB must be 1 or batch");
+  const size_t a_size = (size_t)m * k, b_size = (size_t)k * n, c_size = (size_t)m * n;
+  if (a_length != a_size * batch_a || b_length != b_size * batch_b || c_length != c_size * batch || (bias && bias_length != (size_t)n)) {
+    return throw_range(env, "gemm: an operand's length does not match its shape");
+  }
+  for (int32_t i = 0; i < batch; i++) {
+    const float *ai = a + (batch_a == 1 ? 0 : i * a_size), *bi = b + (batch_b == 1 ? 0 : i * b_size);
+    float *ci = c + i * c_size;
+    // The bias is the product's starting value (beta = 1), so adding it costs no extra pass over C.
+    for (int32_t row = 0; row < m; row++) {
+      if (bias) memcpy(ci + (size_t)row * n, bias, (size_t)n * sizeof(float));
+      else memset(ci + (size_t)row * n, 0, (size_t)n * sizeof(float));
+    }
+    if (k > 0 && c_size > 0) sgemm_row_major(trans_a, trans_b, m, n, k, ai, bi, 1.0f, ci);
+    if (relu) {
+      for (size_t j = 0; j < c_size; j++) ci[j] = ci[j] > 0.0f ? ci[j] : 0.0f;
+    }
+  }
+  return NULL;
+}

@@ -1,0 +1,42 @@
+#include "napi-helpers.h"
+
+#include <stdio.h>
+
+napi_value throw_napi(napi_env env) {
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) napi_throw_error(env, "E_NATIVE_BLAS", info && info->error_message ? info->error_message : "N-API call failed");
+  return NULL;
+}
+
+napi_value throw_range(napi_env env, const char *message) {
+  napi_throw_range_error(env, "E_INVALID_ARGUMENT", message);
+  return NULL;
+}
+
+bool float32_array(napi_env env, napi_value value, const char *what, float **data, size_t *length) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok || type != napi_float32_array) {
+    char message[160];
+    snprintf(message, sizeof message, "%s must be a Float32Array", what);
+    throw_range(env, message);
+    return false;
+  }
+  *data = (float *)raw;
+  return true;
+}
+
+bool int32_at_least(napi_env env, napi_value value, int32_t minimum, const char *what, int32_t *out) {
+  if (napi_get_value_int32(env, value, out) != napi_ok || *out < minimum) {
+    char message[160];
+    snprintf(message, sizeof message, "%s must be an integer >= %d", what, minimum);
+    throw_range(env, message);
+    return false;
+  }
+  return true;
+}
