@@ -198,6 +198,39 @@ describe('Identity on wasm', () => {
   });
 });
 
+describe('MaxPoolGrad on wasm, one pass over the windows', () => {
+  /** dx of Σ maxPool(x) ⊙ g, for a fixed random g. */
+  const poolGradient = (x: Float32Array, shape: [number, number, number, number], filterSize: number, strides: number, pad: 'same' | 'valid') =>
+    tf.tidy(() => {
+      const xs = tf.tensor4d(x, shape);
+      const f = (a: tf.Tensor) => {
+        const y = tf.maxPool(a as tf.Tensor4D, filterSize, strides, pad);
+        return tf.sum(tf.mul(y, tf.tensor(normalValues(y.shape, 9), y.shape)));
+      };
+      return tf.grad(f)(xs).dataSync() as Float32Array;
+    });
+
+  it.each([
+    { name: "2x2 stride 2 'valid' (the cnn's)", shape: [2, 6, 8, 5], filterSize: 2, strides: 2, pad: 'valid' },
+    { name: "2x2 stride 2 'valid', odd size (a dropped row and column)", shape: [1, 7, 7, 3], filterSize: 2, strides: 2, pad: 'valid' },
+    { name: "3x3 stride 2 'same': overlapping windows and padding", shape: [2, 7, 6, 4], filterSize: 3, strides: 2, pad: 'same' },
+    { name: "3x3 stride 1 'valid'", shape: [1, 6, 6, 2], filterSize: 3, strides: 1, pad: 'valid' },
+  ] as const)('equals the cpu backend: $name', async ({ shape, filterSize, strides, pad }) => {
+    const x = normalValues([...shape], 10);
+    const { cpu, wasm } = await onCpuAndWasm(() => poolGradient(x, [...shape], filterSize, strides, pad));
+    expectAllClose(wasm, cpu);
+  });
+
+  it('sends a tied window gradient to its first maximum only, as the cpu backend and torch do', async () => {
+    // After a ReLU most windows are all zeros: exactly one position per window may receive the gradient.
+    const x = normalValues([2, 6, 6, 3], 11).map((v) => Math.max(0, v - 1));
+    expect(x.filter((v) => v === 0).length).toBeGreaterThan(x.length / 2);
+    const { cpu, wasm } = await onCpuAndWasm(() => poolGradient(x, [2, 6, 6, 3], 2, 2, 'valid'));
+    expect(Array.from(wasm)).toEqual(Array.from(cpu));
+    expect(wasm.filter((v) => v !== 0).length).toBe(2 * 3 * 3 * 3);
+  });
+});
+
 describe('registerWasmTrainingKernels', () => {
   it('is idempotent: registering again does not wrap the kernels twice', async () => {
     await onCpuAndWasm(() => undefined);

@@ -4,7 +4,8 @@
 
 import type { Conv2DPass } from '@ringtrain/native-blas';
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
-import { allocateWithViews, nativeBlasInUse } from './native-blas-in-use.js';
+import { nativeBlasInUse } from './native-blas-in-use.js';
+import { allocateWithViews } from './wasm-memory.js';
 
 /** The output shape of each pass, from the conv's geometry. */
 const OUTPUT_SHAPE: Record<Conv2DPass, (info: backend_util.Conv2DInfo) => number[]> = {

@@ -8,7 +8,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
-import { allocateWithViews, nativeBlasInUse, sizeOf } from './native-blas-in-use.js';
+import { nativeBlasInUse } from './native-blas-in-use.js';
+import { allocateWithViews, sizeOf } from './wasm-memory.js';
 
 export interface NativeProduct {
   a: TensorInfo;

@@ -8,12 +8,13 @@
 //   Tile                   C loop, ~200 ms              -> broadcasting Add, ~4 ms (tile.ts)
 //   Sum/Mean leading axes  transpose first, ~110 ms     -> average pooling, ~10 ms (leading-axes-reduction.ts)
 //   Identity               copies, ~20 ms               -> shares the buffer (identity.ts)
+//   MaxPoolGrad            wasm C loop, 27-30 ms        -> one pass over the windows in JS, 10-12 ms (max-pool-grad.ts)
 //
 // With a native BLAS in use (`--blas`), BatchMatMul and _FusedMatMul (dense layers, native-matmul.ts) and Conv2D
 // with both its gradients (NHWC, native-conv2d.ts: im2col + GEMM) run on the BLAS, on the tensors in wasm memory.
 //
 // Every replacement hands what it does not cover to the original kernel. Nothing else the zoo's backward passes
-// need is missing (checked by running them: MaxPoolGrad and the elementwise gradients exist). Depthwise
+// need is missing (checked by running them: the elementwise gradients exist). Depthwise
 // convolutions have no wasm gradient kernels at all; both are added as forward depthwise convs
 // (depthwise-conv2d-backprop-filter.ts, depthwise-conv2d-backprop-input.ts) for models outside the zoo.
 
@@ -29,6 +30,7 @@ import { fusedMatMulConfig } from './fused-matmul.js';
 import { identityConfig } from './identity.js';
 import { WASM_BACKEND } from './kernel-scope.js';
 import { meanConfig, sumConfig } from './leading-axes-reduction.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
 import { tileConfig } from './tile.js';
 
 // The kernel functions this module registered, so that registering twice is a no-op.
@@ -74,4 +76,5 @@ export function registerWasmTrainingKernels(): void {
   replace(tf.Sum, sumConfig);
   replace(tf.Mean, meanConfig);
   replace(tf.Identity, identityConfig);
+  replace(tf.MaxPoolGrad, maxPoolGradConfig);
 }
