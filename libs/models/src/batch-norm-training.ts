@@ -16,8 +16,12 @@
 //
 // y itself is computed as the per-channel affine map y = a·x + b with a = γ/sqrt(σ² + ε), b = β − μ·a: two
 // broadcasting passes, where the wasm FusedBatchNorm kernel (tf.batchNorm) takes ~4x as long for one.
+//
+// On wasm with the native addon in use (`--blas`, wasm-kernels/batch-norm-kernels.ts) both directions are one
+// kernel each, a few passes in all; otherwise they compose tfjs ops.
 
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, batchNormKernelsUsable } from './wasm-kernels/batch-norm-kernels.js';
 
 export interface BatchNormTrainingResult {
   y: tf.Tensor;
@@ -35,30 +39,58 @@ export function normalize(x: tf.Tensor, mean: tf.Tensor1D, variance: tf.Tensor1D
   });
 }
 
-/** y = γ·x̂ + β with the statistics of this batch, channels last; differentiable in x, γ and β. */
-export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+type Forward = (x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, save: tf.GradSaveFunc) => {
+  value: tf.Tensor;
+  mean: tf.Tensor1D;
+  variance: tf.Tensor1D;
+  gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+};
+
+/** The whole layer as the backend's two kernels (RingtrainBatchNorm, RingtrainBatchNormGrad). */
+const kernelForward: Forward = (x, gamma, beta, epsilon, save) => {
+  const [value, mean, variance, inverseStd] = tf.engine().runKernel(BATCH_NORM_KERNEL, { x, gamma, beta }, { epsilon }) as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+  save([x, mean, inverseStd, gamma]);
+  return {
+    value,
+    mean,
+    variance,
+    gradFunc: (dy, [xSaved, meanSaved, inverseStdSaved, gammaSaved]) =>
+      tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy, x: xSaved!, mean: meanSaved!, inverseStd: inverseStdSaved!, gamma: gammaSaved! }) as tf.Tensor[],
+  };
+};
+
+/** The same with tfjs ops, for backends without those kernels. */
+const opsForward: Forward = (x, gamma, beta, epsilon, save) => {
   const axes = x.shape.slice(0, -1).map((_, axis) => axis);
   const count = x.size / x.shape[x.rank - 1]!;
+  const { mean, variance } = tf.moments(x, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+  save([x, mean, tf.rsqrt(tf.add(variance, epsilon)), gamma]);
+  return {
+    value: normalize(x, mean, variance, gamma, beta, epsilon),
+    mean,
+    variance,
+    gradFunc: (dy, saved) => {
+      const [xSaved, meanSaved, inverseStdSaved, scaleSaved] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const normalized = tf.mul(tf.sub(xSaved, meanSaved), inverseStdSaved);
+      const dBeta = tf.sum(dy, axes);
+      const dGamma = tf.sum(tf.mul(dy, normalized), axes);
+      const centered = tf.sub(tf.sub(tf.mul(dy, count), dBeta), tf.mul(normalized, dGamma));
+      const dx = tf.mul(centered, tf.div(tf.mul(scaleSaved, inverseStdSaved), count));
+      return [dx, dGamma, dBeta];
+    },
+  };
+};
+
+/** y = γ·x̂ + β with the statistics of this batch, channels last; differentiable in x, γ and β. */
+export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
+  const forward = batchNormKernelsUsable(tf.getBackend(), x.dtype) ? kernelForward : opsForward;
   // tf.customGrad ops have a single output, so the statistics leave through this closure.
   let statistics: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const { mean, variance } = tf.moments(input, axes) as { mean: tf.Tensor1D; variance: tf.Tensor1D };
+    const { value, mean, variance, gradFunc } = forward(input, scale, offset, epsilon, save);
     statistics = { mean: tf.keep(mean), variance: tf.keep(variance) };
-    const inverseStd = tf.rsqrt(tf.add(variance, epsilon));
-    save([input, mean, inverseStd, scale]);
-    return {
-      value: normalize(input, mean, variance, scale, offset, epsilon),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xSaved, meanSaved, inverseStdSaved, scaleSaved] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        const normalized = tf.mul(tf.sub(xSaved, meanSaved), inverseStdSaved);
-        const dBeta = tf.sum(dy, axes);
-        const dGamma = tf.sum(tf.mul(dy, normalized), axes);
-        const centered = tf.sub(tf.sub(tf.mul(dy, count), dBeta), tf.mul(normalized, dGamma));
-        const dx = tf.mul(centered, tf.div(tf.mul(scaleSaved, inverseStdSaved), count));
-        return [dx, dGamma, dBeta];
-      },
-    };
+    return { value, gradFunc };
   });
   const y = op(x, gamma, beta);
   return { y, ...statistics! };

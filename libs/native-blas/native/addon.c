@@ -2,6 +2,7 @@
 
 #include <node_api.h>
 
+#include "batch-norm.h"
 #include "blas-library.h"
 #include "conv2d.h"
 #include "gemm.h"
@@ -12,6 +13,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setThreads", NULL, blas_set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNormForward", NULL, batch_norm_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNormBackward", NULL, batch_norm_backward, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

@@ -4,6 +4,8 @@
 
 export {
   Conv2DPass,
+  type BatchNormBackward,
+  type BatchNormForward,
   DEFAULT_BLAS_LIBRARIES,
   openNativeBlas,
   type Conv2D,

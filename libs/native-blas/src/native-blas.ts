@@ -2,7 +2,8 @@
 // install time; where it cannot be installed, the wasm backend's XNNPACK reaches 10-17 GFLOP/s per core (128-bit
 // SIMD, no FMA), while OpenBLAS on the same core reaches 65-80 (AVX2/AVX-512 FMA). This module opens a CBLAS
 // library through the addon in ../native/ and exposes what dense and convolution layers and their gradients
-// need: a (batched) GEMM with an optional bias row and ReLU, and the three products of a 2-D convolution.
+// need: a (batched) GEMM with an optional bias row and ReLU, the three products of a 2-D convolution, and batch
+// normalisation's passes (not BLAS, but memory-bound loops that compiled C runs several times faster than JS).
 
 import { createRequire } from 'node:module';
 
@@ -16,6 +17,14 @@ interface Addon {
     transposeA: boolean, transposeB: boolean, relu: boolean,
   ): void;
   conv2d(pass: number, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
+  batchNormForward(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, epsilon: number,
+    y: Float32Array, mean: Float32Array, variance: Float32Array, inverseStd: Float32Array,
+  ): void;
+  batchNormBackward(
+    dy: Float32Array, x: Float32Array, mean: Float32Array, inverseStd: Float32Array, gamma: Float32Array,
+    dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array,
+  ): void;
 }
 
 /** One product: for every i < batch, c[i] = act(op(a[i]) · op(b[i]) + bias), row-major. */
@@ -78,6 +87,35 @@ export interface Conv2D {
   geometry: Conv2DGeometry;
 }
 
+/**
+ * Batch normalisation in training mode over channels-last activations (rows of C channels), native/batch-norm.c:
+ *   forward:  mean = Σx/M, variance = Σ(x − mean)²/M, inverseStd = 1/sqrt(variance + ε), y = γ·(x − mean)·inverseStd + β
+ *   backward: dBeta = Σdy, dGamma = Σ dy·x̂, dx = γ·inverseStd/M · (M·dy − dBeta − x̂·dGamma), x̂ = (x − mean)·inverseStd
+ */
+export interface BatchNormForward {
+  x: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+  epsilon: number;
+  /** Outputs: y the size of x, the rest one entry per channel. */
+  y: Float32Array;
+  mean: Float32Array;
+  variance: Float32Array;
+  inverseStd: Float32Array;
+}
+
+export interface BatchNormBackward {
+  dy: Float32Array;
+  x: Float32Array;
+  mean: Float32Array;
+  inverseStd: Float32Array;
+  gamma: Float32Array;
+  /** Outputs: dx the size of x, dGamma and dBeta one entry per channel. */
+  dx: Float32Array;
+  dGamma: Float32Array;
+  dBeta: Float32Array;
+}
+
 export interface NativeBlas {
   /** The library that was opened (a name dlopen resolved, or RINGTRAIN_BLAS_LIBRARY). */
   library: string;
@@ -91,6 +129,10 @@ export interface NativeBlas {
   gemm(product: Gemm): void;
   /** Runs one convolution product; lengths that do not match the geometry raise a RangeError (E_INVALID_ARGUMENT). */
   conv2d(convolution: Conv2D): void;
+  /** Batch norm's training forward pass; lengths that do not fit raise a RangeError (E_INVALID_ARGUMENT). */
+  batchNormForward(pass: BatchNormForward): void;
+  /** Batch norm's backward pass. */
+  batchNormBackward(pass: BatchNormBackward): void;
 }
 
 function geometryArray(g: Conv2DGeometry): Int32Array {
@@ -140,6 +182,8 @@ export function openNativeBlas(env: NodeJS.ProcessEnv = process.env): NativeBlas
       setThreads: (threads) => addon.setThreads(threads),
       gemm: (p) => addon.gemm(p.a, p.b, p.c, p.bias, p.batch, p.batchA, p.batchB, p.m, p.n, p.k, p.transposeA, p.transposeB, p.relu),
       conv2d: (c) => addon.conv2d(Conv2DPass[c.pass], c.a, c.b, c.out, geometryArray(c.geometry)),
+      batchNormForward: (p) => addon.batchNormForward(p.x, p.gamma, p.beta, p.epsilon, p.y, p.mean, p.variance, p.inverseStd),
+      batchNormBackward: (p) => addon.batchNormBackward(p.dy, p.x, p.mean, p.inverseStd, p.gamma, p.dx, p.dGamma, p.dBeta),
     };
     return (opened = { ok: true, blas });
   } catch (error) {

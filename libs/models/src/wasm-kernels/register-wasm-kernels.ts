@@ -21,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs';
 import { batchMatMulConfig } from './batch-matmul.js';
+import { batchNormConfig, batchNormGradConfig } from './batch-norm-kernels.js';
 import { conv2dConfig } from './conv2d.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
@@ -66,6 +67,8 @@ function replace(kernelName: string, replacement: (original: KernelFunc) => Kern
  */
 export function registerWasmTrainingKernels(): void {
   registerIfMissing(conv2dBackpropFilterConfig);
+  registerIfMissing(batchNormConfig);
+  registerIfMissing(batchNormGradConfig);
   registerIfMissing(depthwiseConv2dBackpropFilterConfig);
   registerIfMissing(depthwiseConv2dBackpropInputConfig);
   replace(tf.Conv2D, conv2dConfig);

@@ -13,14 +13,20 @@ interface WasmBackendMemory {
 export const sizeOf = (shape: number[]) => shape.reduce((total, dim) => total * dim, 1);
 
 /**
- * A new float32 tensor of `shape` in the wasm memory and a function that views any float32 tensor there (the output
- * included) as a Float32Array. The views must be made after the allocation - which
- * may grow the memory and so detach older views - and used before anything else allocates.
+ * New float32 tensors of `shapes` in the wasm memory and a function that views any float32 tensor there (the new ones
+ * included) as a Float32Array. The views must be made after the allocations - which may grow the memory and so
+ * detach older views - and used before anything else allocates.
  */
-export function allocateWithViews(backendArg: object, shape: number[]): { out: TensorInfo; view: (info: TensorInfo) => Float32Array } {
+export function allocateOutputs(backendArg: object, shapes: number[][]): { outs: TensorInfo[]; view: (info: TensorInfo) => Float32Array } {
   const backend = backendArg as WasmBackendMemory;
-  const out = backend.makeOutput(shape, 'float32');
+  const outs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
   const heap = backend.wasm.HEAPU8.buffer;
   const view = (info: TensorInfo) => new Float32Array(heap, backend.dataIdMap.get(info.dataId)!.memoryOffset, sizeOf(info.shape));
-  return { out, view };
+  return { outs, view };
+}
+
+/** allocateOutputs for one output. */
+export function allocateWithViews(backend: object, shape: number[]): { out: TensorInfo; view: (info: TensorInfo) => Float32Array } {
+  const { outs, view } = allocateOutputs(backend, [shape]);
+  return { out: outs[0]!, view };
 }
