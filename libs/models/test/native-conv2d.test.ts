@@ -86,8 +86,8 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('Conv2D and its gradients
     const lossNative = computeGradients(model, xs, ys, grads).loss;
     expect(tf.memory().numDataBuffers).toBe(buffers);
     // 2 conv forwards, 2 dense forwards; backward: 2 conv filter gradients, 1 conv input gradient (the image's own
-    // is pruned), 2 dense weight gradients, 2 dense input gradients.
-    expect(spy.calls).toBe(11);
+    // is pruned), 2 dense weight gradients, 2 dense input gradients, 2 dense bias gradients (sums over the batch).
+    expect(spy.calls).toBe(13);
     expect(lossNative).toBeCloseTo(lossOff, 5);
     expectAllClose(grads, reference, 1e-4);
     tf.dispose([xs, ys]);

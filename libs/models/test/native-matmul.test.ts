@@ -51,6 +51,17 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('BatchMatMul and _FusedMa
     expect(calls).toBe(native ? 1 : 0);
   });
 
+  it('sums over leading axes (a bias gradient, a per-channel sum) as ones · x, equal to the cpu backend', async () => {
+    const x = normalValues([6, 5, 4, 3], 13);
+    const { cpu, wasm, calls } = await cpuAndNative(blas, () => tf.tidy(() => tf.sum(tf.tensor4d(x, [6, 5, 4, 3]), [0, 1, 2])));
+    expect(wasm.shape).toEqual([3]);
+    expectAllClose(wasm.values, cpu.values);
+    expect(calls).toBe(1);
+    const kept = await cpuAndNative(blas, () => tf.tidy(() => tf.sum(tf.tensor2d(x, [120, 3]), 0, true)));
+    expect(kept.wasm.shape).toEqual([1, 3]);
+    expectAllClose(kept.wasm.values, kept.cpu.values);
+  });
+
   it('gives the same mlp gradient as XNNPACK, every product on the BLAS, no tensor left behind', async () => {
     await useBackend('wasm');
     const model = createModel('mlp', { inputShape: [28, 28, 1], numClasses: 10, seed: 3 });
@@ -64,8 +75,9 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('BatchMatMul and _FusedMa
     const grads = new Float32Array(countParams(model));
     const lossNative = computeGradients(model, xs, ys, grads).loss;
     expect(tf.memory().numDataBuffers).toBe(buffers);
-    // 3 dense layers: 3 forward products, 3 weight gradients, 2 input gradients (the input's own is pruned).
-    expect(spy.calls).toBe(8);
+    // 3 dense layers: 3 forward products, 3 weight gradients, 2 input gradients (the input's own is pruned),
+    // 3 bias gradients (sums over the batch).
+    expect(spy.calls).toBe(11);
     expect(lossNative).toBeCloseTo(lossOff, 5);
     expectAllClose(grads, reference, 1e-4);
     tf.dispose([xs, ys]);
