@@ -20,7 +20,7 @@ export {
   type ConcreteBackendName,
   type SelectedBackend,
 } from './backend/select-backend.js';
-export { BLAS_NAMES, selectBlas, type BlasName, type SelectedBlas } from './backend/select-blas.js';
+export { BLAS_NAMES, selectBlas, type BlasName, type BlasOptions, type SelectedBlas } from './backend/select-blas.js';
 export { nativeBlasInUse } from './wasm-kernels/native-blas-in-use.js';
 export { gpuVisibility, type GpuVisibility } from './backend/gpu-visibility.js';
 export { localWasmDirectory } from './backend/wasm-backend.js';

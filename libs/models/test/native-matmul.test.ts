@@ -92,32 +92,43 @@ describe('selectBlas', () => {
   const available = () => ({ ok: true as const, blas: fake });
 
   it('auto: uses the library when it opens, and says which, with its thread count', () => {
-    const selected = selectBlas('auto', 'wasm', available);
+    const selected = selectBlas('auto', 'wasm', { open: available });
     expect(selected).toEqual({ native: true, reason: 'auto: matrix products on FakeBLAS 1.0, 1 thread' });
     expect(nativeBlasInUse()).toBe(fake);
   });
 
   it('auto: falls back to XNNPACK with the reason when no library opens', () => {
-    const selected = selectBlas('auto', 'wasm', unavailable);
+    const selected = selectBlas('auto', 'wasm', { open: unavailable });
     expect(selected.native).toBe(false);
     expect(selected.reason).toMatch(/libnope\.so.*XNNPACK/);
     expect(nativeBlasInUse()).toBeUndefined();
   });
 
   it('native: refuses to run without the library, naming why (exit code 2 in the apps)', () => {
-    expect(() => selectBlas('native', 'wasm', unavailable)).toThrow(InvalidArgumentError);
-    expect(() => selectBlas('native', 'wasm', unavailable)).toThrow(/--blas native: no CBLAS library could be opened/);
-    expect(() => selectBlas('native', 'cpu', available)).toThrow(/needs the wasm backend, not cpu/);
+    expect(() => selectBlas('native', 'wasm', { open: unavailable })).toThrow(InvalidArgumentError);
+    expect(() => selectBlas('native', 'wasm', { open: unavailable })).toThrow(/--blas native: no CBLAS library could be opened/);
+    expect(() => selectBlas('native', 'cpu', { open: available })).toThrow(/needs the wasm backend, not cpu/);
   });
 
   it('off, or another backend: XNNPACK / the backend own kernels, and a BLAS in use before is dropped', () => {
-    selectBlas('auto', 'wasm', available);
-    expect(selectBlas('off', 'wasm', available).native).toBe(false);
+    selectBlas('auto', 'wasm', { open: available });
+    expect(selectBlas('off', 'wasm', { open: available }).native).toBe(false);
     expect(nativeBlasInUse()).toBeUndefined();
-    expect(selectBlas('auto', 'cpu', available)).toEqual({ native: false, reason: 'not used by the cpu backend' });
+    expect(selectBlas('auto', 'cpu', { open: available })).toEqual({ native: false, reason: 'not used by the cpu backend' });
+  });
+
+  it('sets the thread count it is given, unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS chose one', () => {
+    const set: number[] = [];
+    const threaded: NativeBlas = { ...fake, setThreads: (n) => (set.push(n), true) };
+    const open = () => ({ ok: true as const, blas: threaded });
+    selectBlas('auto', 'wasm', { open, threads: 3, env: {} });
+    selectBlas('auto', 'wasm', { open, threads: 4, env: { OMP_NUM_THREADS: '2' } });
+    selectBlas('auto', 'wasm', { open, threads: 5, env: { OPENBLAS_NUM_THREADS: '2' } });
+    selectBlas('auto', 'wasm', { open, env: {} });
+    expect(set).toEqual([3]);
   });
 
   it('rejects an unknown name', () => {
-    expect(() => selectBlas('mkl' as never, 'wasm', available)).toThrow(/unknown --blas 'mkl', expected one of: auto, native, off/);
+    expect(() => selectBlas('mkl' as never, 'wasm', { open: available })).toThrow(/unknown --blas 'mkl', expected one of: auto, native, off/);
   });
 });

@@ -1,7 +1,7 @@
 // One worker process from start to exit: data-plane port, backend, rendezvous, the ring, training, and the
 // reports that tell the coordinator how it went. Returns the process exit code; never throws.
 
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { AbortedError, ErrorCodes, isBrokenRingCode, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
 import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { loadDataset, type Dataset } from '@ringtrain/data';
@@ -112,7 +112,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     // Known before the hello, so a node that cannot even start fails alone, not after the others waited for it.
     const local = opts.config;
     const backend = await selectBackend(local?.backend ?? opts.backend ?? 'auto');
-    const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name);
+    // One BLAS thread share per worker on this node, however the worker was started (see BlasOptions.threads).
+    const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name, { threads: Math.max(1, Math.floor(availableParallelism() / opts.localWorldSize)) });
     const earlyDataset = local ? await loadDataset(local.dataset, { seed: local.seed }) : undefined;
     const logRefusal = rateLimitedLog(opts.log);
     plane = await DataPlane.listen({

@@ -15,6 +15,20 @@ import type { ConcreteBackendName } from './select-backend.js';
 export const BLAS_NAMES = ['auto', 'native', 'off'] as const;
 export type BlasName = (typeof BLAS_NAMES)[number];
 
+export interface BlasOptions {
+  /**
+   * The BLAS threads to use unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS says otherwise (the library reads those
+   * itself). A worker passes cores / workers on its node: the same count however it was started, which matters
+   * beyond speed - OpenBLAS's sums come out differently with another thread count, so a run resumed with other
+   * threads would not end bit-identical to an uninterrupted one. Default: the library's own choice (all cores).
+   */
+  threads?: number;
+  /** The environment to look for those variables in (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Finds the library (default: openNativeBlas, which reads RINGTRAIN_BLAS_LIBRARY). */
+  open?: () => NativeBlasResult;
+}
+
 export interface SelectedBlas {
   /** Whether the matrix products run on a native BLAS. */
   native: boolean;
@@ -24,9 +38,10 @@ export interface SelectedBlas {
 
 /**
  * Routes the wasm backend's matrix products as `requested` says, for this process. `backend` is the backend in use
- * (selectBackend's choice). `open` finds the library (default: openNativeBlas, which reads RINGTRAIN_BLAS_LIBRARY).
+ * (selectBackend's choice).
  */
-export function selectBlas(requested: BlasName, backend: ConcreteBackendName, open: () => NativeBlasResult = () => openNativeBlas()): SelectedBlas {
+export function selectBlas(requested: BlasName, backend: ConcreteBackendName, options: BlasOptions = {}): SelectedBlas {
+  const { threads, env = process.env, open = () => openNativeBlas() } = options;
   if (!(BLAS_NAMES as readonly string[]).includes(requested)) {
     throw new InvalidArgumentError(`unknown --blas '${requested}', expected one of: ${BLAS_NAMES.join(', ')}`, { subject: 'blas' });
   }
@@ -43,7 +58,9 @@ export function selectBlas(requested: BlasName, backend: ConcreteBackendName, op
   }
   const { blas } = opened;
   useNativeBlas(blas);
-  const threads = blas.threads();
-  const described = [blas.config ?? blas.library, threads === null ? undefined : `${threads} thread${threads === 1 ? '' : 's'}`];
+  const threadsFromEnv = env['OPENBLAS_NUM_THREADS'] !== undefined || env['OMP_NUM_THREADS'] !== undefined;
+  if (threads !== undefined && !threadsFromEnv) blas.setThreads(threads);
+  const inUse = blas.threads();
+  const described = [blas.config ?? blas.library, inUse === null ? undefined : `${inUse} thread${inUse === 1 ? '' : 's'}`];
   return { native: true, reason: `${requested}: matrix products on ${described.filter(Boolean).join(', ')}` };
 }
