@@ -11,7 +11,7 @@ import { useBackend } from './helpers.js';
 export const nativeBlasExpected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
 export const openedBlas = openNativeBlas();
 
-/** `blas` with a count of its gemm and conv2d calls. */
+/** `blas` with a count of its gemm and conv2d calls (the kernels the call-count tests follow). */
 export function counting(blas: NativeBlas): NativeBlas & { calls: number } {
   const counted: NativeBlas & { calls: number } = {
     ...blas,

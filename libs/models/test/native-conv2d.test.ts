@@ -72,6 +72,29 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('Conv2D and its gradients
     expect(calls).toBe(3);
   });
 
+  it.each([
+    { name: "2x2 stride 2 'valid' (the cnn's), ReLU-like ties", shape: [2, 6, 8, 5], filterSize: 2, strides: 2, pad: 'valid' },
+    { name: "3x3 stride 2 'same': overlapping windows", shape: [2, 7, 6, 4], filterSize: 3, strides: 2, pad: 'same' },
+  ] as const)('MaxPoolGrad on the native addon equals the cpu backend: $name', async ({ shape, filterSize, strides, pad }) => {
+    const x = normalValues([...shape], 12).map((v) => Math.max(0, v));
+    let calls = 0;
+    const spied: NativeBlas = { ...blas, maxPoolGrad: (p) => (calls++, blas.maxPoolGrad(p)) };
+    const { cpu, wasm } = await cpuAndNative(spied, () =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor) => {
+          const y = tf.maxPool(a as tf.Tensor4D, filterSize, strides, pad);
+          return tf.sum(tf.mul(y, tf.tensor(normalValues(y.shape, 13), y.shape)));
+        };
+        return tf.grad(f)(tf.tensor4d(x, [...shape]));
+      }),
+    );
+    // Non-overlapping windows give each position at most one term: exact. Overlapping ones are sums, added in
+    // another order by the cpu kernel.
+    if (strides === filterSize) expect(Array.from(wasm.values)).toEqual(Array.from(cpu.values));
+    else expectAllClose(wasm.values, cpu.values);
+    expect(calls).toBe(1);
+  });
+
   it('gives the same cnn gradient as XNNPACK, no tensor left behind', async () => {
     await useBackend('wasm');
     const model = createModel('cnn', { inputShape: [12, 12, 1], numClasses: 10, seed: 4 });

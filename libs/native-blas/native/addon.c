@@ -6,6 +6,7 @@
 #include "blas-library.h"
 #include "conv2d.h"
 #include "gemm.h"
+#include "max-pool-grad.h"
 
 static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
@@ -15,6 +16,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormForward", NULL, batch_norm_forward, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormBackward", NULL, batch_norm_backward, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

@@ -11,6 +11,8 @@ export {
   type Conv2D,
   type Conv2DGeometry,
   type Gemm,
+  type MaxPoolGrad,
   type NativeBlas,
   type NativeBlasResult,
+  type PoolGeometry,
 } from './native-blas.js';

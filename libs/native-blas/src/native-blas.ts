@@ -3,7 +3,8 @@
 // SIMD, no FMA), while OpenBLAS on the same core reaches 65-80 (AVX2/AVX-512 FMA). This module opens a CBLAS
 // library through the addon in ../native/ and exposes what dense and convolution layers and their gradients
 // need: a (batched) GEMM with an optional bias row and ReLU, the three products of a 2-D convolution, and batch
-// normalisation's passes (not BLAS, but memory-bound loops that compiled C runs several times faster than JS).
+// normalisation's passes and the max pool's gradient (not BLAS, but loops that compiled C runs several times
+// faster than JS).
 
 import { createRequire } from 'node:module';
 
@@ -25,6 +26,7 @@ interface Addon {
     dy: Float32Array, x: Float32Array, mean: Float32Array, inverseStd: Float32Array, gamma: Float32Array,
     dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array,
   ): void;
+  maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
 }
 
 /** One product: for every i < batch, c[i] = act(op(a[i]) · op(b[i]) + bias), row-major. */
@@ -116,6 +118,34 @@ export interface BatchNormBackward {
   dBeta: Float32Array;
 }
 
+/** A 2-D max pool over an NHWC input [n, h, w, c] giving [n, oh, ow, c] (tfjs's Conv2DInfo names, pool sizes). */
+export interface PoolGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  oh: number;
+  ow: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  /** The window's extent with dilation: dilation·(size − 1) + 1. */
+  effectiveFilterH: number;
+  effectiveFilterW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** The max pool's gradient: each window's dy goes to its first maximum in x (native/max-pool-grad.c). */
+export interface MaxPoolGrad {
+  x: Float32Array;
+  dy: Float32Array;
+  /** Output, the size of x; overwritten. */
+  dx: Float32Array;
+  geometry: PoolGeometry;
+}
+
 export interface NativeBlas {
   /** The library that was opened (a name dlopen resolved, or RINGTRAIN_BLAS_LIBRARY). */
   library: string;
@@ -133,6 +163,12 @@ export interface NativeBlas {
   batchNormForward(pass: BatchNormForward): void;
   /** Batch norm's backward pass. */
   batchNormBackward(pass: BatchNormBackward): void;
+  /** A max pool's gradient; lengths that do not match the geometry raise a RangeError (E_INVALID_ARGUMENT). */
+  maxPoolGrad(pass: MaxPoolGrad): void;
+}
+
+function poolGeometryArray(g: PoolGeometry): Int32Array {
+  return Int32Array.of(g.n, g.h, g.w, g.c, g.oh, g.ow, g.strideH, g.strideW, g.dilationH, g.dilationW, g.effectiveFilterH, g.effectiveFilterW, g.padTop, g.padLeft);
 }
 
 function geometryArray(g: Conv2DGeometry): Int32Array {
@@ -184,6 +220,7 @@ export function openNativeBlas(env: NodeJS.ProcessEnv = process.env): NativeBlas
       conv2d: (c) => addon.conv2d(Conv2DPass[c.pass], c.a, c.b, c.out, geometryArray(c.geometry)),
       batchNormForward: (p) => addon.batchNormForward(p.x, p.gamma, p.beta, p.epsilon, p.y, p.mean, p.variance, p.inverseStd),
       batchNormBackward: (p) => addon.batchNormBackward(p.dy, p.x, p.mean, p.inverseStd, p.gamma, p.dx, p.dGamma, p.dBeta),
+      maxPoolGrad: (p) => addon.maxPoolGrad(p.x, p.dy, p.dx, poolGeometryArray(p.geometry)),
     };
     return (opened = { ok: true, blas });
   } catch (error) {

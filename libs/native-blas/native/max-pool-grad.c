@@ -1,0 +1,86 @@
+// maxPoolGrad(x, dy, dx, geometry): the gradient of a 2-D max pool over an NHWC input. Each window's dy goes to the
+// first position (row-major window order, strict >, from -infinity) holding the window's maximum, per channel - the
+// choice of tfjs's cpu kernel and of torch, which matters for the all-zero windows a ReLU leaves; a window with no
+// value above -infinity passes nothing; overlapping windows add up. Not a BLAS operation: a branchy pass that
+// JavaScript runs 5-8x slower than C.
+//
+// geometry is an Int32Array [N, H, W, C, OH, OW, stride_h, stride_w, dilation_h, dilation_w, effective_filter_h,
+// effective_filter_w, pad_top, pad_left]; every tap is bounds-checked against the image.
+
+#include "max-pool-grad.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "napi-helpers.h"
+
+enum { GEOMETRY_LENGTH = 14 };
+
+typedef struct {
+  int32_t n, h, w, c, oh, ow, sh, sw, dh, dw, fh, fw, pt, pl;
+} pool_geometry;
+
+static void run(const pool_geometry *g, const float *x, const float *dy, float *dx) {
+  memset(dx, 0, sizeof(float) * (size_t)g->n * g->h * g->w * g->c);
+  const float *gradient = dy;
+  for (int64_t n = 0; n < g->n; n++) {
+    for (int64_t y_row = 0; y_row < g->oh; y_row++) {
+      const int64_t row_corner = y_row * g->sh - g->pt;
+      int64_t row_start = row_corner;
+      while (row_start < 0) row_start += g->dh;
+      const int64_t row_end = row_corner + g->fh < g->h ? row_corner + g->fh : g->h;
+      for (int64_t y_col = 0; y_col < g->ow; y_col++, gradient += g->c) {
+        const int64_t col_corner = y_col * g->sw - g->pl;
+        int64_t col_start = col_corner;
+        while (col_start < 0) col_start += g->dw;
+        const int64_t col_end = col_corner + g->fw < g->w ? col_corner + g->fw : g->w;
+        for (int64_t d = 0; d < g->c; d++) {
+          float best = -INFINITY;
+          int64_t position = -1;
+          for (int64_t r = row_start; r < row_end; r += g->dh) {
+            for (int64_t col = col_start; col < col_end; col += g->dw) {
+              const int64_t at = ((n * g->h + r) * g->w + col) * g->c + d;
+              if (x[at] > best) {
+                best = x[at];
+                position = at;
+              }
+            }
+          }
+          if (position >= 0) dx[position] += gradient[d];
+        }
+      }
+    }
+  }
+}
+
+napi_value max_pool_grad(napi_env env, napi_callback_info cb) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
+  if (argc != 4) return throw_range(env, "maxPoolGrad: expects (x, dy, dx, geometry)");
+  float *x, *dy, *dx;
+  size_t x_length, dy_length, dx_length;
+  if (!float32_array(env, argv[0], "maxPoolGrad: x", &x, &x_length) || !float32_array(env, argv[1], "maxPoolGrad: dy", &dy, &dy_length) ||
+      !float32_array(env, argv[2], "maxPoolGrad: dx", &dx, &dx_length)) return NULL;
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(env, argv[3], &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, argv[3], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int32_array || length != GEOMETRY_LENGTH) {
+    return throw_range(env, "maxPoolGrad: geometry must be an Int32Array of 14 entries");
+  }
+  pool_geometry g;
+  memcpy(&g, data, sizeof g);
+  const int32_t *v = (const int32_t *)&g;
+  // Sizes at least 1 (output sizes at least 0), strides, dilations and filter extents at least 1, padding at least 0.
+  static const int32_t minimum[GEOMETRY_LENGTH] = {1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0};
+  for (int i = 0; i < GEOMETRY_LENGTH; i++) {
+    if (v[i] < minimum[i]) return throw_range(env, "maxPoolGrad: geometry entries out of range");
+  }
+  const size_t x_size = (size_t)g.n * g.h * g.w * g.c, dy_size = (size_t)g.n * g.oh * g.ow * g.c;
+  if (x_length != x_size || dx_length != x_size || dy_length != dy_size) return throw_range(env, "maxPoolGrad: an array's length does not match the geometry");
+  run(&g, x, dy, dx);
+  return NULL;
+}
