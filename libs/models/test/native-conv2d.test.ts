@@ -95,6 +95,19 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('Conv2D and its gradients
     expect(calls).toBe(1);
   });
 
+  it('ReLU gradient in one native pass equals the cpu backend bit for bit (signed zeros, infinities, NaN)', async () => {
+    const specials = [0, -0, 1.5, -2.5, Infinity, -Infinity, Number.NaN];
+    const x = normalValues([4, 5, 6, 3], 14).map((v, i) => (i < specials.length ? specials[i]! : v));
+    const g = normalValues([4, 5, 6, 3], 15).map((v, i) => (i >= 10 && i < 10 + specials.length ? specials[i - 10]! : v));
+    let calls = 0;
+    const spied: NativeBlas = { ...blas, reluGrad: (p) => (calls++, blas.reluGrad(p)) };
+    const { cpu, wasm } = await cpuAndNative(spied, () =>
+      tf.tidy(() => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.relu(a), tf.tensor(g, [4, 5, 6, 3]))))(tf.tensor(x, [4, 5, 6, 3]))),
+    );
+    expect(new Uint32Array(wasm.values.buffer)).toEqual(new Uint32Array(cpu.values.buffer));
+    expect(calls).toBe(1);
+  });
+
   it('gives the same cnn gradient as XNNPACK, no tensor left behind', async () => {
     await useBackend('wasm');
     const model = createModel('cnn', { inputShape: [12, 12, 1], numClasses: 10, seed: 4 });

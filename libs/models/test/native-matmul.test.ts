@@ -88,7 +88,7 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('BatchMatMul and _FusedMa
 describe('selectBlas', () => {
   const unavailable = () => ({ ok: false as const, reason: 'no CBLAS library could be opened (libnope.so: not found)' });
   const fake: NativeBlas = { library: 'libfake.so', config: 'FakeBLAS 1.0', threads: () => 1, setThreads: () => true, gemm: () => undefined, conv2d: () => undefined,
-    batchNormForward: () => undefined, batchNormBackward: () => undefined, maxPoolGrad: () => undefined };
+    batchNormForward: () => undefined, batchNormBackward: () => undefined, maxPoolGrad: () => undefined, reluGrad: () => undefined };
   const available = () => ({ ok: true as const, blas: fake });
 
   it('auto: uses the library when it opens, and says which, with its thread count', () => {

@@ -3,8 +3,8 @@
 // SIMD, no FMA), while OpenBLAS on the same core reaches 65-80 (AVX2/AVX-512 FMA). This module opens a CBLAS
 // library through the addon in ../native/ and exposes what dense and convolution layers and their gradients
 // need: a (batched) GEMM with an optional bias row and ReLU, the three products of a 2-D convolution, and batch
-// normalisation's passes and the max pool's gradient (not BLAS, but loops that compiled C runs several times
-// faster than JS).
+// normalisation's passes and the max pool's and ReLU's gradients (not BLAS, but loops that compiled C runs
+// several times faster than JS, or in one pass where tfjs takes several).
 
 import { createRequire } from 'node:module';
 
@@ -27,6 +27,7 @@ interface Addon {
     dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array,
   ): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
 }
 
 /** One product: for every i < batch, c[i] = act(op(a[i]) · op(b[i]) + bias), row-major. */
@@ -165,6 +166,8 @@ export interface NativeBlas {
   batchNormBackward(pass: BatchNormBackward): void;
   /** A max pool's gradient; lengths that do not match the geometry raise a RangeError (E_INVALID_ARGUMENT). */
   maxPoolGrad(pass: MaxPoolGrad): void;
+  /** The ReLU's gradient dx = dy·step(x), as tfjs computes it (step(NaN) = NaN), in one pass (native/relu-grad.c). */
+  reluGrad(pass: { dy: Float32Array; x: Float32Array; dx: Float32Array }): void;
 }
 
 function poolGeometryArray(g: PoolGeometry): Int32Array {
@@ -221,6 +224,7 @@ export function openNativeBlas(env: NodeJS.ProcessEnv = process.env): NativeBlas
       batchNormForward: (p) => addon.batchNormForward(p.x, p.gamma, p.beta, p.epsilon, p.y, p.mean, p.variance, p.inverseStd),
       batchNormBackward: (p) => addon.batchNormBackward(p.dy, p.x, p.mean, p.inverseStd, p.gamma, p.dx, p.dGamma, p.dBeta),
       maxPoolGrad: (p) => addon.maxPoolGrad(p.x, p.dy, p.dx, poolGeometryArray(p.geometry)),
+      reluGrad: (p) => addon.reluGrad(p.dy, p.x, p.dx),
     };
     return (opened = { ok: true, blas });
   } catch (error) {

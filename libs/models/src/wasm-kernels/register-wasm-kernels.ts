@@ -8,7 +8,9 @@
 //   Tile                   C loop, ~200 ms              -> broadcasting Add, ~4 ms (tile.ts)
 //   Sum/Mean leading axes  transpose first, ~110 ms     -> average pooling, ~10 ms (leading-axes-reduction.ts)
 //   Identity               copies, ~20 ms               -> shares the buffer (identity.ts)
-//   MaxPoolGrad            wasm C loop, 27-30 ms        -> one pass over the windows, JS 10-12 ms, C 2.5-4 ms (max-pool-grad.ts)
+//   MaxPoolGrad            wasm C loop, 27-30 ms        -> one pass: JS 10-12 ms, C 2.5-4 ms (max-pool-grad.ts)
+//
+// With the native addon in use, the ReLU's gradient is one kernel instead of three (relu-gradient.ts).
 //
 // With a native BLAS in use (`--blas`), BatchMatMul and _FusedMatMul (dense layers, native-matmul.ts) and Conv2D
 // with both its gradients (NHWC, native-conv2d.ts: im2col + GEMM) run on the BLAS, on the tensors in wasm memory.
@@ -32,6 +34,7 @@ import { identityConfig } from './identity.js';
 import { WASM_BACKEND } from './kernel-scope.js';
 import { meanConfig, sumConfig } from './leading-axes-reduction.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { reluGradientConfig, reluGradKernelConfig } from './relu-gradient.js';
 import { tileConfig } from './tile.js';
 
 // The kernel functions this module registered, so that registering twice is a no-op.
@@ -69,6 +72,9 @@ export function registerWasmTrainingKernels(): void {
   registerIfMissing(conv2dBackpropFilterConfig);
   registerIfMissing(batchNormConfig);
   registerIfMissing(batchNormGradConfig);
+  registerIfMissing(reluGradKernelConfig);
+  // The gradient registry is global; the replacement keeps tfjs's formula on every other backend (relu-gradient.ts).
+  tf.registerGradient(reluGradientConfig);
   registerIfMissing(depthwiseConv2dBackpropFilterConfig);
   registerIfMissing(depthwiseConv2dBackpropInputConfig);
   replace(tf.Conv2D, conv2dConfig);

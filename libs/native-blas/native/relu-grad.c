@@ -1,0 +1,26 @@
+// reluGrad(dy, x, dx): the ReLU's gradient in one pass, dx = dy · step(x) exactly as tfjs computes it in three
+// (Step, Cast, Multiply): step(x) is 1 for x > 0, NaN for NaN, else 0 - so dx is dy, NaN, or dy · 0 (which keeps
+// the sign of zero and turns an infinite or NaN dy into NaN, as the product does).
+
+#include "relu-grad.h"
+
+#include <math.h>
+
+#include "napi-helpers.h"
+
+napi_value relu_grad(napi_env env, napi_callback_info cb) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
+  if (argc != 3) return throw_range(env, "reluGrad: expects (dy, x, dx)");
+  float *dy, *x, *dx;
+  size_t dy_length, x_length, dx_length;
+  if (!float32_array(env, argv[0], "reluGrad: dy", &dy, &dy_length) || !float32_array(env, argv[1], "reluGrad: x", &x, &x_length) ||
+      !float32_array(env, argv[2], "reluGrad: dx", &dx, &dx_length)) return NULL;
+  if (dy_length != x_length || dx_length != x_length) return throw_range(env, "reluGrad: dy, x and dx must have the same length");
+  for (size_t i = 0; i < x_length; i++) {
+    const float step = x[i] > 0.0f ? 1.0f : (isnan(x[i]) ? NAN : 0.0f);
+    dx[i] = dy[i] * step;
+  }
+  return NULL;
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { openNativeBlas, type NativeBlas } from './index.js';
+
+// CI installs OpenBLAS and sets this, so that a broken build or a missing library fails there instead of skipping.
+const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
+const opened = openNativeBlas();
+
+describe.skipIf(!opened.ok && !expected)('native reluGrad', () => {
+  const blas = (opened as { blas: NativeBlas }).blas;
+
+  it('is dy · step(x) bit for bit, with step(NaN) = NaN, as tfjs computes it', () => {
+    const specials = [0, -0, 1.5, -2.5, 1e-40, -1e-40, Infinity, -Infinity, Number.NaN];
+    const x = new Float32Array(specials.flatMap((a) => specials.map(() => a)));
+    const dy = new Float32Array(specials.flatMap(() => specials));
+    const dx = new Float32Array(x.length).fill(123);
+    blas.reluGrad({ dy, x, dx });
+    // step(x) written out, then the float32 product (the step is 1, 0 or NaN, so the double product rounds to it).
+    const step = (v: number) => (v > 0 ? 1 : Number.isNaN(v) ? Number.NaN : 0);
+    const want = Float32Array.from(x, (v, i) => dy[i]! * step(v));
+    expect(new Uint32Array(dx.buffer)).toEqual(new Uint32Array(want.buffer));
+  });
+
+  it('refuses arrays of different lengths', () => {
+    expect(() => blas.reluGrad({ dy: new Float32Array(3), x: new Float32Array(4), dx: new Float32Array(4) })).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'E_INVALID_ARGUMENT' }),
+    );
+  });
+});
