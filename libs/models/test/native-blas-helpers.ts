@@ -4,8 +4,9 @@
 import { openNativeBlas, type NativeBlas } from '@ringtrain/native-blas';
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { computeGradients, countParams, createModel } from '../src/index.js';
 import { useNativeBlas } from '../src/wasm-kernels/native-blas-in-use.js';
-import { useBackend } from './helpers.js';
+import { expectAllClose, normalValues, useBackend } from './helpers.js';
 
 /** CI installs OpenBLAS and sets this, so that a missing library fails there instead of skipping. */
 export const nativeBlasExpected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
@@ -47,4 +48,29 @@ export async function cpuAndNative(blas: NativeBlas, compute: () => tf.Tensor): 
   const wasm = run();
   expect(tf.memory().numTensors).toBe(before);
   return { cpu, wasm, calls: spy.calls };
+}
+
+/**
+ * One training step's gradient of zoo model `name` on wasm, first on XNNPACK and then with `blas` in use: the two
+ * must agree (loss and every gradient entry), and the native step must leave no tensor behind. Returns how many
+ * gemm/conv2d calls the native step made. The caller's afterEach resets the BLAS in use.
+ */
+export async function nativeStepMatchesXnnpack(blas: NativeBlas, name: string, inputShape: number[], batch: number): Promise<number> {
+  await useBackend('wasm');
+  const model = createModel(name, { inputShape, numClasses: 10, seed: 4 });
+  const xs = tf.tensor(normalValues([batch, ...inputShape], 8), [batch, ...inputShape]);
+  const ys = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+  const reference = new Float32Array(countParams(model));
+  const lossOff = computeGradients(model, xs, ys, reference).loss;
+  const spy = counting(blas);
+  useNativeBlas(spy);
+  const buffers = tf.memory().numDataBuffers;
+  const grads = new Float32Array(countParams(model));
+  const lossNative = computeGradients(model, xs, ys, grads).loss;
+  expect(tf.memory().numDataBuffers).toBe(buffers);
+  expect(lossNative).toBeCloseTo(lossOff, 5);
+  expectAllClose(grads, reference, 1e-4);
+  tf.dispose([xs, ys]);
+  model.dispose();
+  return spy.calls;
 }

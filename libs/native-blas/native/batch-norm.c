@@ -18,14 +18,6 @@
 
 enum { MAX_ARGS = 8 };
 
-// Reads `count` Float32Array arguments; each must hold `rows` x `channels` (activations) or `channels` entries.
-static bool read_arrays(napi_env env, napi_value *argv, const char *const *names, int count, float **arrays, size_t *lengths) {
-  for (int i = 0; i < count; i++) {
-    if (!float32_array(env, argv[i], names[i], &arrays[i], &lengths[i])) return false;
-  }
-  return true;
-}
-
 // The activation's row count, with every per-channel array `channels` long; 0 and a RangeError if not.
 static size_t rows_of(napi_env env, size_t activation, const size_t *channel_lengths, int count) {
   const size_t channels = channel_lengths[0];
@@ -54,7 +46,7 @@ napi_value batch_norm_forward(napi_env env, napi_callback_info cb) {
   napi_value arrays_argv[7] = {argv[0], argv[1], argv[2], argv[4], argv[5], argv[6], argv[7]};
   float *a[7];
   size_t len[7];
-  if (!read_arrays(env, arrays_argv, names, 7, a, len)) return NULL;
+  if (!float32_arrays(env, arrays_argv, names, 7, a, len)) return NULL;
   const float *x = a[0], *gamma = a[1], *beta = a[2];
   float *y = a[3], *mean = a[4], *variance = a[5], *inverse_std = a[6];
   if (len[3] != len[0]) return throw_range(env, "batchNormForward: y must have the length of x");
@@ -108,7 +100,7 @@ napi_value batch_norm_backward(napi_env env, napi_callback_info cb) {
                                       "batchNormBackward: gamma", "batchNormBackward: dx", "batchNormBackward: dGamma", "batchNormBackward: dBeta"};
   float *a[8];
   size_t len[8];
-  if (!read_arrays(env, argv, names, 8, a, len)) return NULL;
+  if (!float32_arrays(env, argv, names, 8, a, len)) return NULL;
   const float *dy = a[0], *x = a[1], *mean = a[2], *inverse_std = a[3], *gamma = a[4];
   float *dx = a[5], *d_gamma = a[6], *d_beta = a[7];
   if (len[0] != len[1] || len[5] != len[1]) return throw_range(env, "batchNormBackward: dy and dx must have the length of x");

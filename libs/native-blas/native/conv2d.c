@@ -87,15 +87,8 @@ static void run_pass(int pass, const geometry *g, float *a, float *b, float *out
 }
 
 static bool read_geometry(napi_env env, napi_value value, geometry *g) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *data = NULL;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int32_array || length != GEOMETRY_LENGTH) {
-    throw_range(env, "conv2d: geometry must be an Int32Array of 15 entries");
-    return false;
-  }
+  const int32_t *data = NULL;
+  if (!int32_array_of(env, value, GEOMETRY_LENGTH, "conv2d: geometry", &data)) return false;
   memcpy(g, data, sizeof *g);
   // Sizes at least 1 (output sizes at least 0), strides and dilations at least 1, padding at least 0.
   const int32_t *v = (const int32_t *)g;
@@ -115,13 +108,15 @@ napi_value conv2d(napi_env env, napi_callback_info cb) {
   CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
   if (argc != 5) return throw_range(env, "conv2d: expects (pass, a, b, out, geometry)");
   if (!require_blas(env, "conv2d")) return NULL;
+  static const char *const names[] = {"conv2d: a", "conv2d: b", "conv2d: out"};
   int32_t pass;
   geometry g;
-  float *a, *b, *out;
-  size_t a_length, b_length, out_length;
-  if (!int32_at_least(env, argv[0], 0, "conv2d: pass", &pass) || !float32_array(env, argv[1], "conv2d: a", &a, &a_length) ||
-      !float32_array(env, argv[2], "conv2d: b", &b, &b_length) || !float32_array(env, argv[3], "conv2d: out", &out, &out_length) ||
+  float *arrays[3];
+  size_t lengths[3];
+  if (!int32_at_least(env, argv[0], 0, "conv2d: pass", &pass) || !float32_arrays(env, argv + 1, names, 3, arrays, lengths) ||
       !read_geometry(env, argv[4], &g)) return NULL;
+  float *a = arrays[0], *b = arrays[1], *out = arrays[2];
+  const size_t a_length = lengths[0], b_length = lengths[1], out_length = lengths[2];
   if (pass > PASS_INPUT_GRADIENT) return throw_range(env, "conv2d: pass must be 0 (forward), 1 (filter gradient) or 2 (input gradient)");
   const size_t x_size = (size_t)g.n * g.h * g.w * g.cin, filter_size = (size_t)g.kh * g.kw * g.cin * g.cout;
   const size_t y_size = (size_t)g.n * g.oh * g.ow * g.cout;

@@ -16,10 +16,13 @@ napi_value gemm(napi_env env, napi_callback_info cb) {
   CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
   if (argc != 13) return throw_range(env, "gemm: expects 13 arguments");
   if (!require_blas(env, "gemm")) return NULL;
-  float *a, *b, *c, *bias = NULL;
-  size_t a_length, b_length, c_length, bias_length = 0;
-  if (!float32_array(env, argv[0], "gemm: a", &a, &a_length) || !float32_array(env, argv[1], "gemm: b", &b, &b_length) ||
-      !float32_array(env, argv[2], "gemm: c", &c, &c_length)) return NULL;
+  static const char *const names[] = {"gemm: a", "gemm: b", "gemm: c"};
+  float *arrays[3], *bias = NULL;
+  size_t lengths[3], bias_length = 0;
+  if (!float32_arrays(env, argv, names, 3, arrays, lengths)) return NULL;
+  const float *a = arrays[0], *b = arrays[1];
+  float *c = arrays[2];
+  const size_t a_length = lengths[0], b_length = lengths[1], c_length = lengths[2];
   napi_valuetype bias_type;
   CHECK(napi_typeof(env, argv[3], &bias_type));
   if (bias_type != napi_null && !float32_array(env, argv[3], "gemm: bias", &bias, &bias_length)) return NULL;

@@ -59,18 +59,12 @@ napi_value max_pool_grad(napi_env env, napi_callback_info cb) {
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
   if (argc != 4) return throw_range(env, "maxPoolGrad: expects (x, dy, dx, geometry)");
-  float *x, *dy, *dx;
-  size_t x_length, dy_length, dx_length;
-  if (!float32_array(env, argv[0], "maxPoolGrad: x", &x, &x_length) || !float32_array(env, argv[1], "maxPoolGrad: dy", &dy, &dy_length) ||
-      !float32_array(env, argv[2], "maxPoolGrad: dx", &dx, &dx_length)) return NULL;
-  bool is_typed = false;
-  napi_typedarray_type type;
-  size_t length = 0;
-  void *data = NULL;
-  if (napi_is_typedarray(env, argv[3], &is_typed) != napi_ok || !is_typed ||
-      napi_get_typedarray_info(env, argv[3], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_int32_array || length != GEOMETRY_LENGTH) {
-    return throw_range(env, "maxPoolGrad: geometry must be an Int32Array of 14 entries");
-  }
+  static const char *const names[] = {"maxPoolGrad: x", "maxPoolGrad: dy", "maxPoolGrad: dx"};
+  float *a[3];
+  size_t length[3];
+  if (!float32_arrays(env, argv, names, 3, a, length)) return NULL;
+  const int32_t *data = NULL;
+  if (!int32_array_of(env, argv[3], GEOMETRY_LENGTH, "maxPoolGrad: geometry", &data)) return NULL;
   pool_geometry g;
   memcpy(&g, data, sizeof g);
   const int32_t *v = (const int32_t *)&g;
@@ -80,7 +74,7 @@ napi_value max_pool_grad(napi_env env, napi_callback_info cb) {
     if (v[i] < minimum[i]) return throw_range(env, "maxPoolGrad: geometry entries out of range");
   }
   const size_t x_size = (size_t)g.n * g.h * g.w * g.c, dy_size = (size_t)g.n * g.oh * g.ow * g.c;
-  if (x_length != x_size || dx_length != x_size || dy_length != dy_size) return throw_range(env, "maxPoolGrad: an array's length does not match the geometry");
-  run(&g, x, dy, dx);
+  if (length[0] != x_size || length[2] != x_size || length[1] != dy_size) return throw_range(env, "maxPoolGrad: an array's length does not match the geometry");
+  run(&g, a[0], a[1], a[2]);
   return NULL;
 }

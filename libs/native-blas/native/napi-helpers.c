@@ -31,6 +31,29 @@ bool float32_array(napi_env env, napi_value value, const char *what, float **dat
   return true;
 }
 
+bool float32_arrays(napi_env env, const napi_value *values, const char *const *names, int count, float **data, size_t *lengths) {
+  for (int i = 0; i < count; i++) {
+    if (!float32_array(env, values[i], names[i], &data[i], &lengths[i])) return false;
+  }
+  return true;
+}
+
+bool int32_array_of(napi_env env, napi_value value, size_t count, const char *what, const int32_t **data) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *raw = NULL;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, &length, &raw, NULL, NULL) != napi_ok || type != napi_int32_array || length != count) {
+    char message[160];
+    snprintf(message, sizeof message, "%s must be an Int32Array of %zu entries", what, count);
+    throw_range(env, message);
+    return false;
+  }
+  *data = (const int32_t *)raw;
+  return true;
+}
+
 bool int32_at_least(napi_env env, napi_value value, int32_t minimum, const char *what, int32_t *out) {
   if (napi_get_value_int32(env, value, out) != napi_ok || *out < minimum) {
     char message[160];

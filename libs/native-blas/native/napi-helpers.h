@@ -23,6 +23,12 @@ napi_value throw_range(napi_env env, const char *message);
 // The data and element count of a Float32Array; false (RangeError thrown, naming `what`) for anything else.
 bool float32_array(napi_env env, napi_value value, const char *what, float **data, size_t *length);
 
+// float32_array for `count` arguments, named by `names`.
+bool float32_arrays(napi_env env, const napi_value *values, const char *const *names, int count, float **data, size_t *lengths);
+
+// The data of an Int32Array of exactly `count` entries; false (RangeError thrown, naming `what`) otherwise.
+bool int32_array_of(napi_env env, napi_value value, size_t count, const char *what, const int32_t **data);
+
 // An int32 >= minimum; false (RangeError thrown, naming `what`) otherwise.
 bool int32_at_least(napi_env env, napi_value value, int32_t minimum, const char *what, int32_t *out);
 

@@ -13,12 +13,14 @@ napi_value relu_grad(napi_env env, napi_callback_info cb) {
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
   if (argc != 3) return throw_range(env, "reluGrad: expects (dy, x, dx)");
-  float *dy, *x, *dx;
-  size_t dy_length, x_length, dx_length;
-  if (!float32_array(env, argv[0], "reluGrad: dy", &dy, &dy_length) || !float32_array(env, argv[1], "reluGrad: x", &x, &x_length) ||
-      !float32_array(env, argv[2], "reluGrad: dx", &dx, &dx_length)) return NULL;
-  if (dy_length != x_length || dx_length != x_length) return throw_range(env, "reluGrad: dy, x and dx must have the same length");
-  for (size_t i = 0; i < x_length; i++) {
+  static const char *const names[] = {"reluGrad: dy", "reluGrad: x", "reluGrad: dx"};
+  float *a[3];
+  size_t length[3];
+  if (!float32_arrays(env, argv, names, 3, a, length)) return NULL;
+  const float *dy = a[0], *x = a[1];
+  float *dx = a[2];
+  if (length[0] != length[1] || length[2] != length[1]) return throw_range(env, "reluGrad: dy, x and dx must have the same length");
+  for (size_t i = 0; i < length[1]; i++) {
     const float step = x[i] > 0.0f ? 1.0f : (isnan(x[i]) ? NAN : 0.0f);
     dx[i] = dy[i] * step;
   }

@@ -15,4 +15,5 @@ export {
   type NativeBlas,
   type NativeBlasResult,
   type PoolGeometry,
+  type WindowGeometry,
 } from './native-blas.js';

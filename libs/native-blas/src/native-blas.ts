@@ -56,15 +56,11 @@ export interface Gemm {
 export const Conv2DPass = { forward: 0, filterGradient: 1, inputGradient: 2 } as const;
 export type Conv2DPass = keyof typeof Conv2DPass;
 
-/** A 2-D convolution over an NHWC input [n, h, w, cin] with a [kh, kw, cin, cout] filter, giving [n, oh, ow, cout]. */
-export interface Conv2DGeometry {
+/** What a window sliding over an NHWC image [n, h, w, ·] to an output [n, oh, ow, ·] needs (conv and pool alike). */
+export interface WindowGeometry {
   n: number;
   h: number;
   w: number;
-  cin: number;
-  kh: number;
-  kw: number;
-  cout: number;
   oh: number;
   ow: number;
   strideH: number;
@@ -74,6 +70,14 @@ export interface Conv2DGeometry {
   /** Zero rows above the input and columns left of it; the ones below and right follow from oh and ow. */
   padTop: number;
   padLeft: number;
+}
+
+/** A 2-D convolution over an NHWC input [n, h, w, cin] with a [kh, kw, cin, cout] filter, giving [n, oh, ow, cout]. */
+export interface Conv2DGeometry extends WindowGeometry {
+  cin: number;
+  kh: number;
+  kw: number;
+  cout: number;
 }
 
 /**
@@ -119,23 +123,12 @@ export interface BatchNormBackward {
   dBeta: Float32Array;
 }
 
-/** A 2-D max pool over an NHWC input [n, h, w, c] giving [n, oh, ow, c] (tfjs's Conv2DInfo names, pool sizes). */
-export interface PoolGeometry {
-  n: number;
-  h: number;
-  w: number;
+/** A 2-D max pool over an NHWC input [n, h, w, c] giving [n, oh, ow, c]. */
+export interface PoolGeometry extends WindowGeometry {
   c: number;
-  oh: number;
-  ow: number;
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
   /** The window's extent with dilation: dilation·(size − 1) + 1. */
   effectiveFilterH: number;
   effectiveFilterW: number;
-  padTop: number;
-  padLeft: number;
 }
 
 /** The max pool's gradient: each window's dy goes to its first maximum in x (native/max-pool-grad.c). */
@@ -174,7 +167,7 @@ function poolGeometryArray(g: PoolGeometry): Int32Array {
   return Int32Array.of(g.n, g.h, g.w, g.c, g.oh, g.ow, g.strideH, g.strideW, g.dilationH, g.dilationW, g.effectiveFilterH, g.effectiveFilterW, g.padTop, g.padLeft);
 }
 
-function geometryArray(g: Conv2DGeometry): Int32Array {
+function conv2dGeometryArray(g: Conv2DGeometry): Int32Array {
   return Int32Array.of(g.n, g.h, g.w, g.cin, g.kh, g.kw, g.cout, g.oh, g.ow, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft);
 }
 
@@ -220,7 +213,7 @@ export function openNativeBlas(env: NodeJS.ProcessEnv = process.env): NativeBlas
       threads: () => addon.open([]).threads,
       setThreads: (threads) => addon.setThreads(threads),
       gemm: (p) => addon.gemm(p.a, p.b, p.c, p.bias, p.batch, p.batchA, p.batchB, p.m, p.n, p.k, p.transposeA, p.transposeB, p.relu),
-      conv2d: (c) => addon.conv2d(Conv2DPass[c.pass], c.a, c.b, c.out, geometryArray(c.geometry)),
+      conv2d: (c) => addon.conv2d(Conv2DPass[c.pass], c.a, c.b, c.out, conv2dGeometryArray(c.geometry)),
       batchNormForward: (p) => addon.batchNormForward(p.x, p.gamma, p.beta, p.epsilon, p.y, p.mean, p.variance, p.inverseStd),
       batchNormBackward: (p) => addon.batchNormBackward(p.dy, p.x, p.mean, p.inverseStd, p.gamma, p.dx, p.dGamma, p.dBeta),
       maxPoolGrad: (p) => addon.maxPoolGrad(p.x, p.dy, p.dx, poolGeometryArray(p.geometry)),
