@@ -8,6 +8,7 @@
 
 import { InvalidArgumentError } from '@ringtrain/common';
 import * as tf from '@tensorflow/tfjs';
+import { float32View } from './wasm-kernels/wasm-memory.js';
 
 /** Called with the index of a trainable weight (model order) once its gradient is in place. */
 export type GradientReadyHook = (index: number) => void;
@@ -32,7 +33,7 @@ export function withGradientHooks<T>(weights: readonly tf.LayerVariable[], offse
         if (seen[index] !== 1) {
           throw new InvalidArgumentError(`weight ${weight.name} is read more than once in the forward pass; gradient hooks need one read per weight`, { subject: weight.name });
         }
-        out.set(dy.dataSync() as Float32Array, offsets[index]);
+        out.set(float32View(dy) ?? (dy.dataSync() as Float32Array), offsets[index]);
         onReady?.(index);
         return dy;
       },

@@ -69,3 +69,26 @@ describe('flat state (batchnorm moving statistics)', () => {
     expect(() => setFlatState(model, new Float32Array(1))).toThrow('state has 1 elements, the model has 0');
   });
 });
+
+describe('on wasm (read from and copied into the wasm memory without a JavaScript copy)', () => {
+  it('give the same flat params as the cpu backend, and keep the values set even when the caller changes its array', async () => {
+    const roundTrip = () => {
+      const model = createModel('cnn', { inputShape: [8, 8, 1], numClasses: 3, seed: 7 });
+      const initial = getFlatParams(model);
+      const flat = iota(initial.length);
+      setFlatParams(model, flat);
+      flat.fill(-1); // the model must not see this
+      const result = { initial, after: getFlatParams(model), state: getFlatState(model) };
+      model.dispose();
+      return result;
+    };
+    await useBackend('cpu');
+    const cpu = roundTrip();
+    await useBackend('wasm');
+    const wasm = roundTrip();
+    expect(wasm.initial).toEqual(cpu.initial);
+    expect(wasm.after).toEqual(iota(cpu.initial.length));
+    expect(wasm.state).toEqual(cpu.state);
+    await useBackend('cpu');
+  });
+});
