@@ -83,7 +83,8 @@ const opsForward: Forward = (x, gamma, beta, epsilon, save) => {
 
 /** y = γ·x̂ + β with the statistics of this batch, channels last; differentiable in x, γ and β. */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
-  const forward = batchNormKernelsUsable(tf.getBackend(), x.dtype) ? kernelForward : opsForward;
+  // The kernels want at least one row (the addon refuses an empty activation).
+  const forward = x.size > 0 && batchNormKernelsUsable(tf.getBackend(), x.dtype) ? kernelForward : opsForward;
   // tf.customGrad ops have a single output, so the statistics leave through this closure.
   let statistics: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

@@ -107,6 +107,17 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('Conv2D and its gradients
     expect(calls).toBe(1);
   });
 
+  it('hands empty tensors (a batch of 0) to the original kernels instead of failing', async () => {
+    const { cpu, wasm, calls } = await cpuAndNative(blas, () =>
+      tf.tidy(() => tf.conv2d(tf.zeros([0, 5, 5, 2]) as tf.Tensor4D, tf.ones([3, 3, 2, 4]) as tf.Tensor4D, 1, 'valid')),
+    );
+    expect(wasm.shape).toEqual(cpu.shape);
+    expect(calls).toBe(0);
+    const product = await cpuAndNative(blas, () => tf.tidy(() => tf.matMul(tf.zeros([0, 5]), tf.ones([5, 3]))));
+    expect(product.wasm.shape).toEqual([0, 3]);
+    expect(product.calls).toBe(0);
+  });
+
   it('gives the same cnn gradient as XNNPACK, no tensor left behind', async () => {
     // 2 conv forwards, 2 dense forwards; backward: 2 conv filter gradients, 1 conv input gradient (the image's own
     // is pruned), 2 dense weight gradients, 2 dense input gradients, 2 dense bias gradients (sums over the batch).

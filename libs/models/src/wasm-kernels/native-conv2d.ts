@@ -5,7 +5,7 @@
 import type { Conv2DPass } from '@ringtrain/native-blas';
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import { nativeBlasInUse } from './native-blas-in-use.js';
-import { allocateWithViews } from './wasm-memory.js';
+import { allocateWithViews, sizeOf } from './wasm-memory.js';
 
 /** The output shape of each pass, from the conv's geometry. */
 const OUTPUT_SHAPE: Record<Conv2DPass, (info: backend_util.Conv2DInfo) => number[]> = {
@@ -22,6 +22,8 @@ const OUTPUT_SHAPE: Record<Conv2DPass, (info: backend_util.Conv2DInfo) => number
 export function nativeConv2D(backend: object, pass: Conv2DPass, a: TensorInfo, b: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo | undefined {
   const blas = nativeBlasInUse();
   if (blas === undefined || info.dataFormat !== 'channelsLast' || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  // Empty tensors go to the fallback: the addon's geometry check wants every size >= 1.
+  if (sizeOf(a.shape) === 0 || sizeOf(b.shape) === 0) return undefined;
   const { out, view } = allocateWithViews(backend, OUTPUT_SHAPE[pass](info));
   blas.conv2d({
     pass,

@@ -39,7 +39,8 @@ export function nativeProduct(backendArg: object, { a, b, transposeA, transposeB
   if (a.shape.length < 2 || b.shape.length < 2) return undefined;
   if (bias !== undefined && (bias.dtype !== 'float32' || bias.shape.length !== 1)) return undefined;
   const outer = batchShape(a, b);
-  if (outer === undefined) return undefined;
+  // Empty operands go to the fallback: the addon wants at least one matrix (its argument checks would throw).
+  if (outer === undefined || sizeOf(a.shape) === 0 || sizeOf(b.shape) === 0 || sizeOf(outer) === 0) return undefined;
   const [rowsA, columnsA] = a.shape.slice(-2) as [number, number];
   const [rowsB, columnsB] = b.shape.slice(-2) as [number, number];
   const m = transposeA ? columnsA : rowsA;
