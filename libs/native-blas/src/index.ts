@@ -1,6 +1,6 @@
-// @ringtrain/native-blas: float32 matrix products on the host's BLAS through an N-API addon built at install
-// time. Optional by design: when the addon did not build or no BLAS is installed, openNativeBlas says why and
-// callers keep their own kernels.
+// @ringtrain/native-blas: native training kernels through an N-API addon built at install time - GEMM and
+// im2col convolutions on the host's BLAS, batch norm and the max-pool/ReLU gradients in C. Optional by design:
+// when the addon did not build or no BLAS is installed, openNativeBlas says why and callers keep their own kernels.
 
 export {
   Conv2DPass,
