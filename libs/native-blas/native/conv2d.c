@@ -12,8 +12,9 @@
 // unpadded convolution is already a GEMM on x: no im2col at all.
 //
 // geometry is an Int32Array [N, H, W, C_in, KH, KW, C_out, OH, OW, stride_h, stride_w, dilation_h, dilation_w,
-// pad_top, pad_left]. The image bounds are checked for every patch element, so whatever the output size says,
-// nothing outside x is read or written; the arrays' lengths are checked against the geometry first.
+// pad_top, pad_left]. The arrays' lengths are checked against the geometry first (with overflow-checked
+// products), and the image bounds for every patch element, so whatever the output size says, nothing outside x
+// is read or written.
 
 #include "conv2d.h"
 
@@ -61,7 +62,7 @@ static void patches(const geometry *g, float *x, int64_t r0, int64_t r1, float *
 // Runs `pass` over all rows in chunks. `cols` has room for `chunk` rows, or is NULL for a 1x1 convolution (x is cols).
 static void run_pass(int pass, const geometry *g, float *a, float *b, float *out, int64_t chunk, float *cols) {
   const int64_t rows = (int64_t)g->n * g->oh * g->ow;
-  const int32_t k = g->kh * g->kw * g->cin;
+  const int32_t k = (int32_t)((int64_t)g->kh * g->kw * g->cin);  // checked <= INT32_MAX by conv2d()
   if (pass != PASS_FORWARD) memset(out, 0, sizeof(float) * (pass == PASS_FILTER_GRADIENT ? (size_t)k * g->cout : (size_t)g->n * g->h * g->w * g->cin));
   for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
     const int64_t r1 = r0 + chunk < rows ? r0 + chunk : rows;
@@ -118,20 +119,27 @@ napi_value conv2d(napi_env env, napi_callback_info cb) {
   float *a = arrays[0], *b = arrays[1], *out = arrays[2];
   const size_t a_length = lengths[0], b_length = lengths[1], out_length = lengths[2];
   if (pass > PASS_INPUT_GRADIENT) return throw_range(env, "conv2d: pass must be 0 (forward), 1 (filter gradient) or 2 (input gradient)");
-  const size_t x_size = (size_t)g.n * g.h * g.w * g.cin, filter_size = (size_t)g.kh * g.kw * g.cin * g.cout;
-  const size_t y_size = (size_t)g.n * g.oh * g.ow * g.cout;
-  const size_t expected[3][3] = {{x_size, filter_size, y_size}, {x_size, y_size, filter_size}, {y_size, filter_size, x_size}};
+  const int64_t x_shape[] = {g.n, g.h, g.w, g.cin}, filter_shape[] = {g.kh, g.kw, g.cin, g.cout}, y_shape[] = {g.n, g.oh, g.ow, g.cout};
+  const int64_t patch_shape[] = {g.kh, g.kw, g.cin};
+  uint64_t x_size, filter_size, y_size, patch_size;
+  if (!checked_product(x_shape, 4, &x_size) || !checked_product(filter_shape, 4, &filter_size) || !checked_product(y_shape, 4, &y_size) ||
+      !checked_product(patch_shape, 3, &patch_size) || patch_size > INT32_MAX) {
+    return throw_range(env, "conv2d: the geometry's sizes overflow");
+  }
+  const uint64_t expected[3][3] = {{x_size, filter_size, y_size}, {x_size, y_size, filter_size}, {y_size, filter_size, x_size}};
   if (a_length != expected[pass][0] || b_length != expected[pass][1] || out_length != expected[pass][2]) {
     return throw_range(env, "conv2d: an array's length does not match the geometry");
   }
-  const int64_t k = (int64_t)g.kh * g.kw * g.cin;
+  const int64_t k = (int64_t)patch_size;
   const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h && g.ow == g.w;
   const int64_t rows = (int64_t)g.n * g.oh * g.ow;
   if (rows == 0) {
     if (pass != PASS_FORWARD) memset(out, 0, out_length * sizeof(float));
     return NULL;
   }
-  const int64_t chunk = pointwise ? rows : (CHUNK_FLOATS / k > 0 ? CHUNK_FLOATS / k : 1);
+  // A chunk's row count goes to BLAS as an int.
+  int64_t chunk = pointwise ? rows : (CHUNK_FLOATS / k > 0 ? CHUNK_FLOATS / k : 1);
+  if (chunk > INT32_MAX) chunk = INT32_MAX;
   float *cols = pointwise ? NULL : malloc(sizeof(float) * (size_t)(chunk < rows ? chunk : rows) * (size_t)k);
   if (!pointwise && cols == NULL) {
     napi_throw_error(env, "E_NATIVE_BLAS", "conv2d: out of memory for the patch matrix");

@@ -34,10 +34,13 @@ napi_value gemm(napi_env env, napi_callback_info cb) {
   if (napi_get_value_bool(env, argv[10], &trans_a) != napi_ok || napi_get_value_bool(env, argv[11], &trans_b) != napi_ok ||
       napi_get_value_bool(env, argv[12], &relu) != napi_ok) return throw_range(env, "gemm: transposeA, transposeB and relu must be booleans");
   if ((batch_a != 1 && batch_a != batch) || (batch_b != 1 && batch_b != batch)) return throw_range(env, "gemm: batchA and batchB must be 1 or batch");
-  const size_t a_size = (size_t)m * k, b_size = (size_t)k * n, c_size = (size_t)m * n;
-  if (a_length != a_size * batch_a || b_length != b_size * batch_b || c_length != c_size * batch || (bias && bias_length != (size_t)n)) {
+  const int64_t a_shape[] = {batch_a, m, k}, b_shape[] = {batch_b, k, n}, c_shape[] = {batch, m, n};
+  uint64_t a_total, b_total, c_total;
+  if (!checked_product(a_shape, 3, &a_total) || !checked_product(b_shape, 3, &b_total) || !checked_product(c_shape, 3, &c_total) ||
+      a_length != a_total || b_length != b_total || c_length != c_total || (bias && bias_length != (size_t)n)) {
     return throw_range(env, "gemm: an operand's length does not match its shape");
   }
+  const size_t a_size = (size_t)m * k, b_size = (size_t)k * n, c_size = (size_t)m * n;
   for (int32_t i = 0; i < batch; i++) {
     const float *ai = a + (batch_a == 1 ? 0 : i * a_size), *bi = b + (batch_b == 1 ? 0 : i * b_size);
     float *ci = c + i * c_size;

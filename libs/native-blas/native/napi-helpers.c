@@ -54,6 +54,15 @@ bool int32_array_of(napi_env env, napi_value value, size_t count, const char *wh
   return true;
 }
 
+bool checked_product(const int64_t *factors, int count, uint64_t *product) {
+  uint64_t result = 1;
+  for (int i = 0; i < count; i++) {
+    if (factors[i] < 0 || __builtin_mul_overflow(result, (uint64_t)factors[i], &result)) return false;
+  }
+  *product = result;
+  return true;
+}
+
 bool int32_at_least(napi_env env, napi_value value, int32_t minimum, const char *what, int32_t *out) {
   if (napi_get_value_int32(env, value, out) != napi_ok || *out < minimum) {
     char message[160];

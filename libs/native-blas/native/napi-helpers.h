@@ -29,6 +29,10 @@ bool float32_arrays(napi_env env, const napi_value *values, const char *const *n
 // The data of an Int32Array of exactly `count` entries; false (RangeError thrown, naming `what`) otherwise.
 bool int32_array_of(napi_env env, napi_value value, size_t count, const char *what, const int32_t **data);
 
+// The product of `count` non-negative factors in *product; false if it overflows 64 bits. Every length check
+// multiplies shapes with this: a product that wrapped around could match a short array's length.
+bool checked_product(const int64_t *factors, int count, uint64_t *product);
+
 // An int32 >= minimum; false (RangeError thrown, naming `what`) otherwise.
 bool int32_at_least(napi_env env, napi_value value, int32_t minimum, const char *what, int32_t *out);
 

@@ -99,6 +99,12 @@ describe.skipIf(!opened.ok && !expected)('native conv2d (im2col + GEMM)', () => 
     expect(() => blas.conv2d({ pass: 'forward', a: x, b: w, out: y, geometry: { ...g, padTop: -1 } })).toThrow(/geometry entries out of range/);
   });
 
+  it('refuses geometries whose sizes overflow 64 bits', () => {
+    const e = 2 ** 16;
+    const geometry = { n: e, h: e, w: e, cin: e, kh: 1, kw: 1, cout: 1, oh: e, ow: e, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 };
+    expect(() => blas.conv2d({ pass: 'forward', a: new Float32Array(0), b: new Float32Array(e), out: new Float32Array(e), geometry })).toThrow(/sizes overflow/);
+  });
+
   it('never reads outside the image, whatever output size the geometry claims', () => {
     // An output far larger than the input allows: every tap outside the image must count as zero padding.
     const g = { ...geometryOf(base), n: 1, oh: 20, ow: 20, padTop: 5, padLeft: 5 };

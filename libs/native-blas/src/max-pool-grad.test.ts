@@ -53,6 +53,16 @@ describe.skipIf(!opened.ok && !expected)('native maxPoolGrad', () => {
     expect(Array.from(dx)).toEqual([0, 0, 0, 0]);
   });
 
+  it('refuses geometries whose sizes overflow 64 bits, and handles a huge padding without looping over it', () => {
+    const e = 2 ** 16;
+    const empty = new Float32Array(0);
+    expect(() => blas.maxPoolGrad({ x: empty, dy: empty, dx: empty, geometry: { ...base, n: e, h: e, w: e, c: e, oh: e, ow: e } })).toThrow(/sizes overflow/);
+    // Every window lies in the padding: nothing to pass, and it must return at once.
+    const dx = new Float32Array(2 * 6 * 6 * 3).fill(7);
+    blas.maxPoolGrad({ x: new Float32Array(dx.length), dy: new Float32Array(2 * 3 * 3 * 3), dx, geometry: { ...base, padTop: 2 ** 30, padLeft: 2 ** 30 } });
+    expect(dx.every((v) => v === 0)).toBe(true);
+  });
+
   it('refuses arrays whose lengths do not match the geometry', () => {
     const x = new Float32Array(2 * 6 * 6 * 3);
     const dy = new Float32Array(2 * 3 * 3 * 3);

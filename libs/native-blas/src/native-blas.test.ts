@@ -94,6 +94,14 @@ describe.skipIf(!opened.ok && !expected)('native gemm', () => {
     expect(() => blas.gemm({ ...ok, a: new Float64Array(4) as unknown as Float32Array })).toThrow(/gemm: a must be a Float32Array/);
   });
 
+  it('refuses shapes whose sizes overflow instead of letting a wrapped product match an empty array', () => {
+    const empty = new Float32Array(0);
+    const huge = 2 ** 30;
+    // 16 · 2^30 · 2^30 · 2^30 wraps to 0 in 64 bits: it must not pass as the length of an empty array.
+    expect(() => blas.gemm({ a: empty, b: empty, c: empty, bias: null, batch: 16, batchA: 16, batchB: 16, m: huge, n: huge, k: huge, transposeA: false, transposeB: false, relu: false }))
+      .toThrow(/does not match its shape/);
+  });
+
   it('reads and writes views at an offset into a larger buffer (as tensors in wasm memory are)', () => {
     const memory = new Float32Array(64).fill(7);
     const a = memory.subarray(3, 7); // [[1, 2], [3, 4]]

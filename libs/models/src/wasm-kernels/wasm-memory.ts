@@ -10,27 +10,36 @@ interface WasmBackendMemory {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 export const sizeOf = (shape: number[]) => shape.reduce((total, dim) => total * dim, 1);
 
+/** Views a float32 tensor in the wasm memory as a Float32Array. */
+export type View = (info: TensorInfo) => Float32Array;
+
 /**
- * New float32 tensors of `shapes` in the wasm memory and a function that views any float32 tensor there (the new ones
- * included) as a Float32Array. The views must be made after the allocations - which may grow the memory and so
- * detach older views - and used before anything else allocates.
+ * Allocates float32 tensors of `shapes` in the wasm memory, has `fill` write them through views, and returns them;
+ * frees them if `fill` throws. The views are made after the allocations - which may grow the memory and so detach
+ * older views - and must not outlive `fill`.
  */
-export function allocateOutputs(backendArg: object, shapes: number[][]): { outs: TensorInfo[]; view: (info: TensorInfo) => Float32Array } {
+export function computeOutputs(backendArg: object, shapes: number[][], fill: (view: View, outs: TensorInfo[]) => void): TensorInfo[] {
   const backend = backendArg as WasmBackendMemory;
   const outs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
   const heap = backend.wasm.HEAPU8.buffer;
-  const view = (info: TensorInfo) => new Float32Array(heap, backend.dataIdMap.get(info.dataId)!.memoryOffset, sizeOf(info.shape));
-  return { outs, view };
+  const view: View = (info) => new Float32Array(heap, backend.dataIdMap.get(info.dataId)!.memoryOffset, sizeOf(info.shape));
+  try {
+    fill(view, outs);
+  } catch (error) {
+    for (const out of outs) backend.disposeData(out.dataId);
+    throw error;
+  }
+  return outs;
 }
 
-/** allocateOutputs for one output. */
-export function allocateWithViews(backend: object, shape: number[]): { out: TensorInfo; view: (info: TensorInfo) => Float32Array } {
-  const { outs, view } = allocateOutputs(backend, [shape]);
-  return { out: outs[0]!, view };
+/** computeOutputs for one output. */
+export function computeOutput(backend: object, shape: number[], fill: (view: View, out: TensorInfo) => void): TensorInfo {
+  return computeOutputs(backend, [shape], (view, [out]) => fill(view, out!))[0]!;
 }
 
 /**
@@ -41,7 +50,8 @@ export function allocateWithViews(backend: object, shape: number[]): { out: Tens
 export function float32View(tensor: tf.Tensor): Float32Array | undefined {
   if (tensor.dtype !== 'float32' || tf.getBackend() !== WASM_BACKEND) return undefined;
   const backend = tf.backend() as unknown as WasmBackendMemory;
-  return new Float32Array(backend.wasm.HEAPU8.buffer, backend.dataIdMap.get(tensor.dataId)!.memoryOffset, tensor.size);
+  const data = backend.dataIdMap.get(tensor.dataId);
+  return data === undefined ? undefined : new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, tensor.size);
 }
 
 /** Whether tensors made from a typed array copy it (wasm copies into its memory; the cpu backend keeps the array). */
