@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeBlasInUse, selectBlas } from '../src/index.js';
 import { useNativeBlas } from '../src/wasm-kernels/native-blas-in-use.js';
-import { expectAllClose, normalValues } from './helpers.js';
+import { expectAllClose, normalValues, useBackend } from './helpers.js';
 import { cpuAndNative, nativeBlasExpected, nativeStepMatchesXnnpack, openedBlas } from './native-blas-helpers.js';
 
 afterEach(() => useNativeBlas(undefined));
@@ -69,6 +69,28 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('BatchMatMul and _FusedMa
   });
 });
 
+describe('a native kernel that throws', () => {
+  it('frees the output it had allocated, and the error reaches the caller', async () => {
+    await useBackend('wasm');
+    const failing: NativeBlas = {
+      library: 'libfailing.so', config: null, threads: () => null, setThreads: () => false,
+      gemm: () => { throw new RangeError('gemm: an operand length does not match its shape'); },
+      conv2d: () => undefined, batchNormForward: () => undefined, batchNormBackward: () => undefined,
+      maxPoolGrad: () => undefined, reluGrad: () => undefined,
+    };
+    const a = tf.ones([3, 4]);
+    const b = tf.ones([4, 2]);
+    // The backend's own count: an output the kernel made but never returned is unknown to the engine.
+    const dataIds = () => tf.backend().numDataIds();
+    const before = dataIds();
+    useNativeBlas(failing);
+    expect(() => tf.matMul(a, b)).toThrow(/does not match its shape/);
+    useNativeBlas(undefined);
+    expect(dataIds()).toBe(before);
+    tf.dispose([a, b]);
+  });
+});
+
 describe('selectBlas', () => {
   const unavailable = () => ({ ok: false as const, reason: 'no CBLAS library could be opened (libnope.so: not found)' });
   const fake: NativeBlas = { library: 'libfake.so', config: 'FakeBLAS 1.0', threads: () => 1, setThreads: () => true, gemm: () => undefined, conv2d: () => undefined,
@@ -110,6 +132,16 @@ describe('selectBlas', () => {
     selectBlas('auto', 'wasm', { open, threads: 5, env: { OPENBLAS_NUM_THREADS: '2' } });
     selectBlas('auto', 'wasm', { open, env: {} });
     expect(set).toEqual([3]);
+  });
+
+  it('auto: passes over a generic BLAS that is not OpenBLAS (likely the slow reference one), unless named', () => {
+    const generic: NativeBlas = { ...fake, library: 'libblas.so.3', config: null, threads: () => null };
+    const open = () => ({ ok: true as const, blas: generic });
+    const passed = selectBlas('auto', 'wasm', { open, env: {} });
+    expect(passed.native).toBe(false);
+    expect(passed.reason).toMatch(/libblas\.so\.3 is not OpenBLAS/);
+    expect(selectBlas('auto', 'wasm', { open, env: { RINGTRAIN_BLAS_LIBRARY: 'libblas.so.3' } }).native).toBe(true);
+    expect(selectBlas('native', 'wasm', { open, env: {} }).native).toBe(true);
   });
 
   it('rejects an unknown name', () => {

@@ -9,7 +9,7 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BACKEND } from './kernel-scope.js';
 import { nativeBlasInUse } from './native-blas-in-use.js';
-import { allocateOutputs } from './wasm-memory.js';
+import { computeOutputs } from './wasm-memory.js';
 
 export const BATCH_NORM_KERNEL = 'RingtrainBatchNorm';
 export const BATCH_NORM_GRAD_KERNEL = 'RingtrainBatchNormGrad';
@@ -28,19 +28,19 @@ function addon() {
 const forward: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, gamma, beta } = inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   const channels = x.shape[x.shape.length - 1]!;
-  const { outs, view } = allocateOutputs(backend, [x.shape, [channels], [channels], [channels]]);
-  const [y, mean, variance, inverseStd] = outs.map(view) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  addon().batchNormForward({ x: view(x), gamma: view(gamma), beta: view(beta), epsilon: attrs!['epsilon'] as number, y, mean, variance, inverseStd });
-  return outs;
+  return computeOutputs(backend, [x.shape, [channels], [channels], [channels]], (view, outs) => {
+    const [y, mean, variance, inverseStd] = outs.map(view) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    addon().batchNormForward({ x: view(x), gamma: view(gamma), beta: view(beta), epsilon: attrs!['epsilon'] as number, y, mean, variance, inverseStd });
+  });
 };
 
 const backward: KernelFunc = ({ inputs, backend }) => {
   const { dy, x, mean, inverseStd, gamma } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; inverseStd: TensorInfo; gamma: TensorInfo };
   const channels = x.shape[x.shape.length - 1]!;
-  const { outs, view } = allocateOutputs(backend, [x.shape, [channels], [channels]]);
-  const [dx, dGamma, dBeta] = outs.map(view) as [Float32Array, Float32Array, Float32Array];
-  addon().batchNormBackward({ dy: view(dy), x: view(x), mean: view(mean), inverseStd: view(inverseStd), gamma: view(gamma), dx, dGamma, dBeta });
-  return outs;
+  return computeOutputs(backend, [x.shape, [channels], [channels]], (view, outs) => {
+    const [dx, dGamma, dBeta] = outs.map(view) as [Float32Array, Float32Array, Float32Array];
+    addon().batchNormBackward({ dy: view(dy), x: view(x), mean: view(mean), inverseStd: view(inverseStd), gamma: view(gamma), dx, dGamma, dBeta });
+  });
 };
 
 export const batchNormConfig: KernelConfig = { kernelName: BATCH_NORM_KERNEL, backendName: WASM_BACKEND, kernelFunc: forward };

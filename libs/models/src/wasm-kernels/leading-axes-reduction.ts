@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BACKEND, withKernelScope } from './kernel-scope.js';
 import { nativeBlasInUse } from './native-blas-in-use.js';
-import { allocateWithViews } from './wasm-memory.js';
+import { computeOutput } from './wasm-memory.js';
 
 /** The number of leading axes `axis` names, if it names exactly the first few (and not all) of a rank-`rank` tensor. */
 export function leadingAxisCount(axis: number | number[], rank: number): number | undefined {
@@ -46,10 +46,10 @@ function reduceLeading(backend: object, x: TensorInfo, count: number, keepDims: 
   const outShape = keepDims ? [...new Array<number>(count).fill(1), ...kept] : kept;
   const blas = nativeBlasInUse();
   if (kind === 'sum' && blas !== undefined) {
-    const { out, view } = allocateWithViews(backend, outShape);
     const columns = product(kept);
-    blas.gemm({ a: onesRow(rows), b: view(x), c: view(out), bias: null, batch: 1, batchA: 1, batchB: 1, m: 1, n: columns, k: rows, transposeA: false, transposeB: false, relu: false });
-    return out;
+    return computeOutput(backend, outShape, (view, out) =>
+      blas.gemm({ a: onesRow(rows), b: view(x), c: view(out), bias: null, batch: 1, batchA: 1, batchB: 1, m: 1, n: columns, k: rows, transposeA: false, transposeB: false, relu: false }),
+    );
   }
   return withKernelScope(backend, (scope) => {
     const image = scope.reshape(x, [1, rows, 1, product(kept)]);

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BACKEND } from './kernel-scope.js';
 import { nativeBlasInUse } from './native-blas-in-use.js';
-import { allocateWithViews } from './wasm-memory.js';
+import { computeOutput } from './wasm-memory.js';
 
 /** Per-channel running maximum and its position in x, reused across calls (grown when a layer has more channels). */
 let maxValues = new Float32Array(0);
@@ -72,25 +72,25 @@ export function maxPoolGradConfig(original: KernelFunc): KernelConfig {
     if (input.dtype !== 'float32' || dy.dtype !== 'float32') return original(args);
     const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolGradAttrs;
     const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-    const { out, view } = allocateWithViews(args.backend, input.shape);
     const native = nativeBlasInUse();
-    // The addon's geometry check wants every size >= 1; the JS pass handles empty tensors.
-    if (native === undefined || input.shape.includes(0)) {
-      maxPoolGrad(view(input), view(dy), view(out), info);
-      return out;
-    }
-    native.maxPoolGrad({
-      x: view(input),
-      dy: view(dy),
-      dx: view(out),
-      geometry: {
-        n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels, oh: info.outHeight, ow: info.outWidth,
-        strideH: info.strideHeight, strideW: info.strideWidth, dilationH: info.dilationHeight, dilationW: info.dilationWidth,
-        effectiveFilterH: info.effectiveFilterHeight, effectiveFilterW: info.effectiveFilterWidth,
-        padTop: info.padInfo.top, padLeft: info.padInfo.left,
-      },
+    return computeOutput(args.backend, input.shape, (view, out) => {
+      // The addon's geometry check wants every size >= 1; the JS pass handles empty tensors.
+      if (native === undefined || input.shape.includes(0)) {
+        maxPoolGrad(view(input), view(dy), view(out), info);
+        return;
+      }
+      native.maxPoolGrad({
+        x: view(input),
+        dy: view(dy),
+        dx: view(out),
+        geometry: {
+          n: info.batchSize, h: info.inHeight, w: info.inWidth, c: info.inChannels, oh: info.outHeight, ow: info.outWidth,
+          strideH: info.strideHeight, strideW: info.strideWidth, dilationH: info.dilationHeight, dilationW: info.dilationWidth,
+          effectiveFilterH: info.effectiveFilterHeight, effectiveFilterW: info.effectiveFilterWidth,
+          padTop: info.padInfo.top, padLeft: info.padInfo.left,
+        },
+      });
     });
-    return out;
   };
   return { kernelName: tf.MaxPoolGrad, backendName: WASM_BACKEND, kernelFunc };
 }

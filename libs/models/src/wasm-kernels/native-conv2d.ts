@@ -5,7 +5,7 @@
 import type { Conv2DPass } from '@ringtrain/native-blas';
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs';
 import { nativeBlasInUse } from './native-blas-in-use.js';
-import { allocateWithViews, sizeOf } from './wasm-memory.js';
+import { computeOutput, sizeOf } from './wasm-memory.js';
 
 /** The output shape of each pass, from the conv's geometry. */
 const OUTPUT_SHAPE: Record<Conv2DPass, (info: backend_util.Conv2DInfo) => number[]> = {
@@ -24,18 +24,11 @@ export function nativeConv2D(backend: object, pass: Conv2DPass, a: TensorInfo, b
   if (blas === undefined || info.dataFormat !== 'channelsLast' || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
   // Empty tensors go to the fallback: the addon's geometry check wants every size >= 1.
   if (sizeOf(a.shape) === 0 || sizeOf(b.shape) === 0) return undefined;
-  const { out, view } = allocateWithViews(backend, OUTPUT_SHAPE[pass](info));
-  blas.conv2d({
-    pass,
-    a: view(a),
-    b: view(b),
-    out: view(out),
-    geometry: {
-      n: info.batchSize, h: info.inHeight, w: info.inWidth, cin: info.inChannels,
-      kh: info.filterHeight, kw: info.filterWidth, cout: info.outChannels, oh: info.outHeight, ow: info.outWidth,
-      strideH: info.strideHeight, strideW: info.strideWidth, dilationH: info.dilationHeight, dilationW: info.dilationWidth,
-      padTop: info.padInfo.top, padLeft: info.padInfo.left,
-    },
-  });
-  return out;
+  const geometry = {
+    n: info.batchSize, h: info.inHeight, w: info.inWidth, cin: info.inChannels,
+    kh: info.filterHeight, kw: info.filterWidth, cout: info.outChannels, oh: info.outHeight, ow: info.outWidth,
+    strideH: info.strideHeight, strideW: info.strideWidth, dilationH: info.dilationHeight, dilationW: info.dilationWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
+  return computeOutput(backend, OUTPUT_SHAPE[pass](info), (view, out) => blas.conv2d({ pass, a: view(a), b: view(b), out: view(out), geometry }));
 }

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { nativeBlasInUse } from './native-blas-in-use.js';
-import { allocateWithViews, sizeOf } from './wasm-memory.js';
+import { computeOutput, sizeOf } from './wasm-memory.js';
 
 export interface NativeProduct {
   a: TensorInfo;
@@ -48,11 +48,11 @@ export function nativeProduct(backendArg: object, { a, b, transposeA, transposeB
   const n = transposeB ? rowsB : columnsB;
   if ((transposeB ? columnsB : rowsB) !== k || (bias !== undefined && bias.shape[0] !== n)) return undefined;
 
-  const { out, view } = allocateWithViews(backendArg, [...outer, m, n]);
-  blas.gemm({
-    a: view(a), b: view(b), c: view(out), bias: bias === undefined ? null : view(bias),
-    batch: sizeOf(outer), batchA: sizeOf(a.shape.slice(0, -2)), batchB: sizeOf(b.shape.slice(0, -2)),
-    m, n, k, transposeA, transposeB, relu,
-  });
-  return out;
+  return computeOutput(backendArg, [...outer, m, n], (view, out) =>
+    blas.gemm({
+      a: view(a), b: view(b), c: view(out), bias: bias === undefined ? null : view(bias),
+      batch: sizeOf(outer), batchA: sizeOf(a.shape.slice(0, -2)), batchB: sizeOf(b.shape.slice(0, -2)),
+      m, n, k, transposeA, transposeB, relu,
+    }),
+  );
 }

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BACKEND } from './kernel-scope.js';
 import { nativeBlasInUse } from './native-blas-in-use.js';
-import { allocateWithViews } from './wasm-memory.js';
+import { computeOutput } from './wasm-memory.js';
 
 export const RELU_GRAD_KERNEL = 'RingtrainReluGrad';
 
@@ -16,9 +16,7 @@ const reluGrad: KernelFunc = ({ inputs, backend }) => {
   const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
   const blas = nativeBlasInUse();
   if (blas === undefined) throw new Error(`${RELU_GRAD_KERNEL} needs the native addon in use (--blas native or auto)`);
-  const { out, view } = allocateWithViews(backend, x.shape);
-  blas.reluGrad({ dy: view(dy), x: view(x), dx: view(out) });
-  return out;
+  return computeOutput(backend, x.shape, (view, out) => blas.reluGrad({ dy: view(dy), x: view(x), dx: view(out) }));
 };
 
 export const reluGradKernelConfig: KernelConfig = { kernelName: RELU_GRAD_KERNEL, backendName: WASM_BACKEND, kernelFunc: reluGrad };
