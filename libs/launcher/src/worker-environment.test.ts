@@ -21,15 +21,7 @@ describe('workerEnvironment', () => {
       GROUP_RANK: '1',
       MASTER_ADDR: '10.0.0.1',
       MASTER_PORT: '29500',
-      OMP_NUM_THREADS: '1',
     });
-  });
-
-  it('gives each of several workers on a node one BLAS/OpenMP thread, as torchrun, unless the caller chose', () => {
-    expect(workerEnvironment({ ...cluster, nodeRank: 0, localRank: 0 }).OMP_NUM_THREADS).toBe('1');
-    expect(workerEnvironment({ ...cluster, nprocPerNode: 1, nodeRank: 0, localRank: 0 })).not.toHaveProperty('OMP_NUM_THREADS');
-    expect(workerEnvironment({ ...cluster, nodeRank: 0, localRank: 0, base: { OMP_NUM_THREADS: '2' } }).OMP_NUM_THREADS).toBe('2');
-    expect(workerEnvironment({ ...cluster, nodeRank: 0, localRank: 0, base: { OPENBLAS_NUM_THREADS: '2' } })).not.toHaveProperty('OMP_NUM_THREADS');
   });
 
   it('pins a GPU worker to the device of its local rank', () => {

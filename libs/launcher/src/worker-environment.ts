@@ -2,9 +2,9 @@
 // ranks are laid out node-major, so node n's local rank l is global rank n * nprocPerNode + l, and every node
 // runs the same number of workers.
 //
-// Like torchrun, it also sets OMP_NUM_THREADS=1 for every worker when a node runs more than one and the caller set
-// neither OMP_NUM_THREADS nor OPENBLAS_NUM_THREADS: a multithreaded BLAS (--blas native) in each of N workers
-// would otherwise start one thread per core in every one of them, N times as many threads as cores.
+// Unlike torchrun it does not set OMP_NUM_THREADS=1: each worker gives its BLAS cores / LOCAL_WORLD_SIZE threads
+// itself (run-worker.ts), the same however the worker was started, which exact resume needs (OpenBLAS's sums
+// depend on the thread count).
 
 import { InvalidArgumentError } from '@ringtrain/common';
 import { requireInteger } from './integer.js';
@@ -33,7 +33,7 @@ export interface WorkerEnvironmentOptions {
 
 /**
  * The complete environment of one worker: `base` plus RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, GROUP_RANK,
- * MASTER_ADDR, MASTER_PORT, and OMP_NUM_THREADS=1 with several workers per node (unless `base` sets the threads).
+ * MASTER_ADDR, MASTER_PORT.
  */
 export function workerEnvironment(options: WorkerEnvironmentOptions): Record<string, string> {
   const nnodes = requireInteger(options.nnodes, 'nnodes', 1);
@@ -60,6 +60,5 @@ export function workerEnvironment(options: WorkerEnvironmentOptions): Record<str
     MASTER_PORT: String(options.masterPort),
   });
   if (options.gpu === true) env.CUDA_VISIBLE_DEVICES = String(localRank);
-  if (nprocPerNode > 1 && env.OMP_NUM_THREADS === undefined && env.OPENBLAS_NUM_THREADS === undefined) env.OMP_NUM_THREADS = '1';
   return env;
 }

@@ -1,6 +1,7 @@
 // Whether the wasm backend's matrix products run on the host's BLAS (`--blas`):
 //
-//   auto     the native BLAS when @ringtrain/native-blas built and a CBLAS library opens, XNNPACK otherwise
+//   auto     the native BLAS when @ringtrain/native-blas built and OpenBLAS, Accelerate or the library
+//            RINGTRAIN_BLAS_LIBRARY names opens; XNNPACK otherwise
 //   native   the native BLAS, or an error saying why it cannot be used
 //   off      XNNPACK (tfjs's own wasm kernels)
 //
@@ -18,7 +19,7 @@ export type BlasName = (typeof BLAS_NAMES)[number];
 export interface BlasOptions {
   /**
    * The BLAS threads to use unless OPENBLAS_NUM_THREADS or OMP_NUM_THREADS says otherwise (the library reads those
-   * itself). A worker passes cores / workers on its node: the same count however it was started, which matters
+   * itself). A worker passes cores / workers on its node, whether launch or a person started it, which matters
    * beyond speed - OpenBLAS's sums come out differently with another thread count, so a run resumed with other
    * threads would not end bit-identical to an uninterrupted one. Default: the library's own choice (all cores).
    */
@@ -57,6 +58,12 @@ export function selectBlas(requested: BlasName, backend: ConcreteBackendName, op
     return { native: false, reason: `auto: ${opened.reason}; matrix products on XNNPACK` };
   }
   const { blas } = opened;
+  // A generic libblas.so.3 that is not OpenBLAS is most likely the reference BLAS, slower than XNNPACK: auto only
+  // takes OpenBLAS, Accelerate, or what RINGTRAIN_BLAS_LIBRARY names.
+  const chosen = env['RINGTRAIN_BLAS_LIBRARY'] !== undefined && env['RINGTRAIN_BLAS_LIBRARY'] !== '';
+  if (requested === 'auto' && blas.config === null && !chosen && !blas.library.includes('Accelerate')) {
+    return { native: false, reason: `auto: ${blas.library} is not OpenBLAS (a reference BLAS is slower than XNNPACK); matrix products on XNNPACK (--blas native or RINGTRAIN_BLAS_LIBRARY uses it anyway)` };
+  }
   useNativeBlas(blas);
   const threadsFromEnv = env['OPENBLAS_NUM_THREADS'] !== undefined || env['OMP_NUM_THREADS'] !== undefined;
   if (threads !== undefined && !threadsFromEnv) blas.setThreads(threads);
