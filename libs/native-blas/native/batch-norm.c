@@ -16,8 +16,6 @@
 
 #include "napi-helpers.h"
 
-enum { MAX_ARGS = 8 };
-
 // The activation's row count, with every per-channel array `channels` long; 0 and a RangeError if not.
 static size_t rows_of(napi_env env, size_t activation, const size_t *channel_lengths, int count) {
   const size_t channels = channel_lengths[0];
@@ -35,10 +33,8 @@ static size_t rows_of(napi_env env, size_t activation, const size_t *channel_len
 }
 
 napi_value batch_norm_forward(napi_env env, napi_callback_info cb) {
-  size_t argc = MAX_ARGS;
-  napi_value argv[MAX_ARGS];
-  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
-  if (argc != 8) return throw_range(env, "batchNormForward: expects (x, gamma, beta, epsilon, y, mean, variance, inverseStd)");
+  napi_value argv[8];
+  if (!exact_arguments(env, cb, 8, argv, "batchNormForward: expects (x, gamma, beta, epsilon, y, mean, variance, inverseStd)")) return NULL;
   double epsilon;
   if (napi_get_value_double(env, argv[3], &epsilon) != napi_ok || !(epsilon >= 0)) return throw_range(env, "batchNormForward: epsilon must be a number >= 0");
   static const char *const names[] = {"batchNormForward: x", "batchNormForward: gamma", "batchNormForward: beta", "batchNormForward: y",
@@ -92,10 +88,8 @@ napi_value batch_norm_forward(napi_env env, napi_callback_info cb) {
 }
 
 napi_value batch_norm_backward(napi_env env, napi_callback_info cb) {
-  size_t argc = MAX_ARGS;
-  napi_value argv[MAX_ARGS];
-  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
-  if (argc != 8) return throw_range(env, "batchNormBackward: expects (dy, x, mean, inverseStd, gamma, dx, dGamma, dBeta)");
+  napi_value argv[8];
+  if (!exact_arguments(env, cb, 8, argv, "batchNormBackward: expects (dy, x, mean, inverseStd, gamma, dx, dGamma, dBeta)")) return NULL;
   static const char *const names[] = {"batchNormBackward: dy", "batchNormBackward: x", "batchNormBackward: mean", "batchNormBackward: inverseStd",
                                       "batchNormBackward: gamma", "batchNormBackward: dx", "batchNormBackward: dGamma", "batchNormBackward: dBeta"};
   float *a[8];

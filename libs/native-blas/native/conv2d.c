@@ -33,6 +33,9 @@ typedef struct {
   int32_t n, h, w, cin, kh, kw, cout, oh, ow, sh, sw, dh, dw, pt, pl;
 } geometry;
 
+// Sizes at least 1 (output sizes at least 0), strides and dilations at least 1, padding at least 0.
+static const int32_t GEOMETRY_MINIMUM[GEOMETRY_LENGTH] = {1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0};
+
 // Copies (add = false) the patches of output rows [r0, r1) into cols, or adds (add = true) cols back into x.
 static void patches(const geometry *g, float *x, int64_t r0, int64_t r1, float *cols, bool add) {
   const int64_t plane = (int64_t)g->oh * g->ow;
@@ -87,27 +90,9 @@ static void run_pass(int pass, const geometry *g, float *a, float *b, float *out
   }
 }
 
-static bool read_geometry(napi_env env, napi_value value, geometry *g) {
-  const int32_t *data = NULL;
-  if (!int32_array_of(env, value, GEOMETRY_LENGTH, "conv2d: geometry", &data)) return false;
-  memcpy(g, data, sizeof *g);
-  // Sizes at least 1 (output sizes at least 0), strides and dilations at least 1, padding at least 0.
-  const int32_t *v = (const int32_t *)g;
-  static const int32_t minimum[GEOMETRY_LENGTH] = {1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0};
-  for (int i = 0; i < GEOMETRY_LENGTH; i++) {
-    if (v[i] < minimum[i]) {
-      throw_range(env, "conv2d: geometry entries out of range (sizes, strides and dilations >= 1, output sizes and padding >= 0)");
-      return false;
-    }
-  }
-  return true;
-}
-
 napi_value conv2d(napi_env env, napi_callback_info cb) {
-  size_t argc = 5;
   napi_value argv[5];
-  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
-  if (argc != 5) return throw_range(env, "conv2d: expects (pass, a, b, out, geometry)");
+  if (!exact_arguments(env, cb, 5, argv, "conv2d: expects (pass, a, b, out, geometry)")) return NULL;
   if (!require_blas(env, "conv2d")) return NULL;
   static const char *const names[] = {"conv2d: a", "conv2d: b", "conv2d: out"};
   int32_t pass;
@@ -115,7 +100,7 @@ napi_value conv2d(napi_env env, napi_callback_info cb) {
   float *arrays[3];
   size_t lengths[3];
   if (!int32_at_least(env, argv[0], 0, "conv2d: pass", &pass) || !float32_arrays(env, argv + 1, names, 3, arrays, lengths) ||
-      !read_geometry(env, argv[4], &g)) return NULL;
+      !geometry_of(env, argv[4], GEOMETRY_LENGTH, GEOMETRY_MINIMUM, "conv2d: geometry", (int32_t *)&g)) return NULL;
   float *a = arrays[0], *b = arrays[1], *out = arrays[2];
   const size_t a_length = lengths[0], b_length = lengths[1], out_length = lengths[2];
   if (pass > PASS_INPUT_GRADIENT) return throw_range(env, "conv2d: pass must be 0 (forward), 1 (filter gradient) or 2 (input gradient)");

@@ -11,10 +11,8 @@
 #include "napi-helpers.h"
 
 napi_value gemm(napi_env env, napi_callback_info cb) {
-  size_t argc = 13;
   napi_value argv[13];
-  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
-  if (argc != 13) return throw_range(env, "gemm: expects 13 arguments");
+  if (!exact_arguments(env, cb, 13, argv, "gemm: expects 13 arguments")) return NULL;
   if (!require_blas(env, "gemm")) return NULL;
   static const char *const names[] = {"gemm: a", "gemm: b", "gemm: c"};
   float *arrays[3], *bias = NULL;

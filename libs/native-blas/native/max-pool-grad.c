@@ -59,24 +59,16 @@ static void run(const pool_geometry *g, const float *x, const float *dy, float *
 }
 
 napi_value max_pool_grad(napi_env env, napi_callback_info cb) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
-  if (argc != 4) return throw_range(env, "maxPoolGrad: expects (x, dy, dx, geometry)");
+  if (!exact_arguments(env, cb, 4, argv, "maxPoolGrad: expects (x, dy, dx, geometry)")) return NULL;
   static const char *const names[] = {"maxPoolGrad: x", "maxPoolGrad: dy", "maxPoolGrad: dx"};
   float *a[3];
   size_t length[3];
   if (!float32_arrays(env, argv, names, 3, a, length)) return NULL;
-  const int32_t *data = NULL;
-  if (!int32_array_of(env, argv[3], GEOMETRY_LENGTH, "maxPoolGrad: geometry", &data)) return NULL;
-  pool_geometry g;
-  memcpy(&g, data, sizeof g);
-  const int32_t *v = (const int32_t *)&g;
   // Sizes at least 1 (output sizes at least 0), strides, dilations and filter extents at least 1, padding at least 0.
   static const int32_t minimum[GEOMETRY_LENGTH] = {1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0};
-  for (int i = 0; i < GEOMETRY_LENGTH; i++) {
-    if (v[i] < minimum[i]) return throw_range(env, "maxPoolGrad: geometry entries out of range");
-  }
+  pool_geometry g;
+  if (!geometry_of(env, argv[3], GEOMETRY_LENGTH, minimum, "maxPoolGrad: geometry", (int32_t *)&g)) return NULL;
   const int64_t x_shape[] = {g.n, g.h, g.w, g.c}, dy_shape[] = {g.n, g.oh, g.ow, g.c};
   uint64_t x_size, dy_size;
   if (!checked_product(x_shape, 4, &x_size) || !checked_product(dy_shape, 4, &dy_size)) return throw_range(env, "maxPoolGrad: the geometry's sizes overflow");

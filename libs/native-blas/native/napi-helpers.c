@@ -1,6 +1,7 @@
 #include "napi-helpers.h"
 
 #include <stdio.h>
+#include <string.h>
 
 napi_value throw_napi(napi_env env) {
   const napi_extended_error_info *info = NULL;
@@ -38,19 +39,39 @@ bool float32_arrays(napi_env env, const napi_value *values, const char *const *n
   return true;
 }
 
-bool int32_array_of(napi_env env, napi_value value, size_t count, const char *what, const int32_t **data) {
+bool exact_arguments(napi_env env, napi_callback_info cb, size_t count, napi_value *argv, const char *usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, cb, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_napi(env);
+    return false;
+  }
+  if (argc != count) {
+    throw_range(env, usage);
+    return false;
+  }
+  return true;
+}
+
+bool geometry_of(napi_env env, napi_value value, size_t count, const int32_t *minimum, const char *what, int32_t *out) {
   bool is_typed = false;
   napi_typedarray_type type;
   size_t length = 0;
   void *raw = NULL;
+  char message[200];
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
       napi_get_typedarray_info(env, value, &type, &length, &raw, NULL, NULL) != napi_ok || type != napi_int32_array || length != count) {
-    char message[160];
     snprintf(message, sizeof message, "%s must be an Int32Array of %zu entries", what, count);
     throw_range(env, message);
     return false;
   }
-  *data = (const int32_t *)raw;
+  memcpy(out, raw, count * sizeof(int32_t));
+  for (size_t i = 0; i < count; i++) {
+    if (out[i] < minimum[i]) {
+      snprintf(message, sizeof message, "%s entries out of range (entry %zu is %d, below %d)", what, i, out[i], minimum[i]);
+      throw_range(env, message);
+      return false;
+    }
+  }
   return true;
 }
 

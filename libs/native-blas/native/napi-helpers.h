@@ -26,8 +26,12 @@ bool float32_array(napi_env env, napi_value value, const char *what, float **dat
 // float32_array for `count` arguments, named by `names`.
 bool float32_arrays(napi_env env, const napi_value *values, const char *const *names, int count, float **data, size_t *lengths);
 
-// The data of an Int32Array of exactly `count` entries; false (RangeError thrown, naming `what`) otherwise.
-bool int32_array_of(napi_env env, napi_value value, size_t count, const char *what, const int32_t **data);
+// Exactly `count` call arguments into argv (room for `count`); false (RangeError with `usage`) otherwise.
+bool exact_arguments(napi_env env, napi_callback_info cb, size_t count, napi_value *argv, const char *usage);
+
+// A geometry: an Int32Array of exactly `count` entries, each >= minimum[i], copied into `out`; false (RangeError
+// naming `what`) otherwise.
+bool geometry_of(napi_env env, napi_value value, size_t count, const int32_t *minimum, const char *what, int32_t *out);
 
 // The product of `count` non-negative factors in *product; false if it overflows 64 bits. Every length check
 // multiplies shapes with this: a product that wrapped around could match a short array's length.

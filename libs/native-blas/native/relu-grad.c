@@ -10,10 +10,8 @@
 #include "napi-helpers.h"
 
 napi_value relu_grad(napi_env env, napi_callback_info cb) {
-  size_t argc = 3;
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, cb, &argc, argv, NULL, NULL));
-  if (argc != 3) return throw_range(env, "reluGrad: expects (dy, x, dx)");
+  if (!exact_arguments(env, cb, 3, argv, "reluGrad: expects (dy, x, dx)")) return NULL;
   static const char *const names[] = {"reluGrad: dy", "reluGrad: x", "reluGrad: dx"};
   float *a[3];
   size_t length[3];
