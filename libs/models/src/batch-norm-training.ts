@@ -21,7 +21,8 @@
 // kernel each, a few passes in all; otherwise they compose tfjs ops.
 
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, batchNormKernelsUsable } from './wasm-kernels/batch-norm-kernels.js';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from './wasm-kernels/batch-norm-kernels.js';
+import { nativeKernelsUsable } from './wasm-kernels/native-blas-in-use.js';
 
 export interface BatchNormTrainingResult {
   y: tf.Tensor;
@@ -83,8 +84,7 @@ const opsForward: Forward = (x, gamma, beta, epsilon, save) => {
 
 /** y = γ·x̂ + β with the statistics of this batch, channels last; differentiable in x, γ and β. */
 export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormTrainingResult {
-  // The kernels want at least one row (the addon refuses an empty activation).
-  const forward = x.size > 0 && batchNormKernelsUsable(tf.getBackend(), x.dtype) ? kernelForward : opsForward;
+  const forward = nativeKernelsUsable(x) ? kernelForward : opsForward;
   // tf.customGrad ops have a single output, so the statistics leave through this closure.
   let statistics: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

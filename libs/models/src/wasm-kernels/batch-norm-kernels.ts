@@ -8,29 +8,18 @@
 
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BACKEND } from './kernel-scope.js';
-import { nativeBlasInUse } from './native-blas-in-use.js';
+import { requireNativeBlas } from './native-blas-in-use.js';
 import { computeOutputs } from './wasm-memory.js';
 
 export const BATCH_NORM_KERNEL = 'RingtrainBatchNorm';
 export const BATCH_NORM_GRAD_KERNEL = 'RingtrainBatchNormGrad';
-
-/** Whether the batch-norm kernels can run now: on wasm, with the native addon in use, for float32. */
-export function batchNormKernelsUsable(backendName: string, dtype: string): boolean {
-  return backendName === WASM_BACKEND && dtype === 'float32' && nativeBlasInUse() !== undefined;
-}
-
-function addon() {
-  const blas = nativeBlasInUse();
-  if (blas === undefined) throw new Error('the batch-norm kernels need the native addon in use (--blas native or auto)');
-  return blas;
-}
 
 const forward: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, gamma, beta } = inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   const channels = x.shape[x.shape.length - 1]!;
   return computeOutputs(backend, [x.shape, [channels], [channels], [channels]], (view, outs) => {
     const [y, mean, variance, inverseStd] = outs.map(view) as [Float32Array, Float32Array, Float32Array, Float32Array];
-    addon().batchNormForward({ x: view(x), gamma: view(gamma), beta: view(beta), epsilon: attrs!['epsilon'] as number, y, mean, variance, inverseStd });
+    requireNativeBlas(BATCH_NORM_KERNEL).batchNormForward({ x: view(x), gamma: view(gamma), beta: view(beta), epsilon: attrs!['epsilon'] as number, y, mean, variance, inverseStd });
   });
 };
 
@@ -39,7 +28,7 @@ const backward: KernelFunc = ({ inputs, backend }) => {
   const channels = x.shape[x.shape.length - 1]!;
   return computeOutputs(backend, [x.shape, [channels], [channels]], (view, outs) => {
     const [dx, dGamma, dBeta] = outs.map(view) as [Float32Array, Float32Array, Float32Array];
-    addon().batchNormBackward({ dy: view(dy), x: view(x), mean: view(mean), inverseStd: view(inverseStd), gamma: view(gamma), dx, dGamma, dBeta });
+    requireNativeBlas(BATCH_NORM_GRAD_KERNEL).batchNormBackward({ dy: view(dy), x: view(x), mean: view(mean), inverseStd: view(inverseStd), gamma: view(gamma), dx, dGamma, dBeta });
   });
 };
 

@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BACKEND, withKernelScope } from './kernel-scope.js';
 import { nativeBlasInUse } from './native-blas-in-use.js';
-import { computeOutput } from './wasm-memory.js';
+import { computeOutput, sizeOf } from './wasm-memory.js';
 
 /** The number of leading axes `axis` names, if it names exactly the first few (and not all) of a rank-`rank` tensor. */
 export function leadingAxisCount(axis: number | number[], rank: number): number | undefined {
@@ -29,8 +29,6 @@ export function leadingAxisCount(axis: number | number[], rank: number): number 
   const leading = axes.every((a, index) => a === index);
   return leading && axes.length > 0 && axes.length < rank ? axes.length : undefined;
 }
-
-const product = (dims: readonly number[]) => dims.reduce((p, dim) => p * dim, 1);
 
 /** A row of ones for the native sums (JS memory: the addon takes any Float32Array), grown as needed. */
 let ones = new Float32Array(0);
@@ -41,18 +39,18 @@ function onesRow(length: number): Float32Array {
 }
 
 function reduceLeading(backend: object, x: TensorInfo, count: number, keepDims: boolean, kind: 'sum' | 'mean'): TensorInfo {
-  const rows = product(x.shape.slice(0, count));
+  const rows = sizeOf(x.shape.slice(0, count));
   const kept = x.shape.slice(count);
   const outShape = keepDims ? [...new Array<number>(count).fill(1), ...kept] : kept;
   const blas = nativeBlasInUse();
   if (kind === 'sum' && blas !== undefined) {
-    const columns = product(kept);
+    const columns = sizeOf(kept);
     return computeOutput(backend, outShape, (view, out) =>
       blas.gemm({ a: onesRow(rows), b: view(x), c: view(out), bias: null, batch: 1, batchA: 1, batchB: 1, m: 1, n: columns, k: rows, transposeA: false, transposeB: false, relu: false }),
     );
   }
   return withKernelScope(backend, (scope) => {
-    const image = scope.reshape(x, [1, rows, 1, product(kept)]);
+    const image = scope.reshape(x, [1, rows, 1, sizeOf(kept)]);
     const mean = scope.run(tf.AvgPool, { x: image }, { filterSize: [rows, 1], strides: 1, pad: 'valid' });
     const result = kind === 'mean' ? mean : scope.run(tf.Multiply, { a: mean, b: scope.run(tf.Fill, {}, { shape: [], value: rows, dtype: 'float32' }) });
     return scope.reshape(result, outShape);
@@ -64,7 +62,7 @@ function leadingReductionConfig(kernelName: string, kind: 'sum' | 'mean', origin
     const { x } = args.inputs as { x: TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const count = leadingAxisCount(axis, x.shape.length);
-    if (x.dtype !== 'float32' || count === undefined || product(x.shape.slice(0, count)) < 2 || product(x.shape) === 0) {
+    if (x.dtype !== 'float32' || count === undefined || sizeOf(x.shape.slice(0, count)) < 2 || sizeOf(x.shape) === 0) {
       return original(args);
     }
     return reduceLeading(args.backend, x, count, keepDims, kind);

@@ -7,15 +7,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { WASM_BACKEND } from './kernel-scope.js';
-import { nativeBlasInUse } from './native-blas-in-use.js';
+import { nativeKernelsUsable, requireNativeBlas } from './native-blas-in-use.js';
 import { computeOutput } from './wasm-memory.js';
 
 export const RELU_GRAD_KERNEL = 'RingtrainReluGrad';
 
 const reluGrad: KernelFunc = ({ inputs, backend }) => {
   const { dy, x } = inputs as { dy: TensorInfo; x: TensorInfo };
-  const blas = nativeBlasInUse();
-  if (blas === undefined) throw new Error(`${RELU_GRAD_KERNEL} needs the native addon in use (--blas native or auto)`);
+  const blas = requireNativeBlas(RELU_GRAD_KERNEL);
   return computeOutput(backend, x.shape, (view, out) => blas.reluGrad({ dy: view(dy), x: view(x), dx: view(out) }));
 };
 
@@ -28,7 +27,6 @@ export const reluGradientConfig: GradConfig = {
   gradFunc: (dy, saved) => {
     const [x] = saved as [tf.Tensor];
     const grad = dy as tf.Tensor;
-    const native = tf.getBackend() === WASM_BACKEND && nativeBlasInUse() !== undefined && x.dtype === 'float32' && grad.dtype === 'float32';
-    return { x: () => (native ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: grad, x }) as tf.Tensor) : tf.mul(grad, tf.cast(tf.step(x), 'float32'))) };
+    return { x: () => (nativeKernelsUsable(x, grad) ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: grad, x }) as tf.Tensor) : tf.mul(grad, tf.cast(tf.step(x), 'float32'))) };
   },
 };

@@ -13,7 +13,13 @@ interface WasmBackendMemory {
   disposeData(dataId: object): boolean;
 }
 
-export const sizeOf = (shape: number[]) => shape.reduce((total, dim) => total * dim, 1);
+export const sizeOf = (shape: readonly number[]) => shape.reduce((total, dim) => total * dim, 1);
+
+/** The float32 data of `dataId` in the backend's memory as it is now, or undefined if the backend does not hold it. */
+function heapView(backend: WasmBackendMemory, dataId: object, size: number): Float32Array | undefined {
+  const data = backend.dataIdMap.get(dataId);
+  return data === undefined ? undefined : new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, size);
+}
 
 /** Views a float32 tensor in the wasm memory as a Float32Array. */
 export type View = (info: TensorInfo) => Float32Array;
@@ -26,8 +32,7 @@ export type View = (info: TensorInfo) => Float32Array;
 export function computeOutputs(backendArg: object, shapes: number[][], fill: (view: View, outs: TensorInfo[]) => void): TensorInfo[] {
   const backend = backendArg as WasmBackendMemory;
   const outs = shapes.map((shape) => backend.makeOutput(shape, 'float32'));
-  const heap = backend.wasm.HEAPU8.buffer;
-  const view: View = (info) => new Float32Array(heap, backend.dataIdMap.get(info.dataId)!.memoryOffset, sizeOf(info.shape));
+  const view: View = (info) => heapView(backend, info.dataId, sizeOf(info.shape))!;
   try {
     fill(view, outs);
   } catch (error) {
@@ -49,9 +54,7 @@ export function computeOutput(backend: object, shape: number[], fill: (view: Vie
  */
 export function float32View(tensor: tf.Tensor): Float32Array | undefined {
   if (tensor.dtype !== 'float32' || tf.getBackend() !== WASM_BACKEND) return undefined;
-  const backend = tf.backend() as unknown as WasmBackendMemory;
-  const data = backend.dataIdMap.get(tensor.dataId);
-  return data === undefined ? undefined : new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, tensor.size);
+  return heapView(tf.backend() as unknown as WasmBackendMemory, tensor.dataId, tensor.size);
 }
 
 /** Whether tensors made from a typed array copy it (wasm copies into its memory; the cpu backend keeps the array). */
