@@ -29,7 +29,7 @@ function writeFlat(weights: readonly tf.LayerVariable[], flat: Float32Array, sub
   checkLength(flat, segments, subject);
   // The cpu backend keeps the array it is given as the tensor's storage, and the caller goes on changing `flat`
   // (the optimizer updates it in place): it gets a copy. wasm copies into its own memory anyway (the cnn's 2.4 M
-  // parameters: 8.3 ms per step with the extra copy, 1.2 ms without). Writing into a variable's wasm storage in
+  // parameters: 8.3 ms per step with the extra copy, 1.2 ms without; tools/kernel-profile.ts). Writing into a variable's wasm storage in
   // place would save that copy too, but XNNPACK operators keep weights packed per tensor and would go on using
   // the old values.
   const copies = tensorsCopyTheirValues();

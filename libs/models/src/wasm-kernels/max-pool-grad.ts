@@ -10,7 +10,7 @@
 // often all zeros (torch would pick a NaN, and an all −∞ window's first position). A
 // window with no value above −∞ (all −∞ or NaN) passes no gradient, as in tfjs. Overlapping windows add up.
 // With the native addon in use (`--blas`) the same pass runs in C (libs/native-blas/native/max-pool-grad.c),
-// 2.5-4 ms instead of 10-15 (kernel profile, cnn at batch 64).
+// 2.5-4 ms instead of 10-15 (tools/kernel-profile.ts, cnn at batch 64).
 
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs';

@@ -1,6 +1,6 @@
 // The wasm backend of tfjs 4.22 is built for inference. For training it lacks Conv2DBackpropFilter (a cnn cannot
 // train on it at all), and several kernels a backward pass leans on run as plain C or JavaScript loops instead of
-// XNNPACK. Measured on the cnn at batch 64 (see bench/step-bench.ts), per step:
+// XNNPACK. Measured on the cnn at batch 64 (tools/kernel-profile.ts; whole steps: bench/step-bench.ts), per step:
 //
 //   Conv2DBackpropFilter   missing                      -> a swapped forward conv (conv2d-backprop-filter.ts)
 //   Conv2DBackpropInput    C loop, ~420 ms              -> a forward conv, ~35 ms (conv2d-backprop-input.ts)

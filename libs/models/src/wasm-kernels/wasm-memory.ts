@@ -50,7 +50,8 @@ export function computeOutput(backend: object, shape: number[], fill: (view: Vie
 /**
  * `tensor`'s values where they lie, when the active backend is wasm and the tensor float32; undefined elsewhere.
  * Reading a gradient or a weight this way costs one copy where dataSync() makes two (a fresh array, then the
- * caller's copy): 6.7 -> 0.8 ms per step for the cnn's 2.4 M gradients. Valid until the next wasm allocation.
+ * caller's copy): 6.7 -> 0.8 ms per step for the cnn's 2.4 M gradients (tools/kernel-profile.ts times getFlatParams,
+ * which reads the same way). Valid until the next wasm allocation.
  */
 export function float32View(tensor: tf.Tensor): Float32Array | undefined {
   if (tensor.dtype !== 'float32' || tf.getBackend() !== WASM_BACKEND) return undefined;
