@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openNativeBlas, type NativeBlas } from './index.js';
-import { pseudoRandom } from './test-values.js';
+import { pseudoRandom, skipWithoutBlas, testBlas } from './test-support.js';
 
-// CI installs OpenBLAS and sets this, so that a broken build or a missing library fails there instead of skipping.
-const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
-const opened = openNativeBlas();
 
 /**
  * Batch norm written out in float64 over `rows` rows of `channels` values (channel d of row r at r·channels + d):
@@ -44,8 +40,8 @@ function expectClose(actual: Float32Array, want: ArrayLike<number>, tolerance: n
   for (let i = 0; i < want.length; i++) expect(Math.abs(actual[i]! - want[i]!)).toBeLessThanOrEqual(tolerance * Math.max(1, Math.abs(want[i]!)));
 }
 
-describe.skipIf(!opened.ok && !expected)('native batch norm', () => {
-  const blas = (opened as { blas: NativeBlas }).blas;
+describe.skipIf(skipWithoutBlas)('native batch norm', () => {
+  const blas = testBlas;
 
   it.each([
     { rows: 1000, channels: 7 },

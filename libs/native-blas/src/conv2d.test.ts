@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openNativeBlas, type Conv2DGeometry, type NativeBlas } from './index.js';
-import { pseudoRandom } from './test-values.js';
+import type { Conv2DGeometry } from './index.js';
+import { pseudoRandom, skipWithoutBlas, testBlas } from './test-support.js';
 
-// CI installs OpenBLAS and sets this, so that a broken build or a missing library fails there instead of skipping.
-const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
-const opened = openNativeBlas();
 
 type Shape = Omit<Conv2DGeometry, 'oh' | 'ow'> & { padBottom: number; padRight: number };
 
@@ -54,8 +51,8 @@ function expectClose(actual: Float32Array, want: Float64Array, terms: number): v
 
 const base = { n: 2, h: 7, w: 6, cin: 3, kh: 3, kw: 3, cout: 4, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 };
 
-describe.skipIf(!opened.ok && !expected)('native conv2d (im2col + GEMM)', () => {
-  const blas = (opened as { blas: NativeBlas }).blas;
+describe.skipIf(skipWithoutBlas)('native conv2d (im2col + GEMM)', () => {
+  const blas = testBlas;
 
   it.each([
     { name: "3x3 'valid'", shape: base },

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { openNativeBlas, type NativeBlas, type PoolGeometry } from './index.js';
-import { pseudoRandom } from './test-values.js';
+import type { PoolGeometry } from './index.js';
+import { pseudoRandom, skipWithoutBlas, testBlas } from './test-support.js';
 
-// CI installs OpenBLAS and sets this, so that a broken build or a missing library fails there instead of skipping.
-const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
-const opened = openNativeBlas();
 
 /** The pool's gradient written out: per window and channel, dy goes to the first tap (row-major) with x > all before. */
 function reference(g: PoolGeometry, x: Float32Array, dy: Float32Array): Float32Array {
@@ -29,8 +26,8 @@ function reference(g: PoolGeometry, x: Float32Array, dy: Float32Array): Float32A
 
 const base: PoolGeometry = { n: 2, h: 6, w: 6, c: 3, oh: 3, ow: 3, strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, effectiveFilterH: 2, effectiveFilterW: 2, padTop: 0, padLeft: 0 };
 
-describe.skipIf(!opened.ok && !expected)('native maxPoolGrad', () => {
-  const blas = (opened as { blas: NativeBlas }).blas;
+describe.skipIf(skipWithoutBlas)('native maxPoolGrad', () => {
+  const blas = testBlas;
 
   it.each([
     { name: '2x2 stride 2 (the cnn pool)', g: base },

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openNativeBlas, type Gemm, type NativeBlas } from './index.js';
-import { pseudoRandom } from './test-values.js';
+import { pseudoRandom, skipWithoutBlas, testBlas } from './test-support.js';
 
-// CI installs OpenBLAS and sets this, so that a broken build or a missing library fails there instead of skipping.
-const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
-const opened = openNativeBlas();
 
 /** The product written out: c[i][r][col] = act(Σ_j op(a)[r][j] · op(b)[j][col] + bias[col]), in float64. */
 function reference(p: Omit<Gemm, 'c'>): Float64Array {
@@ -47,10 +44,11 @@ function check(blas: NativeBlas, shape: { m: number; n: number; k: number; batch
   }
 }
 
-describe.skipIf(!opened.ok && !expected)('native gemm', () => {
-  const blas = (opened as { blas: NativeBlas }).blas;
+describe.skipIf(skipWithoutBlas)('native gemm', () => {
+  const blas = testBlas;
 
   it('opens a library that has cblas_sgemm', () => {
+    const opened = openNativeBlas();
     expect(opened.ok, opened.ok ? '' : opened.reason).toBe(true);
     expect(blas.library.length).toBeGreaterThan(0);
   });

@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { openNativeBlas, type NativeBlas } from './index.js';
+import { skipWithoutBlas, testBlas } from './test-support.js';
 
-// CI installs OpenBLAS and sets this, so that a broken build or a missing library fails there instead of skipping.
-const expected = process.env['RINGTRAIN_EXPECT_NATIVE_BLAS'] === '1';
-const opened = openNativeBlas();
 
-describe.skipIf(!opened.ok && !expected)('native reluGrad', () => {
-  const blas = (opened as { blas: NativeBlas }).blas;
+describe.skipIf(skipWithoutBlas)('native reluGrad', () => {
+  const blas = testBlas;
 
   it('is dy · step(x) bit for bit, with step(NaN) = NaN, as tfjs computes it (NaN payloads aside)', () => {
     const specials = [0, -0, 1.5, -2.5, 1e-40, -1e-40, Infinity, -Infinity, Number.NaN];
