@@ -18,8 +18,9 @@ type Operation = (params: Float32Array, grads: Float32Array) => unknown;
 const step = (optimizer: { step(p: Float32Array, g: Float32Array, lr: number): void }): Operation => (p, g) => optimizer.step(p, g, 0.01);
 const rows: Array<[string, () => Operation]> = [
   ['sgd', () => step(new SGD(size, { weightDecay: 1e-4 }))],
-  ['sgd momentum 0.9', () => step(new SGD(size, { momentum: 0.9, weightDecay: 1e-4 }))],
-  ['sgd nesterov', () => step(new SGD(size, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }))],
+  ['sgd momentum 0.9', () => step(new SGD(size, { momentum: 0.9 }))],
+  ['sgd momentum, decay', () => step(new SGD(size, { momentum: 0.9, weightDecay: 1e-4 }))],
+  ['sgd nesterov, decay', () => step(new SGD(size, { momentum: 0.9, nesterov: true, weightDecay: 1e-4 }))],
   ['adamw', () => step(new AdamW(size))],
   ['adamw amsgrad', () => step(new AdamW(size, { amsgrad: true }))],
   ['gradient norm (L2)', () => (_p, g) => totalNorm(g)],

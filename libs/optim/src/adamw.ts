@@ -80,7 +80,7 @@ export class AdamW implements Optimizer {
     const oneMinusBeta2 = 1 - beta2;
     const stepSize = lr / (1 - beta1 ** t);
     const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-    // The SIMD kernel takes what it can (arrays in the SIMD memory, even prefix); this loop does the rest, same bits.
+    // The SIMD kernel takes what it can (arrays in the SIMD memory, a prefix); this loop does the rest, same bits.
     const moments = maxExpAvgSq === undefined ? [expAvg, expAvgSq] : [expAvg, expAvgSq, maxExpAvgSq];
     const from = adamwStep(params, grads, moments, { decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, bias2Sqrt, eps, stepSize });
     for (let i = from; i < this.size; i++) {

@@ -1,7 +1,7 @@
 // torch.optim.SGD (PyTorch 1.13, single-tensor path) on a flat Float32Array. With gradient g, parameter p,
 // learning rate γ, momentum μ, dampening τ, weight decay λ, at step t = 1, 2, ...:
 //
-//   d   = g + λ·p                                   coupled L2 decay, before momentum
+//   d   = g + λ·p                                   coupled L2 decay, before momentum (d = g when λ = 0)
 //   b_t = d                           if t = 1      the first buffer is d itself, not (1-τ)·d
 //   b_t = μ·b_{t-1} + (1-τ)·d         if t > 1
 //   d   = d + μ·b_t   (nesterov)  or  b_t           only when μ ≠ 0
@@ -80,24 +80,27 @@ export class SGD implements Optimizer {
     const n = this.size;
     const keep = 1 - this.dampening;
     const loop = buffer === undefined ? 'plain' : this.steps === 0 ? 'first' : 'momentum';
-    // The SIMD kernel takes what it can (arrays in the SIMD memory, even prefix); these loops do the rest, same bits.
+    // The SIMD kernel takes what it can (arrays in the SIMD memory, a prefix); these loops do the rest, same bits.
     const from = sgdStep(loop, nesterov, params, grads, buffer, { lr, mu, wd, keep });
+    // d = g + λ·p only with weight decay: torch skips the term when λ = 0 (and so the rounding, and what 0·p
+    // would do to -0 and to non-finite parameters).
+    const decay = wd !== 0;
     if (buffer === undefined) {
       for (let i = from; i < n; i++) {
         const p = params[i]!;
-        params[i] = p - lr * Math.fround(grads[i]! + wd * p);
+        params[i] = p - lr * (decay ? Math.fround(grads[i]! + wd * p) : grads[i]!);
       }
     } else if (loop === 'first') {
       for (let i = from; i < n; i++) {
         const p = params[i]!;
-        const d = Math.fround(grads[i]! + wd * p);
+        const d = decay ? Math.fround(grads[i]! + wd * p) : grads[i]!;
         buffer[i] = d;
         params[i] = p - lr * (nesterov ? Math.fround(d + mu * d) : d);
       }
     } else {
       for (let i = from; i < n; i++) {
         const p = params[i]!;
-        const d = Math.fround(grads[i]! + wd * p);
+        const d = decay ? Math.fround(grads[i]! + wd * p) : grads[i]!;
         const b = Math.fround(mu * buffer[i]! + keep * d);
         buffer[i] = b;
         params[i] = p - lr * (nesterov ? Math.fround(d + mu * b) : b);

@@ -31,6 +31,9 @@ function expectSameBits(actual: Float32Array, expected: Float32Array, what: stri
 
 const CONFIGS: Array<[string, (n: number) => Optimizer]> = [
   ['sgd with weight decay', (n) => new SGD(n, { weightDecay: 0.01 })],
+  ['sgd without weight decay', (n) => new SGD(n)],
+  ['sgd with momentum, without weight decay', (n) => new SGD(n, { momentum: 0.9 })],
+  ['sgd nesterov without weight decay', (n) => new SGD(n, { momentum: 0.9, nesterov: true })],
   ['sgd with momentum and dampening', (n) => new SGD(n, { momentum: 0.9, dampening: 0.25, weightDecay: 1e-3 })],
   ['sgd nesterov', (n) => new SGD(n, { momentum: 0.8, nesterov: true, weightDecay: 1e-4 })],
   ['adamw', (n) => new AdamW(n, { betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.05 })],
@@ -47,7 +50,7 @@ function run(make: (n: number) => Optimizer, n: number, vector: MakeVector): Flo
 
 describe('SIMD optimizer kernels', () => {
   describe.each(CONFIGS)('%s', (_name, make) => {
-    it.each([1, 2, 3, 16, 17, 1001])('give the bits of the JavaScript loop on %i elements', (n) => {
+    it.each([1, 2, 3, 4, 5, 16, 17, 1001])('give the bits of the JavaScript loop on %i elements', (n) => {
       const [heap, simd] = [run(make, n, onHeap), run(make, n, inSimdMemory)];
       expect(simd.length).toBe(heap.length);
       heap.forEach((expected, i) => expectSameBits(simd[i]!, expected, i === 0 ? 'params' : `slot ${i}`));
@@ -70,34 +73,39 @@ describe('SIMD optimizer kernels', () => {
     expect([...holder.subarray(0, 3), holder[n + 3]]).toEqual([SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
   });
 
-  it.each([0, 1, 2, 5, 1000, 1001])('sum the squares of %i elements with the same bits as the JavaScript loop', (n) => {
+  it.each([0, 1, 2, 5, 7, 8, 9, 1000, 1001, 1007])('sum the squares of %i elements with the same bits as the JavaScript loop', (n) => {
     const finite = values(n, 7).map((x) => (Number.isFinite(x) ? x : 0.5));
     expect(Object.is(sumOfSquares(inSimdMemory(finite)), sumOfSquares(onHeap(finite)))).toBe(true);
     expect(sumOfSquares(inSimdMemory(values(n, 7)))).toBe(sumOfSquares(onHeap(values(n, 7))));
   });
 
-  it('sum squares in the documented order: (evens + odds), then the odd last element', () => {
-    // [1, a, 0, a, 0, a] with a = 2^-27, a² = 2^-54 (a quarter of 1's ulp 2^-52). Evens: 1. Odds: 3·2^-54.
-    // evens + odds = 1 + 0.75 ulp, which rounds up to 1 + 2^-52; a running sum would add a² to 1 three times,
-    // rounding back to 1 each time.
+  it('sum squares in the documented order: eight accumulators, combined pairwise, then the tail one by one', () => {
+    // a = 2^-27, a² = 2^-54 (a quarter of 1's ulp 2^-52).
+    // [1, a, a, a, 0, a, 0, a]: accumulators a0 = 1, a1 = a2 = a3 = a5 = a7 = a²; ((a0 + a2) + (a4 + a6)) rounds to 1,
+    // ((a1 + a3) + (a5 + a7)) = 4·a² = 2^-52 exactly, so the sum is 1 + 2^-52. A running sum, or two accumulators
+    // (1 + a² first), would lose every a².
     const a = 2 ** -27;
+    const tail = [3, 4]; // after the first eight, added one by one: 9 + 16
     for (const vector of [onHeap, inSimdMemory]) {
-      expect(sumOfSquares(vector([1, a, 0, a, 0, a]))).toBe(1 + 2 ** -52);
-      expect(sumOfSquares(vector([1, 2, 3, 4, 5]))).toBe(55); // (1 + 9) + (4 + 16), + 25
+      expect(sumOfSquares(vector([1, a, a, a, 0, a, 0, a]))).toBe(1 + 2 ** -52);
+      expect(sumOfSquares(vector([1, a, a, a, 0, a, 0, a, ...tail]))).toBe(1 + 2 ** -52 + 9 + 16);
+      expect(sumOfSquares(vector([1, 2, 3, 4, 5]))).toBe(55); // shorter than a group of eight: 1 + 4 + 9 + 16 + 25
     }
   });
 
-  it('run over the even prefix when every vector lives in the SIMD memory, and leave other vectors alone', () => {
+  it('run over the covered prefix when every vector lives in the SIMD memory, and leave other vectors alone', () => {
     const s = { lr: 0.1, mu: 0.9, wd: 0, keep: 1 };
-    const [params, grads, buffer] = [inSimdMemory([1, 2, 3]), inSimdMemory([1, 1, 1]), inSimdMemory([0, 0, 0])];
-    // p - 0.1·g on the first two elements; the third is the caller's.
-    expect(sgdStep('first', false, params, grads, buffer, s)).toBe(2);
-    expect([...params]).toEqual([Math.fround(0.9), Math.fround(1.9), 3]);
-    expect([...buffer]).toEqual([1, 1, 0]);
+    const [params, grads, buffer] = [inSimdMemory([1, 2, 3, 4, 5]), inSimdMemory([1, 1, 1, 1, 1]), inSimdMemory([0, 0, 0, 0, 0])];
+    // p - 0.1·g on the first four elements (two pairs an iteration); the fifth is the caller's.
+    expect(sgdStep('first', false, params, grads, buffer, s)).toBe(4);
+    expect([...params]).toEqual([0.9, 1.9, 2.9, 3.9].map(Math.fround).concat(5));
+    expect([...buffer]).toEqual([1, 1, 1, 1, 0]);
+    expect(sgdStep('first', false, params.subarray(0, 3), grads.subarray(0, 3), buffer.subarray(0, 3), s)).toBe(0);
     expect(sgdStep('first', false, onHeap([1, 2]), grads.subarray(0, 2), buffer.subarray(0, 2), s)).toBe(0);
-    const moments = [inSimdMemory([0, 0]), onHeap([0, 0])];
+    const four = () => inSimdMemory([0, 0, 0, 0]);
+    const moments = [four(), onHeap([0, 0, 0, 0])];
     const scalars = { decay: 1, beta1: 0.9, oneMinusBeta1: 0.1, beta2: 0.999, oneMinusBeta2: 0.001, bias2Sqrt: 1, eps: 1e-8, stepSize: 0.1 };
-    expect(adamwStep(inSimdMemory([1, 2]), inSimdMemory([1, 1]), moments, scalars)).toBe(0);
-    expect(adamwStep(inSimdMemory([1, 2]), inSimdMemory([1, 1]), [inSimdMemory([0, 0]), inSimdMemory([0, 0])], scalars)).toBe(2);
+    expect(adamwStep(inSimdMemory([1, 2, 3, 4]), inSimdMemory([1, 1, 1, 1]), moments, scalars)).toBe(0);
+    expect(adamwStep(inSimdMemory([1, 2, 3, 4]), inSimdMemory([1, 1, 1, 1]), [four(), four()], scalars)).toBe(4);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { add, div, fround, laneSum, max, mul, pairKernel, runner, sqrt, sub } from './float64-pairs.js';
+import { add, div, fround, laneSum, max, mul, pairKernel, runner, sqrt, sub, type Pair } from './float64-pairs.js';
 import { allocateSimdBuffer, SimdMemory } from './simd-memory.js';
 import { assembleModule, instantiate } from './wasm-assembler.js';
 
@@ -61,6 +61,36 @@ describe('pairKernel', () => {
     const expected2 = Float32Array.from(a, (x) => t - x);
     expect([...out]).toEqual([...expected]);
     expect([...out2]).toEqual([...expected2]);
+  });
+
+  it('unrolls: copy c of the body works on the c-th pair of each iteration, and runner() covers whole iterations', () => {
+    // out[i] = a[i] + c·one for the copy c that handled it, summing a[i] into accumulator c: with 3 pairs an
+    // iteration, copy 0 takes elements 0-1 and 6-7, copy 1 takes 2-3 and 8-9, copy 2 takes 4-5 and 10-11; element
+    // 12 is left to the caller.
+    const sums = ['s0', 's1', 's2'] as const;
+    const run = runner<{ tagged: (...args: number[]) => number }>(
+      assembleModule([
+        pairKernel({
+          name: 'tagged',
+          arrays: ['a', 'out'],
+          scalars: ['one'],
+          temps: sums,
+          unroll: 3,
+          body: (k, copy) => [
+            ...k.store('out', Array.from({ length: copy }).reduce<Pair>((x) => add(x, k.scalar('one')), k.load('a'))),
+            ...k.set(sums[copy]!, add(k.get(sums[copy]!), k.load('a'))),
+          ],
+          // what copy 1 saw, lane 0 + lane 1
+          result: (k) => laneSum(k.get('s1')),
+        }),
+      ]),
+      3,
+    );
+    const a = allocateSimdBuffer(13);
+    a.set([1, 2, 10, 20, 100, 200, 1000, 2000, 3e4, 4e4, 5e5, 6e5, 7]);
+    const out = allocateSimdBuffer(13);
+    expect(run((k) => k.tagged, [a, out], [1])).toEqual({ covered: 12, result: 10 + 20 + 3e4 + 4e4 });
+    expect([...out]).toEqual([1, 2, 11, 21, 102, 202, 1000, 2000, 3e4 + 1, 4e4 + 1, 5e5 + 2, 6e5 + 2, 0]);
   });
 
   it('runs through runner() only when every array lives in the SIMD memory, over the even prefix', () => {

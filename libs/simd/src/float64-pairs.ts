@@ -2,13 +2,16 @@
 // reproduce a JavaScript loop over Float32Arrays bit for bit: JavaScript also computes in float64 and
 // rounds to float32 where the loop calls Math.fround (fround() here) or stores into a Float32Array
 // (store() here), and every f64x2 operation used is IEEE-exact like its scalar counterpart. So a caller
-// can run the kernel over the even prefix of its arrays and its own JavaScript loop over the last
-// element (or over everything, for arrays outside the SIMD memory) and get the same bits either way -
+// can run the kernel over a prefix of its arrays and its own JavaScript loop over the rest (or over
+// everything, for arrays outside the SIMD memory) and get the same bits either way -
 // except in a NaN's sign and payload bits, which neither IEEE 754 nor JavaScript fixes (a NaN stays a
 // NaN on both paths).
 //
-// A kernel's wasm signature: (array addresses..., evenBytes, scalars...) where evenBytes is the byte
-// length of the even prefix (8 * floor(n / 2)) and the scalars are float64, each splatted to both lanes.
+// A kernel's wasm signature: (array addresses..., prefixBytes, scalars...) where prefixBytes is the byte
+// length of the prefix the kernel covers and the scalars are float64, each splatted to both lanes. A kernel
+// takes `unroll` pairs per iteration (default 1), so it covers the longest prefix of whole iterations:
+// 2·unroll·floor(n / (2·unroll)) elements. Unrolling is how a reduction gets several independent
+// accumulators (one f64x2 addition chain is bound by the addition's latency, not by the memory).
 
 import { simdMemory } from './simd-memory.js';
 import type { WasmModule } from './wasm-api.js';
@@ -17,29 +20,38 @@ import { F64, I32, instantiate, loop, op, V128, type WasmFunction } from './wasm
 /** An f64x2 expression: instructions that leave one v128 on the stack. */
 export type Pair = number[];
 
+/** Two float32 values in lanes 0-1 of a v128 (as loaded, or a Pair rounded by toFloat32), not yet widened. */
+export type Float32Pair = number[];
+
 export interface PairContext<A extends string, S extends string, T extends string> {
-  /** The two float32 elements of `array` at the loop index, widened to float64. */
+  /** The two float32 elements of `array` at this copy's pair of the iteration, widened to float64. */
   load(array: A): Pair;
-  /** Stores `value` rounded to float32 into `array` at the loop index (a Float32Array assignment). */
+  /** The same two elements as they are: storeFloat32 writes them back bit for bit, toFloat64 widens them. */
+  loadFloat32(array: A): Float32Pair;
+  /** Stores `value` rounded to float32 into `array` at this copy's pair (a Float32Array assignment). */
   store(array: A, value: Pair): number[];
+  /** Stores a pair that already is float32 (toFloat32 of a value: what store() of that value would write). */
+  storeFloat32(array: A, value: Float32Pair): number[];
   /** A float64 scalar argument in both lanes. */
   scalar(name: S): Pair;
-  /** A temporary. */
+  /** A temporary (a Pair, or a Float32Pair if that is what was set). */
   get(temp: T): Pair;
   /** Sets a temporary to `value`. */
-  set(temp: T, value: Pair): number[];
+  set(temp: T, value: Pair | Float32Pair): number[];
 }
 
 export interface PairKernelSpec<A extends string, S extends string, T extends string> {
   name: string;
   /** The float32 arrays (passed as byte addresses), all walked at the same index. */
   arrays: readonly A[];
-  /** Float64 arguments after evenBytes. */
+  /** Float64 arguments after prefixBytes. */
   scalars: readonly S[];
   /** v128 temporaries the body uses. */
   temps: readonly T[];
-  /** One iteration: two elements at the loop index. */
-  body(k: PairContext<A, S, T>): number[];
+  /** Pairs per iteration (default 1): the body is emitted this many times, `copy` 0..unroll-1 in order. */
+  unroll?: number;
+  /** One pair of elements: the `copy`-th pair of the iteration. */
+  body(k: PairContext<A, S, T>, copy: number): number[];
   /** After the loop: instructions leaving the function's float64 result (none: the function returns nothing). */
   result?(k: PairContext<A, S, T>): number[];
 }
@@ -53,57 +65,66 @@ export const sqrt = (a: Pair): Pair => [...a, ...op.f64x2Sqrt];
 export const max = (a: Pair, b: Pair): Pair => [...a, ...b, ...op.f64x2Max];
 /** lane 0 + lane 1, a float64. */
 export const laneSum = (a: Pair): number[] => [...a, ...op.f64x2ExtractLane(0), ...a, ...op.f64x2ExtractLane(1), ...op.f64Add];
+/** Each lane rounded to float32 (nearest even), kept as float32: round once, then store and widen that. */
+export const toFloat32 = (a: Pair): Float32Pair => [...a, ...op.f32x4DemoteZero];
+/** Float32 lanes widened to float64 (exact). */
+export const toFloat64 = (a: Float32Pair): Pair => [...a, ...op.f64x2PromoteLow];
 /** Math.fround per lane: to float32 (nearest even) and back. */
-export const fround = (a: Pair): Pair => [...a, ...op.f32x4DemoteZero, ...op.f64x2PromoteLow];
+export const fround = (a: Pair): Pair => toFloat64(toFloat32(a));
 
 export function pairKernel<A extends string, S extends string, T extends string>(spec: PairKernelSpec<A, S, T>): WasmFunction {
-  const { arrays, scalars, temps } = spec;
-  // Parameters: the arrays' addresses, evenBytes, the scalars.
-  const evenBytesParam = arrays.length;
-  const scalarParam = (s: S) => evenBytesParam + 1 + scalars.indexOf(s);
+  const { arrays, scalars, temps, unroll = 1 } = spec;
+  // Parameters: the arrays' addresses, prefixBytes, the scalars.
+  const prefixBytesParam = arrays.length;
+  const scalarParam = (s: S) => prefixBytesParam + 1 + scalars.indexOf(s);
   // Locals after the parameters: the index, one splat per scalar, the temporaries.
-  const index = evenBytesParam + 1 + scalars.length;
+  const index = prefixBytesParam + 1 + scalars.length;
   const splat = (s: S) => index + 1 + scalars.indexOf(s);
   const temp = (t: T) => index + 1 + scalars.length + temps.indexOf(t);
   const at = (a: A) => [...op.get(arrays.indexOf(a)), ...op.get(index), ...op.i32Add];
-  const k: PairContext<A, S, T> = {
-    load: (a) => [...at(a), ...op.v128Load64Zero, ...op.f64x2PromoteLow],
-    store: (a, value) => [...at(a), ...value, ...op.f32x4DemoteZero, ...op.v128Store64Low],
+  /** The context of the `copy`-th pair of an iteration: its elements sit 8·copy bytes past the loop index. */
+  const context = (copy: number): PairContext<A, S, T> => ({
+    load: (a) => toFloat64([...at(a), ...op.v128Load64Zero(8 * copy)]),
+    loadFloat32: (a) => [...at(a), ...op.v128Load64Zero(8 * copy)],
+    store: (a, value) => [...at(a), ...toFloat32(value), ...op.v128Store64Low(8 * copy)],
+    storeFloat32: (a, value) => [...at(a), ...value, ...op.v128Store64Low(8 * copy)],
     scalar: (s) => op.get(splat(s)),
     get: (t) => op.get(temp(t)),
     set: (t, value) => [...value, ...op.set(temp(t))],
-  };
+  });
   const prologue = scalars.flatMap((s) => [...op.get(scalarParam(s)), ...op.f64x2Splat, ...op.set(splat(s))]);
+  const body = Array.from({ length: unroll }, (_, copy) => spec.body(context(copy), copy)).flat();
   return {
     name: spec.name,
     params: [...arrays.map(() => I32), I32, ...scalars.map(() => F64)],
     // Temporaries start at zero in both lanes (WebAssembly zero-initialises locals): accumulators need no setup.
     locals: [I32, ...scalars.map(() => V128), ...temps.map(() => V128)],
-    code: [...prologue, ...loop(index, evenBytesParam, 8, spec.body(k)), ...(spec.result?.(k) ?? [])],
+    code: [...prologue, ...loop(index, prefixBytesParam, 8 * unroll, body), ...(spec.result?.(context(0)) ?? [])],
     ...(spec.result ? { result: F64 } : {}),
   };
 }
 
-/** What runner() returns: how many elements the kernel covered (the even prefix) and its result. */
+/** What runner() returns: how many elements the kernel covered (its prefix) and its result. */
 export interface PairRun<R> {
   covered: number;
   result: R;
 }
 
 /**
- * The caller's side of a module of pair kernels: `run(pick, arrays, scalars)` calls the kernel `pick` chooses
- * from the module's exports over the even prefix of `arrays`, if all of them live in the SIMD memory, and
- * returns what it covered (undefined when they do not: the caller's JavaScript loop does everything). The
- * module is instantiated at the first run.
+ * The caller's side of a module of pair kernels that all take `unroll` pairs per iteration (their spec's
+ * unroll): `run(pick, arrays, scalars)` calls the kernel `pick` chooses from the module's exports over the
+ * prefix of whole iterations of `arrays`, if all of them live in the SIMD memory, and returns what it covered
+ * (undefined when they do not: the caller's JavaScript loop does everything). The module is instantiated at
+ * the first run.
  */
-export function runner<Kernels>(module: WasmModule) {
+export function runner<Kernels>(module: WasmModule, unroll = 1) {
   let kernels: Kernels | undefined;
+  const elementsPerIteration = 2 * unroll;
   return <R>(pick: (kernels: Kernels) => (...args: number[]) => R, arrays: readonly Float32Array[], scalars: readonly number[] = []): PairRun<R> | undefined => {
     const addresses = simdMemory.addressesOf(arrays);
     if (addresses === undefined) return undefined;
-    const covered = arrays[0]!.length & ~1;
+    const covered = arrays[0]!.length - (arrays[0]!.length % elementsPerIteration);
     const result = pick((kernels ??= instantiate<Kernels>(module)))(...addresses, covered * 4, ...scalars);
     return { covered, result };
   };
 }
-

@@ -35,7 +35,9 @@ export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
-const MEMARG = [0x00, 0x00]; // alignment hint 1 byte, offset 0: operands may sit at any address
+/** Alignment hint 1 byte (operands may sit at any address), then the constant byte offset added to the address. */
+const memarg = (offset = 0): number[] => [0x00, ...leb(offset)];
+const MEMARG = memarg();
 const simd = (code: number): number[] => [0xfd, ...leb(code)];
 
 export const op = {
@@ -52,10 +54,10 @@ export const op = {
   f32Div: [0x95],
   v128Load: [...simd(0x00), ...MEMARG],
   v128Store: [...simd(0x0b), ...MEMARG],
-  /** Loads 8 bytes (two float32) into the low half, zeroing the rest. */
-  v128Load64Zero: [...simd(0x5d), ...MEMARG],
-  /** Stores the low 8 bytes (lane 0 of i64x2). */
-  v128Store64Low: [...simd(0x5b), ...MEMARG, 0],
+  /** Loads 8 bytes (two float32) at address + offset into the low half, zeroing the rest. */
+  v128Load64Zero: (offset = 0) => [...simd(0x5d), ...memarg(offset)],
+  /** Stores the low 8 bytes (lane 0 of i64x2) at address + offset. */
+  v128Store64Low: (offset = 0) => [...simd(0x5b), ...memarg(offset), 0],
   f32x4Splat: simd(0x13),
   f64x2Splat: simd(0x14),
   f32x4Add: simd(0xe4),
