@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@ringtrain/common';
 import * as tf from '@tensorflow/tfjs';
+import { meanCrossEntropy } from './cross-entropy.js';
 import { checkLabels, perSampleLoss } from './loss.js';
 import { countParams, paramSegments } from './flat-weights.js';
 import { withGradientHooks, type GradientReadyHook } from './gradient-hooks.js';
@@ -37,6 +38,7 @@ export function computeGradients(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Te
   const weights = model.trainableWeights;
   const variables = weights.map((weight) => weight.read() as tf.Variable);
   const offsets = paramSegments(model).map((segment) => segment.offset);
+  let loss = NaN;
   let meanLoss: tf.Scalar | undefined;
   try {
     // The hooks write every gradient into `out` during the backward pass; variableGrads' own result is dropped
@@ -45,13 +47,18 @@ export function computeGradients(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Te
       withGradientHooks(weights, offsets, out, onReady, () =>
         tf.variableGrads(() => {
           const outputs = model.apply(xs, { training: true }) as tf.Tensor2D;
-          const loss = tf.keep(tf.mean(perSampleLoss(outputs, ys)) as tf.Scalar);
-          meanLoss = loss;
-          return tf.mul(loss, lossScale);
+          if (ys.dtype === 'int32') {
+            // One op with its own gradient instead of ~45 (cross-entropy.ts).
+            const crossEntropy = meanCrossEntropy(outputs, ys as tf.Tensor1D, lossScale);
+            loss = crossEntropy.loss;
+            return crossEntropy.value;
+          }
+          meanLoss = tf.keep(tf.mean(perSampleLoss(outputs, ys)) as tf.Scalar);
+          return tf.mul(meanLoss, lossScale);
         }, variables),
       );
     });
-    return { loss: meanLoss!.dataSync()[0]! };
+    return { loss: meanLoss === undefined ? loss : meanLoss.dataSync()[0]! };
   } finally {
     meanLoss?.dispose();
   }

@@ -13,8 +13,8 @@ import { InvalidArgumentError } from '@ringtrain/common';
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Throws unless `ys` fits the model's outputs for the batch `xs`: N labels, int32 class ids or float32 targets of
- * the output width. Checked before the forward pass: an error thrown while tfjs records gradients leaks the
+ * Throws unless `ys` fits the model's outputs for the batch `xs`: N labels, int32 class ids in [0, width) or float32
+ * targets of the output width. Checked before the forward pass: an error thrown while tfjs records gradients leaks the
  * tensors it saved for the backward pass.
  */
 export function checkLabels(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor): void {
@@ -29,6 +29,13 @@ export function checkLabels(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor)
         `expected int32 [${batch}] class ids or float32 [${batch}, ${width}] targets`,
       { subject: 'labels' },
     );
+  }
+  if (ys.dtype !== 'int32') return;
+  // A class id out of range would pick no logit (tfjs's one-hot row of zeros) or an undefined one: say so instead.
+  const classes = ys.dataSync();
+  const bad = classes.findIndex((y) => !(y >= 0 && y < width));
+  if (bad >= 0) {
+    throw new InvalidArgumentError(`label ${classes[bad]} of sample ${bad} is not a class id in [0, ${width})`, { subject: 'labels' });
   }
 }
 

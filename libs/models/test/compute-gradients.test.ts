@@ -167,6 +167,8 @@ describe('computeGradients on the cnn', () => {
       'labels of dtype int32 and shape [2] do not fit model outputs [5, 4]: expected int32 [5] class ids or float32 [5, 4] targets',
     );
     expect(() => computeGradients(model, xs, tf.zeros([N, 3]), grads)).toThrow('labels of dtype float32 and shape [5, 3]');
-    expect(tf.memory().numTensors).toBe(before + 2); // the two label tensors made in the expectations, nothing else
+    expect(() => computeGradients(model, xs, tf.tensor1d([0, 3, 4, 1, 2], 'int32'), grads)).toThrow('label 4 of sample 2 is not a class id in [0, 4)');
+    expect(() => computeGradients(model, xs, tf.tensor1d([0, 3, 1, -1, 2], 'int32'), grads)).toThrow('label -1 of sample 3 is not a class id in [0, 4)');
+    expect(tf.memory().numTensors).toBe(before + 4); // the four label tensors made in the expectations, nothing else
   });
 });
