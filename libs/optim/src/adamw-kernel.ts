@@ -3,7 +3,7 @@
 // per iteration, so the bits are the JavaScript loop's (float64-pairs.ts). `node --import tsx
 // tools/optimizer-bench.ts` measures both; the README quotes it.
 
-import { add, assembleModule, div, fround, max, mul, pairKernel, runner, sqrt, sub, toFloat32, toFloat64 } from '@ringtrain/simd';
+import { add, div, fround, max, mul, pairKernel, runner, sqrt, sub, toFloat32, toFloat64 } from '@ringtrain/simd';
 
 /** Pairs per iteration (float64-pairs.ts). */
 const UNROLL = 2;
@@ -56,11 +56,10 @@ function adamwFunction(amsgrad: boolean) {
   });
 }
 
-const MODULE = assembleModule([adamwFunction(false), adamwFunction(true)]);
 
 type Kernel = (...args: number[]) => void;
 type Kernels = { adamw: Kernel; adamw_amsgrad: Kernel };
-const run = runner<Kernels>(MODULE, UNROLL);
+const run = runner<Kernels>([adamwFunction(false), adamwFunction(true)]);
 
 /**
  * Runs AdamW's loop over a prefix of the arrays (all but at most 3 elements) if they all live in the SIMD memory, and returns how many

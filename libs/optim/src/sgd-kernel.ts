@@ -8,7 +8,7 @@
 // rounded once and kept as float32 for its store (toFloat32, storeFloat32), and without weight decay the
 // gradient is the direction as it is (d = g, torch's `if weight_decay != 0`), with no rounding at all.
 
-import { add, assembleModule, fround, mul, pairKernel, runner, sub, toFloat32, toFloat64, type Pair, type PairContext } from '@ringtrain/simd';
+import { add, fround, mul, pairKernel, runner, sub, toFloat32, toFloat64, type Pair, type PairContext } from '@ringtrain/simd';
 
 /** Which of SGD's three loops: no momentum, the first step with momentum (b = d), or every later one. */
 export type SgdLoop = 'plain' | 'first' | 'momentum';
@@ -75,14 +75,12 @@ function momentumFunction(loop: 'first' | 'momentum', nesterov: boolean, decay: 
   });
 }
 
-const MODULE = assembleModule(
-  [false, true].flatMap((decay) => [
-    plainFunction(decay),
-    ...(['first', 'momentum'] as const).flatMap((loop) => [momentumFunction(loop, false, decay), momentumFunction(loop, true, decay)]),
-  ]),
-);
+const KERNELS = [false, true].flatMap((decay) => [
+  plainFunction(decay),
+  ...(['first', 'momentum'] as const).flatMap((loop) => [momentumFunction(loop, false, decay), momentumFunction(loop, true, decay)]),
+]);
 
-const run = runner<Record<string, (...args: number[]) => void>>(MODULE, UNROLL);
+const run = runner<Record<string, (...args: number[]) => void>>(KERNELS);
 
 /**
  * Runs SGD loop `loop` over a prefix of the arrays (all but at most 3 elements) if they all live in the SIMD

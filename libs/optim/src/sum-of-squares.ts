@@ -7,13 +7,13 @@
 // give the same bits, so the gradient norm (and everything clipped by it) does not depend on where the vector
 // lives. `node --import tsx tools/optimizer-bench.ts` measures it.
 
-import { add, assembleModule, laneSum, mul, pairKernel, runner } from '@ringtrain/simd';
+import { add, laneSum, mul, pairKernel, runner } from '@ringtrain/simd';
 
 /** Pairs per iteration: accumulator pair c holds lanes 2c and 2c + 1. */
 const PAIRS = 4;
 const ACCUMULATORS = ['a01', 'a23', 'a45', 'a67'] as const;
 
-const MODULE = assembleModule([
+const KERNELS = [
   pairKernel({
     name: 'sum_of_squares',
     arrays: ['values'],
@@ -27,9 +27,9 @@ const MODULE = assembleModule([
     // (a01 + a23) + (a45 + a67) lane by lane, then lane 0 + lane 1: the order of the loop below.
     result: (k) => laneSum(add(add(k.get('a01'), k.get('a23')), add(k.get('a45'), k.get('a67')))),
   }),
-]);
+];
 
-const run = runner<{ sum_of_squares: (values: number, prefixBytes: number) => number }>(MODULE, PAIRS);
+const run = runner<{ sum_of_squares: (values: number, prefixBytes: number) => number }>(KERNELS);
 
 /** Σ values[i]², accumulated in float64 (no float32 overflow or loss of small terms). */
 export function sumOfSquares(values: Float32Array): number {

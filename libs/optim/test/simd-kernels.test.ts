@@ -50,7 +50,7 @@ function run(make: (n: number) => Optimizer, n: number, vector: MakeVector): Flo
 
 describe('SIMD optimizer kernels', () => {
   describe.each(CONFIGS)('%s', (_name, make) => {
-    it.each([1, 2, 3, 4, 5, 16, 17, 1001])('give the bits of the JavaScript loop on %i elements', (n) => {
+    it.each([1, 2, 3, 4, 5, 6, 7, 16, 17, 1001])('give the bits of the JavaScript loop on %i elements', (n) => {
       const [heap, simd] = [run(make, n, onHeap), run(make, n, inSimdMemory)];
       expect(simd.length).toBe(heap.length);
       heap.forEach((expected, i) => expectSameBits(simd[i]!, expected, i === 0 ? 'params' : `slot ${i}`));

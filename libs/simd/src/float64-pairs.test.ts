@@ -68,24 +68,21 @@ describe('pairKernel', () => {
     // iteration, copy 0 takes elements 0-1 and 6-7, copy 1 takes 2-3 and 8-9, copy 2 takes 4-5 and 10-11; element
     // 12 is left to the caller.
     const sums = ['s0', 's1', 's2'] as const;
-    const run = runner<{ tagged: (...args: number[]) => number }>(
-      assembleModule([
-        pairKernel({
-          name: 'tagged',
-          arrays: ['a', 'out'],
-          scalars: ['one'],
-          temps: sums,
-          unroll: 3,
-          body: (k, copy) => [
-            ...k.store('out', Array.from({ length: copy }).reduce<Pair>((x) => add(x, k.scalar('one')), k.load('a'))),
-            ...k.set(sums[copy]!, add(k.get(sums[copy]!), k.load('a'))),
-          ],
-          // what copy 1 saw, lane 0 + lane 1
-          result: (k) => laneSum(k.get('s1')),
-        }),
-      ]),
-      3,
-    );
+    const run = runner<{ tagged: (...args: number[]) => number }>([
+      pairKernel({
+        name: 'tagged',
+        arrays: ['a', 'out'],
+        scalars: ['one'],
+        temps: sums,
+        unroll: 3,
+        body: (k, copy) => [
+          ...k.store('out', Array.from({ length: copy }).reduce<Pair>((x) => add(x, k.scalar('one')), k.load('a'))),
+          ...k.set(sums[copy]!, add(k.get(sums[copy]!), k.load('a'))),
+        ],
+        // what copy 1 saw, lane 0 + lane 1
+        result: (k) => laneSum(k.get('s1')),
+      }),
+    ]);
     const a = allocateSimdBuffer(13);
     a.set([1, 2, 10, 20, 100, 200, 1000, 2000, 3e4, 4e4, 5e5, 6e5, 7]);
     const out = allocateSimdBuffer(13);
@@ -93,11 +90,17 @@ describe('pairKernel', () => {
     expect([...out]).toEqual([1, 2, 11, 21, 102, 202, 1000, 2000, 3e4 + 1, 4e4 + 1, 5e5 + 2, 6e5 + 2, 0]);
   });
 
+  it('refuses kernels that take different numbers of pairs per iteration (one covered prefix serves them all)', () => {
+    const twice = (unroll: number) =>
+      pairKernel({ name: `twice${unroll}`, arrays: ['a', 'out'], scalars: [], temps: [], unroll, body: (k) => k.store('out', add(k.load('a'), k.load('a'))) });
+    expect(() => runner([twice(1), twice(2)])).toThrow('runner: the kernels take different numbers of pairs per iteration (twice1: 1, twice2: 2)');
+  });
+
   it('runs through runner() only when every array lives in the SIMD memory, over the even prefix', () => {
     // twice(a, out): out[i] = 2·a[i]
-    const run = runner<{ twice: (...args: number[]) => void }>(
-      assembleModule([pairKernel({ name: 'twice', arrays: ['a', 'out'], scalars: [], temps: [], body: (k) => k.store('out', add(k.load('a'), k.load('a'))) })]),
-    );
+    const run = runner<{ twice: (...args: number[]) => void }>([
+      pairKernel({ name: 'twice', arrays: ['a', 'out'], scalars: [], temps: [], body: (k) => k.store('out', add(k.load('a'), k.load('a'))) }),
+    ]);
     const a = allocateSimdBuffer(5);
     a.set([1, 2, 3, 4, 5]);
     const out = allocateSimdBuffer(5);
