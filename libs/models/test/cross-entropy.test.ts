@@ -66,15 +66,23 @@ describe('meanCrossEntropy', () => {
     expect(both.wasm.fused).toEqual(both.cpu.fused);
   });
 
-  it('makes the loss NaN for a row with NaN or infinite logits, without throwing', async () => {
+  it('makes the loss NaN for NaN or +Infinity logits, and treats -Infinity as a class of probability 0, as torch', async () => {
     await useBackend('wasm');
     const labels = tf.tensor1d([0, 1], 'int32');
-    for (const bad of [NaN, Infinity, -Infinity]) {
-      const z = tf.tensor2d([[0, 1], [bad, bad]]);
+    for (const bad of [NaN, Infinity]) {
+      const z = tf.tensor2d([[0, 1], [0, bad]]);
       expect(crossEntropyOf(z, labels, 1).loss).toBeNaN();
       z.dispose();
     }
-    labels.dispose();
+    // Row 1 = [0, -Inf, 1] with label 0: softmax [1/(1+e), 0, e/(1+e)], loss ln(1 + e); with label 1: +Infinity.
+    const z = tf.tensor2d([[0, 0, 0], [0, -Infinity, 1]]);
+    const both = tf.tensor1d([0, 0], 'int32');
+    expect(crossEntropyOf(z, both, 1).loss).toBeCloseTo((Math.log(3) + Math.log(1 + Math.E)) / 2, 12);
+    expect(crossEntropyOf(z, labels, 1).loss).toBe(Infinity);
+    // Near float32's range the shifted form keeps the log term: [3e38, 3e38, 0] with label 0 is ln 2, not 0.
+    const big = tf.tensor2d([[Math.fround(3e38), Math.fround(3e38), 0]]);
+    expect(crossEntropyOf(big, tf.tensor1d([0], 'int32'), 1).loss).toBeCloseTo(Math.LN2, 12);
+    tf.dispose([z, both, big, labels]);
   });
 
   it('leaves no tensors behind', async () => {
