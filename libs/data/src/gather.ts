@@ -5,10 +5,9 @@ export type RowArray = Float32Array | Int32Array;
 
 /**
  * Copies rows `indices[0..]` of `source` (rows of `rowLength` values) into consecutive rows of `target`,
- * starting at row 0. Rows are copied with TypedArray.set (a memcpy): for mnist's 784-value rows about 10x
- * faster than an element loop (0.04 against 0.4 ms per batch of 128, one timing alternating both), despite the
- * view object per row. Rows of one value (labels) are assigned directly. Throws InvalidArgumentError for an
- * index that is not a row of `source`.
+ * starting at row 0. Rows are copied with TypedArray.set (a memcpy), which for mnist's 784-value rows beats an
+ * element loop despite the view object per row. Rows of one value (labels) are assigned directly. Throws
+ * InvalidArgumentError for an index that is not a row of `source`.
  */
 export function gatherRows<T extends RowArray>(source: T, rowLength: number, indices: ArrayLike<number>, target: T): void {
   const rows = source.length / rowLength;
