@@ -1,9 +1,12 @@
 import { InvalidArgumentError } from '@ringtrain/common';
 import * as tf from '@tensorflow/tfjs';
 import { meanCrossEntropy } from './cross-entropy.js';
+import { denseStackOf } from './dense-stack/dense-stack.js';
+import { denseStackGradients } from './dense-stack/dense-stack-gradients.js';
 import { checkLabels, perSampleLoss } from './loss.js';
 import { countParams, paramSegments } from './flat-weights.js';
 import { withGradientHooks, type GradientReadyHook } from './gradient-hooks.js';
+import { nativeBlasInUse, nativeKernelsUsable } from './wasm-kernels/native-blas-in-use.js';
 
 export interface GradientResult {
   /** The batch's mean loss, not multiplied by lossScale (what a log or report shows). */
@@ -36,8 +39,14 @@ export function computeGradients(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Te
   }
   checkLabels(model, xs, ys);
   const weights = model.trainableWeights;
-  const variables = weights.map((weight) => weight.read() as tf.Variable);
   const offsets = paramSegments(model).map((segment) => segment.offset);
+  const stack = ys.dtype === 'int32' && nativeKernelsUsable(xs) ? denseStackOf(model, weights) : undefined;
+  if (stack !== undefined && tf.util.arraysEqual(xs.shape.slice(1), stack.inputShape)) {
+    // A stack of dense layers trains without the tfjs engine (dense-stack-gradients.ts); a batch of another
+    // shape goes on to the engine path, whose error names it.
+    return { loss: denseStackGradients(stack, nativeBlasInUse()!, xs, ys.dataSync() as Int32Array, out, offsets, lossScale, onReady) };
+  }
+  const variables = weights.map((weight) => weight.read() as tf.Variable);
   let loss = NaN;
   let meanLoss: tf.Scalar | undefined;
   try {

@@ -1,16 +1,11 @@
 // Softmax cross-entropy of a training batch as one op with its own gradient. Written with tfjs ops (loss.ts's
 // perSampleLoss: one-hot, multiply, sum, logSumExp, mean) it is ~60 kernel calls forward and backward (tf.profile,
-// Identity and Reshape included), each
-// with the engine's per-op overhead, on a [N, C] array of a few thousand values. Here it is two loops over the
-// logits in float64, one for the loss and the softmax, one for the gradient, and one tensor out each way:
-// 0.52 -> 0.09 ms per step on wasm, 2.2 -> 0.09 ms on cpu, for mlp's [128, 10] (`node --import tsx
-// tools/loss-bench.ts [--backend cpu]`).
+// Identity and Reshape included), each with the engine's per-op overhead, on a [N, C] array of a few thousand
+// values. Here it is two loops over the logits in float64 (softmax-cross-entropy.ts, where the math is written
+// out), one for the loss and the softmax, one for the gradient, and one tensor out each way: 0.52 -> 0.09 ms per
+// step on wasm, 2.2 -> 0.09 ms on cpu, for mlp's [128, 10] (`node --import tsx tools/loss-bench.ts [--backend cpu]`).
 //
-//   z = logits [N, C], y = labels [N], s = scale:
-//     p_ic   = exp(z_ic − m_i) / Σ_c exp(z_ic − m_i),   m_i = max_c z_ic        (softmax, shifted for range)
-//     loss_i = log Σ_c exp(z_ic − m_i) − (z_iy_i − m_i)                         (torch.nn.CrossEntropyLoss per sample)
-//     value  = s · (1/N) Σ_i loss_i
-//     ∂value/∂z_ic = s · dy · (p_ic − [c = y_i]) / N
+//   value = s · (1/N) Σ_i loss_i,   ∂value/∂z_ic = s · dy · (p_ic − [c = y_i]) / N      (s = scale)
 //
 // The arithmetic is JavaScript's (float64, rounded to float32 once per output), so it is the same on every
 // backend. A NaN or +Infinity logit makes its row's loss NaN (the training loop stops on it); a -Infinity logit
@@ -18,6 +13,7 @@
 // The loss is log Σ exp(z − m) − (z_y − m): the shifted difference stays exact for logits near float32's range.
 
 import * as tf from '@tensorflow/tfjs';
+import { softmaxCrossEntropy, softmaxCrossEntropyGradient } from './softmax-cross-entropy.js';
 import { float32View } from './wasm-kernels/wasm-memory.js';
 
 export interface CrossEntropy {
@@ -38,32 +34,13 @@ export function meanCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, scale
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const z = args[0] as tf.Tensor2D;
     const values = float32View(z) ?? (z.dataSync() as Float32Array);
-    // Softmax per row, kept in float64 for the gradient.
     const softmax = new Float64Array(n * c);
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const row = i * c;
-      let max = -Infinity;
-      for (let j = 0; j < c; j++) max = Math.max(max, values[row + j]!);
-      let total = 0;
-      for (let j = 0; j < c; j++) {
-        const e = Math.exp(values[row + j]! - max);
-        softmax[row + j] = e;
-        total += e;
-      }
-      for (let j = 0; j < c; j++) softmax[row + j] = softmax[row + j]! / total;
-      sum += Math.log(total) - (values[row + classOf[i]!]! - max);
-    }
-    loss = sum / n;
+    loss = softmaxCrossEntropy(values, classOf, n, c, softmax);
     return {
       value: tf.scalar(loss * scale),
       gradFunc: (dy: tf.Tensor) => {
-        const factor = (scale * dy.dataSync()[0]!) / n;
         const grad = new Float32Array(n * c);
-        for (let i = 0; i < n; i++) {
-          const row = i * c;
-          for (let j = 0; j < c; j++) grad[row + j] = factor * (softmax[row + j]! - (j === classOf[i] ? 1 : 0));
-        }
+        softmaxCrossEntropyGradient(softmax, classOf, n, c, (scale * dy.dataSync()[0]!) / n, grad);
         return tf.tensor2d(grad, [n, c]);
       },
     };
