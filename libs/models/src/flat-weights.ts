@@ -10,6 +10,8 @@
 
 import { InvalidArgumentError } from '@ringtrain/common';
 import * as tf from '@tensorflow/tfjs';
+import { denseStackOf } from './dense-stack/dense-stack.js';
+import { nativeKernelsUsable } from './wasm-kernels/native-blas-in-use.js';
 import { float32View, tensorsCopyTheirValues } from './wasm-kernels/wasm-memory.js';
 import { flatLength, layoutOf, type WeightSegment } from './weight-layout.js';
 
@@ -30,8 +32,8 @@ function writeFlat(weights: readonly tf.LayerVariable[], flat: Float32Array, sub
   // The cpu backend keeps the array it is given as the tensor's storage, and the caller goes on changing `flat`
   // (the optimizer updates it in place): it gets a copy. wasm copies into its own memory anyway (the cnn's 2.4 M
   // parameters: 8.3 ms per step with the extra copy, 1.2 ms without; tools/kernel-profile.ts). Writing into a variable's wasm storage in
-  // place would save that copy too, but XNNPACK operators keep weights packed per tensor and would go on using
-  // the old values.
+  // place saves the new tensors too, but XNNPACK operators keep weights packed per tensor and would go on using
+  // the old values: only weights no XNNPACK operator sees are written in place (writeInPlace).
   const copies = tensorsCopyTheirValues();
   tf.tidy(() => {
     weights.forEach((weight, index) => {
@@ -65,9 +67,27 @@ export function getFlatParams(model: tf.LayersModel, out?: Float32Array): Float3
   return readFlat(model.trainableWeights, out, 'params');
 }
 
+/**
+ * Overwrites the weights' values where the wasm backend keeps them: one copy, no new tensors. Only for weights
+ * that no XNNPACK operator has packed (it would go on using the old values): a dense stack's, whose every product
+ * runs on the native BLAS, in training (dense-stack-gradients.ts) and in inference (native-matmul.ts).
+ */
+function writeInPlace(weights: readonly tf.LayerVariable[], flat: Float32Array, subject: string): void {
+  const segments = layoutOf(weights);
+  checkLength(flat, segments, subject);
+  weights.forEach((weight, index) => {
+    const { offset } = segments[index]!;
+    const values = float32View(weight.read())!;
+    values.set(flat.subarray(offset, offset + values.length));
+  });
+}
+
 /** Sets the trainable weights from a flat vector of countParams(model) elements (copied: `flat` stays the caller's). */
 export function setFlatParams(model: tf.LayersModel, flat: Float32Array): void {
-  writeFlat(model.trainableWeights, flat, 'params');
+  const weights = model.trainableWeights;
+  // Every step writes all parameters: in place that is one copy, with no tensors made and freed.
+  if (nativeKernelsUsable() && denseStackOf(model, weights) !== undefined) writeInPlace(weights, flat, 'params');
+  else writeFlat(weights, flat, 'params');
 }
 
 /** Layout of the non-trainable state (batchnorm moving statistics); empty for models without any. */

@@ -6,10 +6,10 @@
 import type { NativeBlas } from '@ringtrain/native-blas';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeGradients, countParams, createModel } from '../src/index.js';
+import { computeGradients, countParams, createModel, getFlatParams, setFlatParams } from '../src/index.js';
 import { denseStackOf } from '../src/dense-stack/dense-stack.js';
 import { useNativeBlas } from '../src/wasm-kernels/native-blas-in-use.js';
-import { expectAllClose, normalValues, useBackend } from './helpers.js';
+import { expectAllClose, normalValues, onCpuAndWasm, useBackend } from './helpers.js';
 import { nativeBlasExpected, openedBlas } from './native-blas-helpers.js';
 
 const INPUT = [6, 6, 1];
@@ -143,5 +143,44 @@ describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('computeGradients on a de
     const ys = tf.tensor1d([0, 1, 2, 3], 'int32');
     expect(() => computeGradients(model, xs, ys, new Float32Array(countParams(model)))).toThrow(/incompatible with layer flatten/);
     tf.dispose([xs, ys]);
+  });
+});
+
+describe.skipIf(!openedBlas.ok && !nativeBlasExpected)('setFlatParams on a dense stack', () => {
+  const blas = (openedBlas as { blas: NativeBlas }).blas;
+  afterEach(() => useNativeBlas(undefined));
+
+  /** The mlp's output for a fixed batch after its weights were set to `params` (having predicted once before). */
+  const predictAfterSet = (params: Float32Array) => {
+    const model = createModel('mlp', { inputShape: INPUT, numClasses: CLASSES, seed: 2 });
+    const xs = tf.tensor(normalValues([4, ...INPUT], 10), [4, ...INPUT]);
+    tf.dispose(model.predict(xs) as tf.Tensor);
+    const tensors = model.trainableWeights.map((w) => w.read().dataId);
+    setFlatParams(model, params);
+    const kept = model.trainableWeights.map((w) => w.read().dataId).filter((id, i) => id === tensors[i]).length;
+    const out = tf.tidy(() => (model.predict(xs) as tf.Tensor).dataSync() as Float32Array);
+    const read = getFlatParams(model);
+    tf.dispose(xs);
+    model.dispose();
+    return { out, read, kept };
+  };
+
+  it('writes the weights in place with the native BLAS in use, and predictions use the new values', async () => {
+    const params = normalValues([countParams(createModel('mlp', { inputShape: INPUT, numClasses: CLASSES }))], 11).map((v) => v * 0.05);
+    const { cpu, wasm } = await onCpuAndWasm(() => {
+      if (tf.getBackend() === 'wasm') useNativeBlas(blas);
+      return predictAfterSet(params);
+    });
+    expect(wasm.kept).toBe(6);
+    expect(wasm.read).toEqual(params);
+    expectAllClose(wasm.out, cpu.out, 1e-5);
+  });
+
+  it('makes new tensors on XNNPACK, which keeps weights packed per tensor', async () => {
+    await useBackend('wasm');
+    const params = normalValues([countParams(createModel('mlp', { inputShape: INPUT, numClasses: CLASSES }))], 12).map((v) => v * 0.05);
+    const { kept, read } = predictAfterSet(params);
+    expect(kept).toBe(0);
+    expect(read).toEqual(params);
   });
 });
