@@ -27,7 +27,8 @@ export interface GradientResult {
  * @param lossScale factor on the loss before differentiation: 1/accumSteps when accumulating. Default 1.
  * @param onReady called with a weight's index (model order) as soon as the backward pass has written its gradient
  *   into `out`, last layers first: the hook that lets communication of one bucket start while the backward pass
- *   goes on (see gradient-hooks.ts). It must not touch the model.
+ *   goes on (see gradient-hooks.ts). It must not touch the model or make tensors (a dense stack's step keeps views
+ *   into the wasm memory across the call, which an allocation there can detach).
  */
 export function computeGradients(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, out: Float32Array, lossScale = 1, onReady?: GradientReadyHook): GradientResult {
   if (!(Number.isFinite(lossScale) && lossScale > 0)) {

@@ -11,7 +11,7 @@
 import { InvalidArgumentError } from '@ringtrain/common';
 import * as tf from '@tensorflow/tfjs';
 import { denseStackOf } from './dense-stack/dense-stack.js';
-import { nativeKernelsUsable } from './wasm-kernels/native-blas-in-use.js';
+import { nativeBlasSetting, nativeKernelsUsable } from './wasm-kernels/native-blas-in-use.js';
 import { float32View, tensorsCopyTheirValues } from './wasm-kernels/wasm-memory.js';
 import { flatLength, layoutOf, type WeightSegment } from './weight-layout.js';
 
@@ -67,11 +67,7 @@ export function getFlatParams(model: tf.LayersModel, out?: Float32Array): Float3
   return readFlat(model.trainableWeights, out, 'params');
 }
 
-/**
- * Overwrites the weights' values where the wasm backend keeps them: one copy, no new tensors. Only for weights
- * that no XNNPACK operator has packed (it would go on using the old values): a dense stack's, whose every product
- * runs on the native BLAS, in training (dense-stack-gradients.ts) and in inference (native-matmul.ts).
- */
+/** Overwrites the weights' values where the wasm backend keeps them: one copy, no new tensors (see setFlatParams). */
 function writeInPlace(weights: readonly tf.LayerVariable[], flat: Float32Array, subject: string): void {
   const segments = layoutOf(weights);
   checkLength(flat, segments, subject);
@@ -82,12 +78,33 @@ function writeInPlace(weights: readonly tf.LayerVariable[], flat: Float32Array, 
   });
 }
 
+/** The weight tensors setFlatParams last made for a model, and the BLAS setting they were made under. */
+const madeHere = new WeakMap<tf.LayersModel, { setting: number; dataIds: object[] }>();
+
+/**
+ * Whether the weights can be written in place: no XNNPACK operator may hold them packed (it would go on using the
+ * old values) and no other tensor may share their memory (a clone, or the tensor a variable was assigned from). So:
+ * a dense stack's weights, whose every product runs on the native BLAS, in training (dense-stack-gradients.ts) and
+ * in inference (native-matmul.ts); tensors that setFlatParams made itself under the BLAS setting in force now; and
+ * each the only user of its memory.
+ */
+function writableInPlace(model: tf.LayersModel, weights: readonly tf.LayerVariable[]): boolean {
+  const made = madeHere.get(model);
+  if (made === undefined || made.setting !== nativeBlasSetting() || !nativeKernelsUsable() || denseStackOf(model, weights) === undefined) return false;
+  const backend = tf.backend();
+  return weights.every((weight, index) => {
+    const { dataId } = weight.read();
+    return dataId === made.dataIds[index] && backend.refCount(dataId) === 1;
+  });
+}
+
 /** Sets the trainable weights from a flat vector of countParams(model) elements (copied: `flat` stays the caller's). */
 export function setFlatParams(model: tf.LayersModel, flat: Float32Array): void {
   const weights = model.trainableWeights;
   // Every step writes all parameters: in place that is one copy, with no tensors made and freed.
-  if (nativeKernelsUsable() && denseStackOf(model, weights) !== undefined) writeInPlace(weights, flat, 'params');
-  else writeFlat(weights, flat, 'params');
+  if (writableInPlace(model, weights)) return writeInPlace(weights, flat, 'params');
+  writeFlat(weights, flat, 'params');
+  madeHere.set(model, { setting: nativeBlasSetting(), dataIds: weights.map((weight) => weight.read().dataId) });
 }
 
 /** Layout of the non-trainable state (batchnorm moving statistics); empty for models without any. */

@@ -2,6 +2,11 @@
 // For every i < batch: C[i] = act(op(A[i or 0]) · op(B[i or 0]) + bias), row-major, op = transpose when asked.
 // A[i] is m x k (k x m stored when transposed), B[i] is k x n (n x k stored), C[i] is m x n, bias has n entries.
 // Every length is checked against the shapes before BLAS sees a pointer.
+//
+// The product is rounded first and the bias added to it, then the ReLU, as tfjs's MatMul, Add and Relu do: the
+// bias as the product's starting value (beta = 1) would give other bits, since BLAS adds C in once per block of
+// the inner dimension, and a fused layer would then differ from the same layer unfused (tfjs fuses a ReLU layer
+// only outside gradient recording). The ReLU keeps NaN, as tfjs's does.
 
 #include "gemm.h"
 
@@ -9,6 +14,17 @@
 
 #include "blas-library.h"
 #include "napi-helpers.h"
+
+// c[row][j] = act(c[row][j] + bias[j]): one float32 addition, then max(z, 0) with NaN kept.
+static void bias_relu(float *c, size_t rows, size_t columns, const float *bias, bool relu) {
+  for (size_t row = 0; row < rows; row++) {
+    float *out = c + row * columns;
+    for (size_t j = 0; j < columns; j++) {
+      const float z = bias ? out[j] + bias[j] : out[j];
+      out[j] = relu && !(z > 0.0f || z != z) ? 0.0f : z;
+    }
+  }
+}
 
 napi_value gemm(napi_env env, napi_callback_info cb) {
   napi_value argv[13];
@@ -42,15 +58,9 @@ napi_value gemm(napi_env env, napi_callback_info cb) {
   for (int32_t i = 0; i < batch; i++) {
     const float *ai = a + (batch_a == 1 ? 0 : i * a_size), *bi = b + (batch_b == 1 ? 0 : i * b_size);
     float *ci = c + i * c_size;
-    // The bias is the product's starting value (beta = 1), so adding it costs no extra pass over C.
-    for (int32_t row = 0; row < m; row++) {
-      if (bias) memcpy(ci + (size_t)row * n, bias, (size_t)n * sizeof(float));
-      else memset(ci + (size_t)row * n, 0, (size_t)n * sizeof(float));
-    }
-    if (k > 0 && c_size > 0) sgemm_row_major(trans_a, trans_b, m, n, k, ai, bi, 1.0f, ci);
-    if (relu) {
-      for (size_t j = 0; j < c_size; j++) ci[j] = ci[j] > 0.0f ? ci[j] : 0.0f;
-    }
+    if (k > 0 && c_size > 0) sgemm_row_major(trans_a, trans_b, m, n, k, ai, bi, 0.0f, ci);
+    else memset(ci, 0, c_size * sizeof(float));
+    if (bias || relu) bias_relu(ci, (size_t)m, (size_t)n, bias, relu);
   }
   return NULL;
 }

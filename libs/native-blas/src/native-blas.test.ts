@@ -67,6 +67,25 @@ describe.skipIf(skipWithoutBlas)('native gemm', () => {
     check(blas, { m: 9, n: 6, k: 4 }, { transposeA: true, transposeB: true, bias: false, relu: true });
   });
 
+  it('rounds the product before adding the bias, and keeps NaN through the ReLU, as tfjs\'s MatMul, Add and Relu', () => {
+    // k = 2000 spans several of OpenBLAS's blocks of the inner dimension; starting from the bias (BLAS's beta = 1)
+    // would add it into partial sums and round differently from product-then-bias.
+    const [m, n, k] = [8, 64, 2000];
+    const a = pseudoRandom(m * k, 21);
+    const b = pseudoRandom(k * n, 22);
+    const bias = pseudoRandom(n, 23);
+    const product = new Float32Array(m * n);
+    blas.gemm({ a, b, c: product, bias: null, batch: 1, batchA: 1, batchB: 1, m, n, k, transposeA: false, transposeB: false, relu: false });
+    const c = new Float32Array(m * n);
+    blas.gemm({ a, b, c, bias, batch: 1, batchA: 1, batchB: 1, m, n, k, transposeA: false, transposeB: false, relu: true });
+    expect(Array.from(c)).toEqual(Array.from(product, (p, i) => Math.max(Math.fround(p + bias[i % n]!), 0)));
+    // Rows of NaN and of -1 (k = 1): the ReLU gives NaN and 0.
+    const out = new Float32Array(2);
+    blas.gemm({ a: new Float32Array([Number.NaN, -1]), b: new Float32Array([1]), c: out, bias: null, batch: 1, batchA: 1, batchB: 1, m: 2, n: 1, k: 1, transposeA: false, transposeB: false, relu: true });
+    expect(out[0]).toBeNaN();
+    expect(out[1]).toBe(0);
+  });
+
   it('runs every matrix of a batch, with either side broadcast', () => {
     check(blas, { m: 4, n: 3, k: 5, batch: 3 }, { transposeA: false, transposeB: true, bias: true, relu: false });
     check(blas, { m: 4, n: 3, k: 5, batch: 3, batchA: 1 }, { transposeA: true, transposeB: false, bias: false, relu: false });

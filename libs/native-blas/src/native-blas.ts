@@ -30,7 +30,11 @@ interface Addon {
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
 }
 
-/** One product: for every i < batch, c[i] = act(op(a[i]) · op(b[i]) + bias), row-major. */
+/**
+ * One product: for every i < batch, c[i] = act(op(a[i]) · op(b[i]) + bias), row-major. The product is rounded to
+ * float32 before the bias is added (as tfjs's MatMul then Add), so a fused layer gives the bits of the same layer
+ * unfused.
+ */
 export interface Gemm {
   /** op(a) is m x k: a holds batchA (1 or batch) matrices of m x k, or k x m when transposeA. */
   a: Float32Array;
@@ -48,7 +52,7 @@ export interface Gemm {
   k: number;
   transposeA: boolean;
   transposeB: boolean;
-  /** Whether to clamp the result at 0 from below (max(0, x)). */
+  /** Whether to clamp the result at 0 from below (max(0, x)); NaN stays NaN, as in tfjs's Relu. */
   relu: boolean;
 }
 

@@ -7,15 +7,18 @@
 // preallocated buffers and write each weight's gradient straight into the caller's flat vector. For layer l with
 // input a [N, in], kernel W [in, units], bias b, output y = act(a·W + b), and G = ∂L/∂y:
 //
-//   forward:   y = act(a·W + b)                 one GEMM, the bias its starting value, ReLU applied in the same call
+//   forward:   y = act(a·W + b)                 one GEMM call, with the bias and the ReLU
 //   dZ       = G ⊙ [y > 0]  (ReLU; G for linear)  (y > 0 exactly where a·W + b > 0: the step tfjs's Relu grad takes)
 //   ∂L/∂b    = 1ᵀ·dZ                             (a GEMM with a row of ones, as the wasm kernels sum a bias gradient)
 //   ∂L/∂W    = aᵀ·dZ                             (into the flat gradient at W's offset)
 //   ∂L/∂a    = dZ·Wᵀ                             (not for the first layer: the input needs no gradient)
 //
-// and G of the last layer is the loss's, lossScale · (softmax − onehot) / N (softmax-cross-entropy.ts). The
-// products are the ones tfjs's kernels hand to the same BLAS (native-matmul.ts), in the same order of summation,
-// so the gradient equals the engine path's (test/dense-stack.test.ts).
+// and G of the last layer is the loss's, lossScale · (softmax − onehot) / N (softmax-cross-entropy.ts). Every
+// product is one the engine path hands to the same BLAS (native-matmul.ts). While recording gradients tfjs fuses
+// the bias and activation only into a linear layer's product and runs a ReLU layer as MatMul, Add and Relu; the
+// addon's gemm rounds the product before it adds the bias and keeps NaN in its ReLU, as those kernels do, so one
+// fused call per layer gives the engine's bits: the gradient and the loss are the engine path's bit for bit
+// (test/dense-stack.test.ts), NaNs included.
 
 import type { NativeBlas } from '@ringtrain/native-blas';
 import type * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,6 @@
 // Whether a model is a plain stack of dense layers - an optional flatten, then Dense layers with ReLU or no
-// activation, each feeding the next - and the shapes and weights of the stack if it is. Such a model (the zoo's
-// `linear` and `mlp`) can train without the tfjs engine: dense-stack-gradients.ts.
+// activation and no weight constraints, each feeding the next - and the shapes and weights of the stack if it
+// is. Such a model (the zoo's `linear` and `mlp`) can train without the tfjs engine: dense-stack-gradients.ts.
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -24,9 +24,16 @@ export interface DenseStack {
   layers: DenseStackLayer[];
 }
 
-/** Layers that leave a sample's values as they are in memory, only seen as one row. */
-const FLAT_INPUT_LAYERS: ReadonlySet<string> = new Set(['Flatten', 'InputLayer']);
 const ACTIVATIONS: ReadonlySet<string> = new Set(['relu', 'linear']);
+
+/**
+ * Whether `layer` hands the stack each sample's values as they lie in memory, as one row of inputSize: a Flatten
+ * in tfjs's default order (channelsFirst transposes first), or the input layer of vector samples.
+ */
+function isFlatInput(layer: tf.layers.Layer | undefined, inputShape: readonly unknown[]): boolean {
+  if (layer?.getClassName() === 'Flatten') return layer.getConfig()['dataFormat'] !== 'channelsFirst';
+  return layer?.getClassName() === 'InputLayer' && inputShape.length === 1;
+}
 
 function denseLayerOf(layer: tf.layers.Layer, inputs: number, weights: readonly tf.LayerVariable[]): DenseStackLayer | undefined {
   if (layer.getClassName() !== 'Dense') return undefined;
@@ -34,6 +41,8 @@ function denseLayerOf(layer: tf.layers.Layer, inputs: number, weights: readonly 
   const units = config['units'];
   const activation = config['activation'];
   if (typeof units !== 'number' || typeof activation !== 'string' || !ACTIVATIONS.has(activation)) return undefined;
+  // tfjs applies a constraint whenever a weight is set through it; setFlatParams's in-place write would not.
+  if (config['kernelConstraint'] != null || config['biasConstraint'] != null) return undefined;
   // A frozen layer has no trainable weights: its kernel would be read but get no gradient, which this path skips.
   const kernel = layer.trainableWeights.find((w) => w.shape.length === 2);
   const bias = layer.trainableWeights.find((w) => w.shape.length === 1);
@@ -50,8 +59,7 @@ function planOf(model: tf.LayersModel, weights: readonly tf.LayerVariable[]): De
   const inputSize = (inputShape as number[]).reduce((product, dim) => product * dim, 1);
   const layers = model.layers.slice();
   // Dense applies to the last axis only: on inputs of rank > 2 it needs the flatten in front.
-  const flattened = FLAT_INPUT_LAYERS.has(layers[0]?.getClassName() ?? '');
-  if (flattened) layers.shift();
+  if (isFlatInput(layers[0], inputShape)) layers.shift();
   else if (inputShape.length !== 1) return undefined;
   const stack: DenseStackLayer[] = [];
   let width = inputSize;

@@ -2,7 +2,8 @@
 // gradient will need (saveTensorsForBackwardMode) through this kernel; tfjs 4.22's wasm version copies the
 // buffer each time - twenty activation-sized copies per cnn step, ~20 ms - where the cpu and webgl backends just
 // take another reference. Tensors are immutable and every kernel writes to a fresh output, so a shared buffer is
-// never written through; the reference count frees it with its last user.
+// never written through (setFlatParams's in-place write checks that no other tensor holds the memory it writes);
+// the reference count frees it with its last user.
 
 import * as tf from '@tensorflow/tfjs';
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';

@@ -7,10 +7,20 @@ import type { Tensor } from '@tensorflow/tfjs';
 import { WASM_BACKEND } from './kernel-scope.js';
 
 let active: NativeBlas | undefined;
+let setting = 0;
 
 /** Routes the wasm backend's matrix products and convolutions to `blas` (undefined: back to XNNPACK). */
 export function useNativeBlas(blas: NativeBlas | undefined): void {
   active = blas;
+  setting++;
+}
+
+/**
+ * Counts the calls of useNativeBlas: a tensor made under the current count has only met the products of the BLAS
+ * in use now (flat-weights.ts writes a dense stack's weights in place only then).
+ */
+export function nativeBlasSetting(): number {
+  return setting;
 }
 
 /** The BLAS the wasm backend's products use, if any. */
