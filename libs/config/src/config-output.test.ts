@@ -24,7 +24,7 @@ const busy: RunConfig = resolveConfig({
 describe('configHash', () => {
   it('is the SHA-256 of the sorted JSON of the run options, by config-file name', () => {
     const canonical =
-      '{"accum-steps":1,"adam-beta1":0.9,"adam-beta2":0.999,"adam-eps":1e-8,"batch-size":32,"bucket-mb":4,' +
+      '{"accum-steps":1,"adam-beta1":0.9,"adam-beta2":0.999,"adam-eps":1e-8,"batch-size":32,"bucket-mb":25,' +
       '"checkpoint-every":0,"clip-mode":"norm","clip-norm-type":"2","comm-timeout-ms":60000,"dampening":0,' +
       '"dataset":"mnist","drop-last":false,"epochs":3,"eta-min":0,"gamma":0.1,"hash-every":50,"l2":0,"log-every":10,' +
       '"lr":0.1,"model":"mlp","momentum":0.9,"nesterov":false,"optimizer":"sgd","scheduler":"cosine","seed":0,' +

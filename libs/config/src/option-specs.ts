@@ -117,7 +117,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     description: 'keep the data order instead of reshuffling every epoch' },
   { key: 'dropLast', flag: '--drop-last', kind: 'boolean', defaultValue: false, scope: 'run',
     description: 'drop the uneven tail of the data set instead of padding' },
-  { key: 'bucketMb', flag: '--bucket-mb', ...POSITIVE, valueName: 'MIB', defaultValue: 4, scope: 'run',
+  { key: 'bucketMb', flag: '--bucket-mb', ...POSITIVE, valueName: 'MIB', defaultValue: 25, scope: 'run',
     description: 'gradient bucket size of the fused all-reduce, in MiB' },
   { key: 'wireDtype', flag: '--wire-dtype', kind: 'choice', choices: WIRE_DTYPES, valueName: 'DTYPE', defaultValue: 'float32',
     scope: 'run', description: 'gradient element type on the wire' },

@@ -127,7 +127,7 @@ export interface RunConfig {
    * repetition. Default false.
    */
   dropLast: boolean;
-  /** `--bucket-mb`: gradient bucket size in MiB for the fused all-reduce, > 0. Default 4. */
+  /** `--bucket-mb`: gradient bucket size in MiB for the fused all-reduce, > 0. Default 25, as DDP's bucket_cap_mb. */
   bucketMb: number;
   /** `--wire-dtype`: gradients on the wire as `float32` or `float16` (half the bytes, rounded). Default `float32`. */
   wireDtype: WireDtype;
