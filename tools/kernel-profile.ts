@@ -41,6 +41,8 @@ for (const kernel of profile.kernels) {
   entry.calls += 1;
   byKernel.set(kernel.name, entry);
 }
+// A dense stack on the native BLAS trains without the engine (libs/models/src/dense-stack/): no kernels to list.
+console.log(profile.kernels.length === 0 ? 'no tfjs kernel ran: the step went past the engine (a dense stack on the native BLAS)' : `${profile.kernels.length} kernel calls`);
 console.log(`${'kernel'.padEnd(28)} ${'ms'.padStart(8)} calls`);
 for (const [name, { ms, calls }] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(values.top))) {
   console.log(`${name.padEnd(28)} ${ms.toFixed(2).padStart(8)} ${calls}`);
