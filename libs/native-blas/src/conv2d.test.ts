@@ -63,8 +63,11 @@ describe.skipIf(skipWithoutBlas)('native conv2d (im2col + GEMM)', () => {
     { name: 'one input channel (the first conv of an image model)', shape: { ...base, cin: 1, cout: 8 } },
     { name: '1x1 pointwise (no im2col)', shape: { ...base, kh: 1, kw: 1 } },
     { name: '1x1 with stride 2 (im2col)', shape: { ...base, kh: 1, kw: 1, strideH: 2, strideW: 2 } },
-    // K = 3·3·64 = 576, so one chunk of 2^20 patch floats holds 1820 rows: 4·24·24 = 2304 rows take two chunks.
+    // K = 3·3·64 = 576, so one chunk of 2^16 patch floats holds 113 rows: 4·24·24 = 2304 rows take 21 chunks.
     { name: 'more rows than one chunk', shape: { ...base, n: 4, h: 26, w: 26, cin: 64, cout: 2 } },
+    // The input gradient of a stride-1 conv is a forward pass over dy with K = 3·3·C_out: 4·26·26 = 2704 rows in 24 chunks.
+    { name: 'more rows than one chunk in the input gradient', shape: { ...base, n: 4, h: 26, w: 26, cin: 2, cout: 64 } },
+    { name: "'same' with padding beyond the kernel (the input gradient's flipped padding is negative)", shape: { ...base, padTop: 3, padLeft: 4, padBottom: 3, padRight: 4 } },
   ])('forward, filter gradient and input gradient match the written-out conv: $name', ({ shape }) => {
     const g = geometryOf(shape);
     const x = pseudoRandom(g.n * g.h * g.w * g.cin, 1);
@@ -108,7 +111,15 @@ describe.skipIf(skipWithoutBlas)('native conv2d (im2col + GEMM)', () => {
     const x = pseudoRandom(g.h * g.w * g.cin, 4);
     const w = pseudoRandom(g.kh * g.kw * g.cin * g.cout, 5);
     const y = new Float32Array(g.oh * g.ow * g.cout);
+    const dy = pseudoRandom(y.length, 6);
+    const dW = new Float32Array(w.length);
+    const dx = new Float32Array(x.length);
     blas.conv2d({ pass: 'forward', a: x, b: w, out: y, geometry: g });
-    expectClose(y, reference(g, x, w, new Float32Array(y.length)).y, g.kh * g.kw * g.cin);
+    blas.conv2d({ pass: 'filterGradient', a: x, b: dy, out: dW, geometry: g });
+    blas.conv2d({ pass: 'inputGradient', a: dy, b: w, out: dx, geometry: g });
+    const want = reference(g, x, w, dy);
+    expectClose(y, want.y, g.kh * g.kw * g.cin);
+    expectClose(dW, want.dW, g.oh * g.ow);
+    expectClose(dx, want.dx, g.kh * g.kw * g.cout);
   });
 });

@@ -15,8 +15,8 @@
 // elements of z are never reached) becomes zero padding and a slice of the surplus rows.
 //
 // Handled here: NHWC with padding before the input of at most K − 1 (always so for 'same' and 'valid'). Anything
-// else goes to the original kernel. With a native BLAS in use (NHWC), a GEMM and col2im in C take over instead
-// (native-conv2d.ts).
+// else goes to the original kernel. With a native BLAS in use (NHWC), the addon takes over instead
+// (native-conv2d.ts): the same forward conv for stride 1, a GEMM and col2im otherwise.
 
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
