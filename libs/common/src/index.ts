@@ -1,2 +1,3 @@
 export * from './errors.js';
 export * from './deadline.js';
+export * from './thread-errors.js';

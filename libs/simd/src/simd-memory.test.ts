@@ -79,4 +79,29 @@ describe('SimdMemory', () => {
     expect(() => memory.allocate(-1)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
     expect(() => memory.allocate(1.5)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
   });
+
+  it('shares an arena of its memory with another allocator, which stays inside it and sees every buffer in place', () => {
+    const owner = new SimdMemory();
+    const before = owner.allocate(8);
+    const arena = owner.shareArena(1024);
+    const after = owner.allocate(8);
+    const guest = new SimdMemory(undefined, arena);
+    expect(guest.memory).toBe(owner.memory);
+    const a = guest.allocate(64); // 256 bytes
+    const b = guest.allocateBytes(512);
+    expect(a.byteOffset).toBeGreaterThanOrEqual(arena.start);
+    expect(b.byteOffset + b.byteLength).toBeLessThanOrEqual(arena.end);
+    // Past the arena there is no room, and the memory did not grow for it.
+    const pages = owner.memory.buffer.byteLength;
+    expect(guest.tryAllocate(128)).toBeUndefined();
+    expect(owner.memory.buffer.byteLength).toBe(pages);
+    // The owner's buffers, outside the arena, are reachable as views the guest recognises (in-place kernels).
+    after.set([1, 2, 3, 4, 5, 6, 7, 8]);
+    const seen = guest.view(after.byteOffset, after.length);
+    expect([...seen]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(guest.addressOf(seen)).toBe(after.byteOffset);
+    seen[0] = 9;
+    expect(after[0]).toBe(9);
+    expect(before.every((x) => x === 0)).toBe(true);
+  });
 });

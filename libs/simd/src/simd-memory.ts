@@ -5,11 +5,14 @@
 // gradient and slots all live here updates them in place. One memory per process, so that every kernel
 // module (they all import it) sees every buffer.
 //
-// The memory is shared (SharedArrayBuffer-backed) for one property only: growing a shared memory
-// never detaches the views handed out before, which growing a plain WebAssembly memory would do.
-// Nothing here is used across threads.
+// The memory is shared (SharedArrayBuffer-backed): growing a shared memory never detaches the views
+// handed out before, which growing a plain WebAssembly memory would do, and a thread of the same process
+// can work on it too. Such a thread (the worker's communication thread) all-reduces buffers that live
+// here, in place: it gets the memory and an arena, a region this thread allocated for it, and allocates
+// only inside that (the two allocators never share a byte), never growing the memory.
 
 import { InvalidArgumentError } from '@ringtrain/common';
+import { THREAD_ARENA, type SimdArena } from './thread-arena.js';
 import { Wasm, type WasmMemory } from './wasm-api.js';
 
 const PAGE = 65536;
@@ -27,14 +30,40 @@ export class SimdMemory {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** First byte never handed out. Address 0 is never handed out, so 0 never names a buffer. */
   private top = ALIGN;
+  /** End of the arena this allocator may use; undefined: the whole memory, growing it as needed. */
+  private readonly limit: number | undefined;
   /** Released regions by size, handed out again for the same size (buffers are long-lived and few). */
   private readonly free = new Map<number, number[]>();
   /** Live allocations: address -> the bytes asked for and the region that holds them. */
   private readonly live = new Map<number, { bytes: number; region: number }>();
 
-  /** `maximumPages` (64 KiB each) bounds the memory: the wasm32 limit unless a test wants a small one. */
-  constructor(maximumPages = MAX_PAGES) {
-    this.memory = new Wasm.Memory({ initial: 1, maximum: maximumPages, shared: true });
+  /**
+   * `maximumPages` (64 KiB each) bounds the memory: the wasm32 limit unless a test wants a small one. With
+   * `arena`, allocates in another SimdMemory's memory, within the arena only (see shareArena()).
+   */
+  constructor(maximumPages = MAX_PAGES, arena?: SimdArena) {
+    if (arena === undefined) {
+      this.memory = new Wasm.Memory({ initial: 1, maximum: maximumPages, shared: true });
+      return;
+    }
+    this.memory = arena.memory;
+    this.top = arena.start;
+    this.limit = arena.end;
+  }
+
+  /**
+   * Allocates `bytes` bytes here as an arena for another thread's SimdMemory (constructed with it): the
+   * thread then reaches every buffer of this memory, in place, and allocates only inside the arena.
+   * Hand the result to the thread with postMessage or workerData (the memory is shared, not copied).
+   */
+  shareArena(bytes: number): SimdArena {
+    const region = this.allocateBytes(bytes);
+    return { memory: this.memory, start: region.byteOffset, end: region.byteOffset + region.byteLength };
+  }
+
+  /** The `length` floats at byte `address` of this memory (a buffer another thread allocated, say), as a view this memory recognises. */
+  view(address: number, length: number): Float32Array {
+    return new Float32Array(this.currentBuffer(), address, length);
   }
 
   /** A zero-filled Float32Array of `length` elements inside this memory. */
@@ -102,6 +131,11 @@ export class SimdMemory {
   private bump(bytes: number): number | undefined {
     const at = this.top;
     const end = at + bytes;
+    if (this.limit !== undefined) {
+      if (end > this.limit) return undefined; // an arena never grows the memory it lives in
+      this.top = end;
+      return at;
+    }
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       try {
@@ -121,8 +155,16 @@ export class SimdMemory {
   }
 }
 
-/** The process's SIMD memory, shared by every kernel module and every buffer allocated for them. */
-export const simdMemory = new SimdMemory();
+/**
+ * The process's SIMD memory, shared by every kernel module and every buffer allocated for them. In a thread
+ * started to work on another thread's memory (its entry module set THREAD_ARENA before loading this one), an
+ * allocator over the arena it was given.
+ */
+export const simdMemory = threadArena() === undefined ? new SimdMemory() : new SimdMemory(MAX_PAGES, threadArena());
+
+function threadArena(): SimdArena | undefined {
+  return (globalThis as { [THREAD_ARENA]?: SimdArena })[THREAD_ARENA];
+}
 
 /**
  * A zero-filled Float32Array in the memory the SIMD kernels work on: all-reducing it, or updating it with
