@@ -90,6 +90,26 @@ describe('ringtrain launch', () => {
     expect(Math.max(...norms)).toBeGreaterThan(0.5);
   });
 
+  it('--comm-thread: the gradient is averaged on each worker\'s communication thread, to the same parameters bit for bit', async () => {
+    const run = async (extra: string[], marker: string) => {
+      const out = outDir();
+      const { code, stdout, stderr } = await launch(['--nproc-per-node', '2', '--epochs', '1', '--batch-size', '64', '--bucket-mb', '1', ...extra, '--out', out], marker);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      return { stdout, summary: readSummary(out) };
+    };
+    // 1 MiB buckets: several in flight per step, started from the backward pass's hooks.
+    const main = await run([], 'comm-main-thread');
+    const threaded = await run(['--comm-thread'], 'comm-thread');
+    expect(threaded.stdout).toMatch(/^\[rank 0\] gradient buckets averaged on the communication thread \(its data plane on port \d+\)$/m);
+    expect(threaded.stdout).toMatch(/^\[rank 1\] gradient buckets averaged on the communication thread/m);
+    expect(main.stdout).not.toContain('communication thread');
+    expect(threaded.summary.config).toMatchObject({ 'comm-thread': true });
+    expect(threaded.summary.steps).toBe(main.summary.steps);
+    expect(threaded.summary.param_hashes).toEqual(main.summary.param_hashes);
+    expect(new Set(threaded.summary.param_hashes).size).toBe(1);
+  });
+
   it('two nodes (two launchers on loopback, as on two machines): one ring of 4 workers, identical replicas', async () => {
     const port = await freePort();
     const out = outDir();

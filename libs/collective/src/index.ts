@@ -6,4 +6,5 @@ export { barrier } from './barrier.js';
 export type { CollectiveOptions, OpTag } from './options.js';
 export { DEFAULT_SEGMENT_BYTES, DEFAULT_TIMEOUT_MS } from './options.js';
 export { Phase } from './phases.js';
+export { LANDING_BYTES } from './ring-pipeline.js';
 export type { WireDtype } from './wire-format.js';

@@ -39,8 +39,11 @@ export interface RingSpec {
   describeStage(stage: number): string;
 }
 
-/** Bytes one read may land at a time in a combining stage: the kernel then finds them in cache. */
-const LANDING_BYTES = 256 << 10;
+/**
+ * Bytes one read may land at a time in a combining stage: the kernel then finds them in cache. Each ring in
+ * flight holds one such region of the SIMD memory.
+ */
+export const LANDING_BYTES = 256 << 10;
 
 export async function runRing(spec: RingSpec): Promise<void> {
   const { transport: t, data, opts } = spec;

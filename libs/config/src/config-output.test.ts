@@ -15,7 +15,7 @@ const busy: RunConfig = resolveConfig({
     model: 'cnn', dataset: 'idx:/data/my mnist', epochs: 10, batchSize: 16, accumSteps: 8, optimizer: 'adamw', lr: 3e-4,
     weightDecay: 0.05, l2: 1e-5, adamBeta1: 0.8, adamBeta2: 0.95, adamEps: 1e-6, scheduler: 'cosine-restarts', t0: 100,
     tMult: 2, etaMin: 1e-6, warmupSteps: 50, warmupStartFactor: 0.01, scaleLrBatch: 256, clipNorm: 1, clipNormType: 'inf',
-    seed: 2 ** 32 - 1, shuffle: false, dropLast: true, bucketMb: 0.5, wireDtype: 'float16', hashEvery: 0, logEvery: 1,
+    seed: 2 ** 32 - 1, shuffle: false, dropLast: true, bucketMb: 0.5, commThread: true, wireDtype: 'float16', hashEvery: 0, logEvery: 1,
     commTimeoutMs: 5000, backend: 'wasm', blas: 'off', checkpointDir: 'ckpt', checkpointEvery: 200, resume: 'ckpt', out: 'runs/a',
     token: 's3cret',
   },
@@ -25,7 +25,7 @@ describe('configHash', () => {
   it('is the SHA-256 of the sorted JSON of the run options, by config-file name', () => {
     const canonical =
       '{"accum-steps":1,"adam-beta1":0.9,"adam-beta2":0.999,"adam-eps":1e-8,"batch-size":32,"bucket-mb":25,' +
-      '"checkpoint-every":0,"clip-mode":"norm","clip-norm-type":"2","comm-timeout-ms":60000,"dampening":0,' +
+      '"checkpoint-every":0,"clip-mode":"norm","clip-norm-type":"2","comm-thread":false,"comm-timeout-ms":60000,"dampening":0,' +
       '"dataset":"mnist","drop-last":false,"epochs":3,"eta-min":0,"gamma":0.1,"hash-every":50,"l2":0,"log-every":10,' +
       '"lr":0.1,"model":"mlp","momentum":0.9,"nesterov":false,"optimizer":"sgd","scheduler":"cosine","seed":0,' +
       '"shuffle":true,"t-mult":1,"warmup-start-factor":0.3333333333333333,"warmup-steps":0,"weight-decay":0,' +
@@ -66,7 +66,7 @@ describe('toConfigFile', () => {
     expect(file).toMatchObject({ 'batch-size': 32, 'adam-beta1': 0.9, shuffle: true, out: 'runs/a' });
     expect(Object.keys(file)).not.toContain('token');
     expect(Object.keys(file)).not.toContain('clip-norm');
-    expect(Object.keys(file)).toHaveLength(35);
+    expect(Object.keys(file)).toHaveLength(36);
   });
 
   it('round-trips through a YAML and a JSON config file to the same config, without the token', async () => {

@@ -10,7 +10,7 @@ const EVERY_FIELD: Record<keyof RunConfig, true> = {
   dampening: true, nesterov: true, weightDecay: true, l2: true, adamBeta1: true, adamBeta2: true, adamEps: true,
   scheduler: true, tMax: true, t0: true, tMult: true, etaMin: true, stepSize: true, gamma: true, warmupSteps: true,
   warmupStartFactor: true, scaleLrBatch: true, clipNorm: true, clipMode: true, clipNormType: true, seed: true,
-  shuffle: true, dropLast: true, bucketMb: true, wireDtype: true, hashEvery: true, logEvery: true, commTimeoutMs: true,
+  shuffle: true, dropLast: true, bucketMb: true, commThread: true, wireDtype: true, hashEvery: true, logEvery: true, commTimeoutMs: true,
   backend: true, blas: true, checkpointDir: true, checkpointEvery: true, resume: true, out: true, token: true, tlsCert: true, tlsKey: true, tlsCa: true,
 };
 

@@ -119,6 +119,8 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     description: 'drop the uneven tail of the data set instead of padding' },
   { key: 'bucketMb', flag: '--bucket-mb', ...POSITIVE, valueName: 'MIB', defaultValue: 25, scope: 'run',
     description: 'gradient bucket size of the fused all-reduce, in MiB' },
+  { key: 'commThread', flag: '--comm-thread', kind: 'boolean', defaultValue: false, scope: 'run',
+    description: 'average gradient buckets on a thread of each worker, during the backward pass' },
   { key: 'wireDtype', flag: '--wire-dtype', kind: 'choice', choices: WIRE_DTYPES, valueName: 'DTYPE', defaultValue: 'float32',
     scope: 'run', description: 'gradient element type on the wire' },
   { key: 'hashEvery', flag: '--hash-every', ...integerFrom(0), defaultValue: 50, scope: 'run',

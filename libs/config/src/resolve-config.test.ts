@@ -7,7 +7,7 @@ describe('resolveConfig', () => {
       model: 'mlp', dataset: 'mnist', epochs: 3, batchSize: 32, accumSteps: 1, optimizer: 'sgd', lr: 0.1, momentum: 0.9,
       dampening: 0, nesterov: false, weightDecay: 0, l2: 0, adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
       scheduler: 'cosine', tMult: 1, etaMin: 0, gamma: 0.1, warmupSteps: 0, warmupStartFactor: 1 / 3, clipMode: 'norm',
-      clipNormType: '2', seed: 0, shuffle: true, dropLast: false, bucketMb: 25, wireDtype: 'float32', hashEvery: 50,
+      clipNormType: '2', seed: 0, shuffle: true, dropLast: false, bucketMb: 25, commThread: false, wireDtype: 'float32', hashEvery: 50,
       logEvery: 10, commTimeoutMs: 60000, backend: 'auto', blas: 'auto', checkpointEvery: 0,
     });
   });

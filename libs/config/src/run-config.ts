@@ -129,6 +129,13 @@ export interface RunConfig {
   dropLast: boolean;
   /** `--bucket-mb`: gradient bucket size in MiB for the fused all-reduce, > 0. Default 25, as DDP's bucket_cap_mb. */
   bucketMb: number;
+  /**
+   * `--comm-thread`: each worker averages its gradient buckets on a communication thread of its own (with a data
+   * plane of its own), so a bucket's ring runs while the backward pass computes the next gradients (DDP's and
+   * Horovod's background thread). Off: the ring runs on the main thread, which advances it only between tfjs's
+   * synchronous passes. Same results bit for bit either way. Default false (README "Training step benchmark").
+   */
+  commThread: boolean;
   /** `--wire-dtype`: gradients on the wire as `float32` or `float16` (half the bytes, rounded). Default `float32`. */
   wireDtype: WireDtype;
   /**

@@ -2,9 +2,10 @@
 // all-reduce as soon as the backward pass has produced all of its gradients (DDP's reducer). The backward pass
 // announces finished tensors through the gradient hook of computeGradients; buckets run from the last layers
 // back. The backward pass is synchronous, so what overlaps it is each started bucket's first ring stage, written
-// to the socket at once (as far as the kernel's buffer takes it); the rest of the ring runs when it returns. Buckets are
-// started in the same order on every rank (the order of the backward pass, which is the same model everywhere)
-// and each has its own tag, so they can be in flight together.
+// to the socket at once (as far as the kernel's buffer takes it); the rest of the ring runs when it returns -
+// unless a communication thread reduces the buckets (opts.reducer, --comm-thread), whose rings run meanwhile.
+// Buckets are started in the same order on every rank (the order of the backward pass, which is the same model
+// everywhere) and each has its own tag, so they can be in flight together.
 
 import { allReduce, type WireDtype } from '@ringtrain/collective';
 import type { Transport } from '@ringtrain/transport';
@@ -16,7 +17,22 @@ export interface GradientSyncOptions {
   /** Bound on every wait for a peer, in ms (--comm-timeout-ms). */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Who averages a bucket: the ring on this thread's transport by default, or the communication thread's. */
+  reducer?: BucketReducer | undefined;
 }
+
+/** One bucket's all-reduce as GradientSync asks for it. */
+export interface BucketReduceOptions {
+  /** Tag the bucket's messages: a step's buckets may be in flight together. */
+  step: number;
+  bucket: number;
+  wireDtype: WireDtype;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** Averages `bucket` across the ranks in place (DDP's communication hook). */
+export type BucketReducer = (bucket: Float32Array, opts: BucketReduceOptions) => Promise<unknown>;
 
 /** [start, end) of one tensor in the flat vector. */
 export interface TensorRange {
@@ -83,14 +99,18 @@ export class GradientSync {
     await Promise.all(this.inflight);
   }
 
+  private readonly reduceHere: BucketReducer = (bucket, { step, bucket: id, wireDtype, timeoutMs, signal }) =>
+    allReduce(this.t, bucket, { op: 'average', tag: { step, bucket: id }, wireDtype, timeoutMs, signal });
+
   private launch(index: number): void {
     if (this.launched[index]) return;
     this.launched[index] = true;
     if (this.t.worldSize === 1) return;
     const { start, end } = this.buckets[index]!;
-    const done = allReduce(this.t, this.flat.subarray(start, end), {
-      op: 'average',
-      tag: { step: this.step, bucket: index },
+    const reduce = this.opts.reducer ?? this.reduceHere;
+    const done = reduce(this.flat.subarray(start, end), {
+      step: this.step,
+      bucket: index,
       wireDtype: this.opts.wireDtype,
       timeoutMs: this.opts.timeoutMs,
       signal: this.cancel.signal,

@@ -7,3 +7,5 @@ export const STATE_META_BUCKET = 0xffff_ffef;
 export const STATE_BROADCAST_BUCKET = 0xffff_fff0;
 /** The all-reduce of the evaluation sums at an epoch end. */
 export const EVALUATION_BUCKET = 0xffff_fff1;
+/** The communication threads' ports, gathered when a generation starts (comm-thread/join-ring.ts). */
+export const COMM_THREAD_PORTS_BUCKET = 0xffff_fff2;

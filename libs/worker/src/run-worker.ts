@@ -8,11 +8,13 @@ import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, selectBlas, type BackendName, type BlasName } from '@ringtrain/models';
 import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } from '@ringtrain/protocol';
 import { DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
+import { CommThread } from './comm-thread/comm-thread.js';
+import { joinThreadRing } from './comm-thread/join-ring.js';
 import { readCheckpoint } from './checkpoint/read.js';
 import { resolveResumePath } from './checkpoint/files.js';
 import { ControlClient, refusal, type Hello } from './control-client.js';
 import { rateLimitedLog } from './rate-limited-log.js';
-import { train, type TrainerHooks } from './trainer.js';
+import { planStepBuckets, train, type TrainerHooks } from './trainer.js';
 import { TrainingSession } from './training-session.js';
 
 export interface WorkerOptions {
@@ -42,6 +44,11 @@ export interface WorkerOptions {
   heartbeatTimeoutMs?: number;
   /** TLS on both planes (PEM contents): serve the data plane with cert and key, verify peers and the coordinator against ca. */
   tls?: TlsMaterial | undefined;
+  /**
+   * With --comm-thread, a module the communication thread must import before anything else so that Node can load
+   * these TypeScript sources (the CLI's bin/register-hooks.mjs); undefined when it needs none.
+   */
+  threadModuleHooks?: string | undefined;
   /** Where progress lines go. */
   log: (line: string) => void;
   /** Stops the worker (SIGINT/SIGTERM); abort it with an AbortedError naming the signal. */
@@ -103,6 +110,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   let plane: DataPlane | undefined;
   let client: ControlClient | undefined;
   let transport: WebSocketTransport | undefined;
+  let thread: CommThread | undefined;
   let session: TrainingSession | undefined;
   let membership: Membership | undefined;
   /** Cancels the current generation's collectives when the ring re-forms. */
@@ -237,6 +245,23 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       transport.setPeers(leftNeighbour(membership));
       opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}; BLAS: ${blas.reason}); data plane ${advertised.host}:${advertised.port}`);
       try {
+        // --comm-thread: started for the first ring of more than one member (its data plane listens from then on).
+        let threaded: CommThread | undefined;
+        if (config.commThread && worldSize > 1) {
+          if (thread === undefined && CommThread.canReduce(session.synced)) {
+            thread = await CommThread.start({
+              plane: { token: opts.token, host: opts.dataPlaneHost ?? '127.0.0.1', connectTimeoutMs: 30_000, tls: opts.tls },
+              moduleHooks: opts.threadModuleHooks,
+              maxInFlight: planStepBuckets(session.replica, config).length,
+              onError: (err) => logRefusal(`data plane (communication thread): ${err.message}`),
+            });
+          }
+          const joined = await joinThreadRing(thread, transport, membership.ring, generation, { timeoutMs: config.commTimeoutMs, signal: generationStop.signal });
+          if (joined) {
+            threaded = thread;
+            opts.log(`gradient buckets averaged on the communication thread (its data plane on port ${thread!.port})`);
+          } else opts.log('--comm-thread: not every rank has a communication thread (a gradient vector outside the SIMD memory); the main threads average the gradients');
+        }
         const totals = await train({
           config,
           transport,
@@ -244,6 +269,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
           session,
           plannedWorldSize: welcome.plannedWorldSize,
           signal: generationStop.signal,
+          bucketReducer: threaded && ((bucket, reduceOpts) => threaded.allReduce(bucket, reduceOpts)),
           hooks,
           ...(resume && generation === welcome.generation ? { resume } : {}),
         });
@@ -281,6 +307,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         }
       } finally {
         stop.signal.removeEventListener('abort', onStop);
+        // The thread first: until it has left, its ring may still write into the gradient vector.
+        await thread?.leave().catch(() => undefined);
         await transport.close().catch(() => undefined);
         transport = undefined;
       }
@@ -300,6 +328,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     return exitCodeOf(err);
   } finally {
     client?.close();
+    await thread?.close();
     await transport?.close().catch(() => undefined);
     await plane?.close().catch(() => undefined);
   }

@@ -17,10 +17,11 @@ import { writeCheckpoint } from './checkpoint/write.js';
 import { checkpointOf, restoreCheckpoint } from './checkpointing.js';
 import { planBuckets, type Bucket } from './gradient-buckets.js';
 import { clipGradients } from './gradient-clipping.js';
-import { GradientSync } from './gradient-sync.js';
+import { GradientSync, type BucketReducer } from './gradient-sync.js';
 import { yieldToEventLoop } from './event-loop.js';
 import { evaluateTestSplit, type EvaluationResult } from './sharded-evaluation.js';
 import { broadcastTrainingState, type TrainingPosition } from './state-broadcast.js';
+import type { Replica } from './replica.js';
 import { TrainingSession } from './training-session.js';
 
 /** What one optimizer step did on this rank, for the coordinator's metrics. */
@@ -71,6 +72,11 @@ export interface TrainerOptions {
   hooks?: TrainerHooks;
   /** Stops the run between steps and cancels pending collectives (SIGTERM, or the ring re-forming). */
   signal?: AbortSignal;
+  /**
+   * Who averages the gradient buckets (a communication thread's allReduce); default the ring on `transport`, run
+   * by this thread. Every other collective (the state broadcast, the evaluation) runs on `transport`.
+   */
+  bucketReducer?: BucketReducer | undefined;
 }
 
 export interface TrainingTotals {
@@ -136,6 +142,14 @@ function samplerOf(config: RunConfig, dataset: Dataset, worldSize: number, rank:
   return new DistributedSampler({ datasetSize: dataset.numTrain, worldSize, rank, shuffle: config.shuffle, seed: config.seed, dropLast: config.dropLast, start });
 }
 
+/** The buckets a step all-reduces, in launch order: the gradient's (last layers first), then the model state's if any. */
+export function planStepBuckets(replica: Replica, config: RunConfig): Bucket[] {
+  const nParams = replica.params.length;
+  const buckets = planBuckets(replica.tensorSizes(), config.bucketMb * 2 ** 20);
+  if (replica.state.length > 0) buckets.push({ start: nParams, end: nParams + replica.state.length });
+  return buckets;
+}
+
 /**
  * Trains this generation's ring to the end of the last epoch and returns this rank's totals. The generation starts
  * from rank 0's state and position (its session's, or the resumed checkpoint), given to every rank by broadcast.
@@ -169,9 +183,8 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   // only after the forward passes, the gradients one by one during the backward pass.
   const sizes = replica.tensorSizes();
   const tensors = replica.segments.map(({ offset }, i) => ({ start: offset, end: offset + sizes[i]! }));
-  const buckets: Bucket[] = planBuckets(sizes, config.bucketMb * 2 ** 20);
-  if (replica.state.length > 0) buckets.push({ start: nParams, end: synced.length });
-  const sync = new GradientSync(t, synced, buckets, tensors, { wireDtype: config.wireDtype, ...comm });
+  const buckets = planStepBuckets(replica, config);
+  const sync = new GradientSync(t, synced, buckets, tensors, { wireDtype: config.wireDtype, ...comm, reducer: opts.bucketReducer });
   const accumulator = accumSteps > 1 ? new Accumulator(nParams, accumSteps) : undefined;
   const microGrads = accumulator ? new Float32Array(nParams) : grads;
   // With accumulation the last micro-batch's gradient of a tensor completes that tensor's mean: sum of the scaled

@@ -108,6 +108,7 @@ export function workerCommand(): Command {
         connectTimeoutMs: o.connectTimeout * 1000,
         rendezvousTimeoutMs: o.rendezvousTimeout * 1000,
         heartbeatTimeoutMs: o.heartbeatTimeout * 1000,
+        threadModuleHooks: new URL('../../bin/register-hooks.mjs', import.meta.url).href,
         log: (line) => void process.stdout.write(`${line}\n`),
         signal: stop.signal,
       });
