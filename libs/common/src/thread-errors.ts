@@ -21,10 +21,17 @@ const CLASSES: Record<string, { prototype: RingtrainError }> = {
   AbortedError, AuthError, CheckpointError, CollectiveError, InvalidArgumentError, NonFiniteError, ProtocolError, RunError, TimeoutError, TransportError,
 };
 
-/** `err` as plain data; anything that is not a RingtrainError (a bug) becomes E_WORKER_FAILED with its message. */
+/** Stack frames a bug's detail keeps, so that it says where it happened. */
+const BUG_FRAMES = 5;
+
+/**
+ * `err` as plain data; anything that is not a RingtrainError (a bug) becomes E_WORKER_FAILED with its message and
+ * the first frames of its stack.
+ */
 export function serializeError(err: unknown): SerializedError {
   if (isRingtrainError(err)) return { name: err.name, code: err.code, detail: err.detail, context: { ...err.context } };
-  const detail = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const frames = err instanceof Error ? (err.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).slice(0, BUG_FRAMES) : [];
+  const detail = err instanceof Error ? [`${err.name}: ${err.message}`, ...frames.map((frame) => frame.trim())].join('\n  ') : String(err);
   return { name: 'RunError', code: ErrorCodes.WORKER_FAILED, detail, context: {} };
 }
 

@@ -95,7 +95,7 @@ static void patches(const geometry *g, float *x, int64_t r0, int64_t r1, float *
 // Runs `pass` over all rows in chunks. `cols` has room for `chunk` rows, or is NULL for a 1x1 convolution (x is cols).
 static void run_pass(int pass, const geometry *g, float *a, float *b, float *out, int64_t chunk, float *cols) {
   const int64_t rows = (int64_t)g->n * g->oh * g->ow;
-  const int32_t k = (int32_t)((int64_t)g->kh * g->kw * g->cin);  // checked <= INT32_MAX by conv2d()
+  const int32_t k = (int32_t)((int64_t)g->kh * g->kw * g->cin);  // checked <= INT32_MAX by conv2d() (patch_size, flipped_fits)
   if (pass != PASS_FORWARD) memset(out, 0, sizeof(float) * (pass == PASS_FILTER_GRADIENT ? (size_t)k * g->cout : (size_t)g->n * g->h * g->w * g->cin));
   for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
     const int64_t r1 = r0 + chunk < rows ? r0 + chunk : rows;
@@ -196,12 +196,14 @@ napi_value conv2d(napi_env env, napi_callback_info cb) {
     if (pass != PASS_FORWARD) memset(out, 0, out_length * sizeof(float));
     return NULL;
   }
-  if (pass == PASS_INPUT_GRADIENT && !pointwise && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
+  // The forward pass over dy has patch rows of KH·KW·C_out floats, which go to BLAS as an int too.
+  const bool flipped_fits = (int64_t)g.kh * g.kw * g.cout <= INT32_MAX;
+  if (pass == PASS_INPUT_GRADIENT && !pointwise && flipped_fits && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
     input_gradient_as_forward(env, &g, a, b, out);
     return NULL;
   }
   float *cols = NULL;
-  const int64_t chunk = pointwise ? rows : chunk_rows(k, rows);
+  const int64_t chunk = pointwise ? (rows < INT32_MAX ? rows : INT32_MAX) : chunk_rows(k, rows);
   if (!pointwise && (cols = malloc(sizeof(float) * (size_t)chunk * (size_t)k)) == NULL) return out_of_memory(env);
   run_pass(pass, &g, a, b, out, chunk, cols);
   free(cols);

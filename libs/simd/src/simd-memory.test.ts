@@ -103,5 +103,10 @@ describe('SimdMemory', () => {
     seen[0] = 9;
     expect(after[0]).toBe(9);
     expect(before.every((x) => x === 0)).toBe(true);
+    // Taken back, the arena's region is handed out again for the next arena of its size.
+    owner.releaseArena(arena);
+    expect(owner.shareArena(1024).start).toBe(arena.start);
+    expect(() => owner.releaseArena(arena)).not.toThrow(); // the new arena, at the same place
+    expect(() => owner.releaseArena(arena)).toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
   });
 });

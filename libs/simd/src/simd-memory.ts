@@ -61,6 +61,11 @@ export class SimdMemory {
     return { memory: this.memory, start: region.byteOffset, end: region.byteOffset + region.byteLength };
   }
 
+  /** Takes back an arena from shareArena() for reuse, once the thread that allocated in it is gone. */
+  releaseArena(arena: SimdArena): void {
+    this.release(new Uint8Array(this.currentBuffer(), arena.start, arena.end - arena.start));
+  }
+
   /** The `length` floats at byte `address` of this memory (a buffer another thread allocated, say), as a view this memory recognises. */
   view(address: number, length: number): Float32Array {
     return new Float32Array(this.currentBuffer(), address, length);

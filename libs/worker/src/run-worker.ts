@@ -8,8 +8,7 @@ import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, selectBlas, type BackendName, type BlasName } from '@ringtrain/models';
 import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } from '@ringtrain/protocol';
 import { DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
-import { CommThread } from './comm-thread/comm-thread.js';
-import { joinThreadRing } from './comm-thread/join-ring.js';
+import { WorkerCommThread } from './comm-thread/worker-comm-thread.js';
 import { readCheckpoint } from './checkpoint/read.js';
 import { resolveResumePath } from './checkpoint/files.js';
 import { ControlClient, refusal, type Hello } from './control-client.js';
@@ -110,7 +109,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
   let plane: DataPlane | undefined;
   let client: ControlClient | undefined;
   let transport: WebSocketTransport | undefined;
-  let thread: CommThread | undefined;
+  let comm: WorkerCommThread | undefined;
   let session: TrainingSession | undefined;
   let membership: Membership | undefined;
   /** Cancels the current generation's collectives when the ring re-forms. */
@@ -124,12 +123,13 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name, { threads: Math.max(1, Math.floor(availableParallelism() / opts.localWorldSize)) });
     const earlyDataset = local ? await loadDataset(local.dataset, { seed: local.seed }) : undefined;
     const logRefusal = rateLimitedLog(opts.log);
-    plane = await DataPlane.listen({
-      token: opts.token,
-      host: opts.dataPlaneHost ?? '127.0.0.1',
-      connectTimeoutMs: 30_000,
-      tls: opts.tls,
-      onError: (err) => logRefusal(`data plane: ${err.message}`),
+    const planeOptions = { token: opts.token, host: opts.dataPlaneHost ?? '127.0.0.1', connectTimeoutMs: 30_000, tls: opts.tls };
+    plane = await DataPlane.listen({ ...planeOptions, onError: (err) => logRefusal(`data plane: ${err.message}`) });
+    comm = new WorkerCommThread({
+      plane: planeOptions,
+      moduleHooks: opts.threadModuleHooks,
+      onError: (err) => logRefusal(`data plane (communication thread): ${err.message}`),
+      log: opts.log,
     });
     const advertised = { host: opts.advertiseHost ?? plane.address.host, port: plane.address.port };
 
@@ -245,23 +245,10 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       transport.setPeers(leftNeighbour(membership));
       opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}; BLAS: ${blas.reason}); data plane ${advertised.host}:${advertised.port}`);
       try {
-        // --comm-thread: started for the first ring of more than one member (its data plane listens from then on).
-        let threaded: CommThread | undefined;
-        if (config.commThread && worldSize > 1) {
-          if (thread === undefined && CommThread.canReduce(session.synced)) {
-            thread = await CommThread.start({
-              plane: { token: opts.token, host: opts.dataPlaneHost ?? '127.0.0.1', connectTimeoutMs: 30_000, tls: opts.tls },
-              moduleHooks: opts.threadModuleHooks,
-              maxInFlight: planStepBuckets(session.replica, config).length,
-              onError: (err) => logRefusal(`data plane (communication thread): ${err.message}`),
-            });
-          }
-          const joined = await joinThreadRing(thread, transport, membership.ring, generation, { timeoutMs: config.commTimeoutMs, signal: generationStop.signal });
-          if (joined) {
-            threaded = thread;
-            opts.log(`gradient buckets averaged on the communication thread (its data plane on port ${thread!.port})`);
-          } else opts.log('--comm-thread: not every rank has a communication thread (a gradient vector outside the SIMD memory); the main threads average the gradients');
-        }
+        const bucketReducer =
+          config.commThread && worldSize > 1
+            ? await comm.join(transport, leftNeighbour(membership)[0]!, generation, { synced: session.synced, maxInFlight: planStepBuckets(session.replica, config).length }, { timeoutMs: config.commTimeoutMs, signal: generationStop.signal })
+            : undefined;
         const totals = await train({
           config,
           transport,
@@ -269,7 +256,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
           session,
           plannedWorldSize: welcome.plannedWorldSize,
           signal: generationStop.signal,
-          bucketReducer: threaded && ((bucket, reduceOpts) => threaded.allReduce(bucket, reduceOpts)),
+          bucketReducer,
           hooks,
           ...(resume && generation === welcome.generation ? { resume } : {}),
         });
@@ -308,7 +295,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       } finally {
         stop.signal.removeEventListener('abort', onStop);
         // The thread first: until it has left, its ring may still write into the gradient vector.
-        await thread?.leave().catch(() => undefined);
+        await comm?.leave();
         await transport.close().catch(() => undefined);
         transport = undefined;
       }
@@ -328,7 +315,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     return exitCodeOf(err);
   } finally {
     client?.close();
-    await thread?.close();
+    await comm?.close();
     await transport?.close().catch(() => undefined);
     await plane?.close().catch(() => undefined);
   }

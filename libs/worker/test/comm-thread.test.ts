@@ -83,13 +83,18 @@ describe('CommThread', () => {
     await expect(a.allReduce(allocateSimdBuffer(64), reduceOpts(2))).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
 
     // A new generation reduces again; leaving it fails what is pending.
-    await a.leave();
-    a.join({ rank: 0, worldSize: 2, generation: 1 }, { rank: 1, host: '127.0.0.1', port: threads[1]!.port });
-    const pending = a.allReduce(allocateSimdBuffer(64), reduceOpts(3)).then(() => 'resolved', (err: unknown) => err); // fails during leave()
+    const b = threads[1]!;
+    await Promise.all([a.leave(), b.leave()]);
+    a.join({ rank: 0, worldSize: 2, generation: 1 }, { rank: 1, host: '127.0.0.1', port: b.port });
+    b.join({ rank: 1, worldSize: 2, generation: 1 }, { rank: 0, host: '127.0.0.1', port: a.port });
+    const [x, y] = [allocateSimdBuffer(5).fill(2), allocateSimdBuffer(5).fill(4)];
+    await Promise.all([a.allReduce(x, reduceOpts(3)), b.allReduce(y, reduceOpts(3))]);
+    expect([...x, ...y]).toEqual(Array(10).fill(3));
+    const pending = a.allReduce(allocateSimdBuffer(64), reduceOpts(4)).then(() => 'resolved', (err: unknown) => err); // fails during leave()
     await a.leave();
     expect(await pending).toMatchObject({ code: ErrorCodes.ABORTED });
     // Outside a generation there is no ring to reduce on.
-    await expect(a.allReduce(allocateSimdBuffer(64), reduceOpts(4))).rejects.toSatisfy((err) => err instanceof TransportError && err.code === ErrorCodes.CLOSED);
+    await expect(a.allReduce(allocateSimdBuffer(64), reduceOpts(5))).rejects.toSatisfy((err) => err instanceof TransportError && err.code === ErrorCodes.CLOSED);
   });
 
   it('refuses a buffer outside the SIMD memory, and every call after close()', async () => {
@@ -97,9 +102,12 @@ describe('CommThread', () => {
     expect(CommThread.canReduce(new Float32Array(8))).toBe(false);
     expect(CommThread.canReduce(allocateSimdBuffer(8))).toBe(true);
     await expect(a.allReduce(new Float32Array(8), reduceOpts(0))).rejects.toSatisfy((err) => err instanceof CollectiveError && err.code === ErrorCodes.COLLECTIVE_MISUSE);
+    expect(a.alive).toBe(true);
     await a.close();
     await a.close(); // idempotent
-    await expect(a.allReduce(allocateSimdBuffer(8), reduceOpts(1))).rejects.toMatchObject({ code: ErrorCodes.CLOSED });
-    await expect(a.leave()).rejects.toMatchObject({ code: ErrorCodes.CLOSED });
+    expect(a.alive).toBe(false);
+    // Not a broken ring (no reform would help): the thread is gone.
+    await expect(a.allReduce(allocateSimdBuffer(8), reduceOpts(1))).rejects.toMatchObject({ code: ErrorCodes.WORKER_FAILED });
+    await expect(a.leave()).rejects.toMatchObject({ code: ErrorCodes.WORKER_FAILED });
   });
 });

@@ -4,7 +4,7 @@
 // while the backward pass goes on. Loaded by comm-thread-entry.ts, after the SIMD arena is in place.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { AbortedError, ErrorCodes, reviveError, serializeError, TransportError } from '@ringtrain/common';
+import { AbortedError, ErrorCodes, isRingtrainError, reviveError, RunError, serializeError, TransportError } from '@ringtrain/common';
 import { allReduce } from '@ringtrain/collective';
 import { simdMemory } from '@ringtrain/simd';
 import { DataPlane, type WebSocketTransport } from '@ringtrain/transport-ws';
@@ -39,18 +39,27 @@ function reduce(m: Extract<ToCommThread, { type: 'allReduce' }>): void {
     signal: cancel.signal,
   }).then(
     () => post({ type: 'done', id: m.id }),
-    (err: unknown) => post({ type: 'failed', id: m.id, error: serializeError(err) }),
+    (err: unknown) => post({ type: 'failed', id: m.id, error: serializeError(asRunFailure(err)) }),
   );
 }
 
+/**
+ * Nothing the thread is given is a person's input: an E_INVALID_ARGUMENT from in here (its arena is full, say)
+ * fails the run (exit 1), not as bad input (exit 2).
+ */
+function asRunFailure(err: unknown): unknown {
+  if (!isRingtrainError(err) || err.code !== ErrorCodes.INVALID_ARGUMENT) return err;
+  return new RunError(ErrorCodes.WORKER_FAILED, `the communication thread failed: ${err.detail}`, err.context);
+}
+
 try {
-  const plane = await DataPlane.listen({ ...data.plane, onError: (err) => post({ type: 'error', error: serializeError(err), fatal: false }) });
+  const plane = await DataPlane.listen({ ...data.plane, onError: (err) => post({ type: 'error', error: serializeError(err) }) });
   port.on('message', (m: ToCommThread) => {
     switch (m.type) {
       case 'join':
         cancel = new AbortController();
         transport = plane.join({ rank: m.rank, worldSize: m.worldSize, generation: m.generation });
-        if (m.left) transport.setPeers([m.left]);
+        transport.setPeers([m.left]);
         return;
       case 'allReduce':
         return reduce(m);
@@ -70,5 +79,5 @@ try {
   });
   post({ type: 'listening', port: plane.address.port });
 } catch (err) {
-  post({ type: 'error', error: serializeError(err), fatal: true });
+  post({ type: 'error', error: serializeError(err) });
 }

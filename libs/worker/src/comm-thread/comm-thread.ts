@@ -5,16 +5,18 @@
 import { Worker } from 'node:worker_threads';
 import { AbortedError, CollectiveError, ErrorCodes, isRingtrainError, reviveError, RunError, serializeError, TimeoutError, type RingtrainError } from '@ringtrain/common';
 import { DEFAULT_SEGMENT_BYTES, LANDING_BYTES } from '@ringtrain/collective';
-import { simdMemory } from '@ringtrain/simd';
+import { simdMemory, type SimdArena } from '@ringtrain/simd';
 import type { BucketReduceOptions } from '../gradient-sync.js';
 import type { CommThreadData, FromCommThread, ToCommThread } from './messages.js';
 
 /**
- * The thread's own buffers in the SIMD memory, for `rings` all-reduces in flight at once: a landing region per ring,
- * and staging for a message that arrived before its receive (one segment; the buffers reduced are in the memory).
+ * The thread's own buffers in the SIMD memory, for `rings` all-reduces in flight at once: a landing region per ring
+ * (twice: a ring that failed mid-message keeps its region), and staging for messages that arrived before their
+ * receive, which grows by reallocation up to a segment (room for 16 segments). The arena never grows, but only
+ * the pages touched take memory.
  */
 function arenaBytes(rings: number): number {
-  return rings * LANDING_BYTES + DEFAULT_SEGMENT_BYTES + (64 << 10);
+  return 2 * rings * LANDING_BYTES + 16 * DEFAULT_SEGMENT_BYTES;
 }
 
 const ENTRY = new URL('./comm-thread-entry.ts', import.meta.url);
@@ -46,18 +48,26 @@ export class CommThread {
   /** Set once the thread is gone (it failed or was closed): every call after fails with it. */
   private gone: RingtrainError | undefined;
   private readonly waiters = new Map<'left' | 'closed', () => void>();
+  private closed = false;
 
   private constructor(
     private readonly worker: Worker,
     /** The port the thread's data plane listens on (its host is the main data plane's). */
     readonly port: number,
+    private readonly arena: SimdArena,
     private readonly timeoutMs: number,
   ) {}
+
+  /** False once the thread has failed or was closed. */
+  get alive(): boolean {
+    return this.gone === undefined;
+  }
 
   /** Starts the thread and waits until its data plane listens. */
   static async start(opts: CommThreadOptions): Promise<CommThread> {
     const timeoutMs = opts.timeoutMs ?? 60_000;
-    const workerData: CommThreadData = { arena: simdMemory.shareArena(arenaBytes(opts.maxInFlight)), plane: opts.plane };
+    const arena = simdMemory.shareArena(arenaBytes(opts.maxInFlight));
+    const workerData: CommThreadData = { arena, plane: opts.plane };
     // Only the hooks: a process's own flags (--trace-gc, say) may be ones a thread refuses (ERR_WORKER_INVALID_EXEC_ARGV).
     const worker = new Worker(ENTRY, { workerData, ...(opts.moduleHooks === undefined ? {} : { execArgv: ['--import', opts.moduleHooks] }) });
     const port = await new Promise<number>((resolve, reject) => {
@@ -67,7 +77,8 @@ export class CommThread {
       };
       const fail = (err: RingtrainError): void => {
         settle();
-        void worker.terminate();
+        worker.on('error', () => undefined); // an error while it is being terminated must not reach the process
+        void worker.terminate().then(() => simdMemory.releaseArena(arena));
         reject(err);
       };
       const onError = (err: Error): void => fail(new RunError(ErrorCodes.WORKER_FAILED, `the communication thread failed to start: ${err.message}`));
@@ -80,7 +91,7 @@ export class CommThread {
       const timer = setTimeout(() => fail(new TimeoutError(`the communication thread did not start within ${timeoutMs} ms`)), timeoutMs);
       worker.on('error', onError).on('exit', onExit).on('message', onMessage);
     });
-    const thread = new CommThread(worker, port, timeoutMs);
+    const thread = new CommThread(worker, port, arena, timeoutMs);
     worker.on('message', (m: FromCommThread) => thread.receive(m, opts.onError));
     worker.on('error', (err) => thread.die(new RunError(ErrorCodes.WORKER_FAILED, `the communication thread failed: ${err.message}`)));
     worker.on('exit', (code) => thread.die(new RunError(ErrorCodes.WORKER_FAILED, `the communication thread exited (code ${code})`)));
@@ -92,8 +103,8 @@ export class CommThread {
     return simdMemory.addressOf(data) !== undefined;
   }
 
-  /** Joins a ring generation, receiving from `left` (undefined for a ring of one). Leave the previous one first. */
-  join(membership: { rank: number; worldSize: number; generation: number }, left: { rank: number; host: string; port: number } | undefined): void {
+  /** Joins a ring generation of two or more ranks, receiving from `left`. Leave the previous one first. */
+  join(membership: { rank: number; worldSize: number; generation: number }, left: { rank: number; host: string; port: number }): void {
     this.post({ type: 'join', ...membership, left });
   }
 
@@ -128,9 +139,12 @@ export class CommThread {
 
   /** Stops the thread (leaving the generation first). Idempotent; a thread that does not answer is terminated. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     if (!this.gone) await this.request({ type: 'close' }, 'closed').catch(() => undefined);
-    this.die(new RunError(ErrorCodes.CLOSED, 'the communication thread is closed'));
+    this.die(new RunError(ErrorCodes.WORKER_FAILED, 'the communication thread is closed'));
     await this.worker.terminate();
+    simdMemory.releaseArena(this.arena); // nothing runs in it any more
   }
 
   private request(message: ToCommThread, answer: 'left' | 'closed'): Promise<void> {
@@ -160,11 +174,8 @@ export class CommThread {
         this.waiters.delete(m.type);
         return waiter?.();
       }
-      case 'error':
-        if (m.fatal) return this.die(reviveError(m.error));
+      case 'error': // after the start, only the listener's refusals: the thread runs on
         return onError?.(reviveError(m.error));
-      case 'listening':
-        return;
     }
   }
 

@@ -9,22 +9,20 @@ import { COMM_THREAD_PORTS_BUCKET } from '../message-tags.js';
 import type { CommThread } from './comm-thread.js';
 
 /**
- * Joins `thread` to the generation `t` belongs to (`ring` as the coordinator announced it), if every rank has a
- * thread (undefined: this one has none, and says so with port 0); returns whether they all do. Every rank of a
- * --comm-thread run calls it, so they agree on where the gradients are averaged.
+ * Joins `thread` to the generation `t` belongs to, receiving from `left` (the neighbour as the coordinator announced
+ * it), if every rank has a live thread (this one says it has none with port 0); returns whether they all do. Every
+ * rank of a --comm-thread run calls it, so they agree on where the gradients are averaged.
  */
 export async function joinThreadRing(
   thread: CommThread | undefined,
   t: Transport,
-  ring: readonly RingMember[],
+  left: RingMember,
   generation: number,
   opts: { timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<boolean> {
-  const n = t.worldSize;
-  const ports = await allGather(t, new Float32Array([thread?.port ?? 0]), { tag: { step: 0, bucket: COMM_THREAD_PORTS_BUCKET }, ...opts });
+  const own = thread?.alive ? thread.port : 0;
+  const ports = await allGather(t, new Float32Array([own]), { tag: { step: 0, bucket: COMM_THREAD_PORTS_BUCKET }, ...opts });
   if (thread === undefined || ports.includes(0)) return false;
-  const index = ring.findIndex((member) => member.rank === t.rank);
-  const left = ring[(index - 1 + n) % n]!;
-  thread.join({ rank: t.rank, worldSize: n, generation }, n > 1 ? { rank: left.rank, host: left.host, port: ports[left.rank]! } : undefined);
+  thread.join({ rank: t.rank, worldSize: t.worldSize, generation }, { rank: left.rank, host: left.host, port: ports[left.rank]! });
   return true;
 }

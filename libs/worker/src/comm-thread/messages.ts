@@ -14,8 +14,8 @@ export interface CommThreadData {
 }
 
 export type ToCommThread =
-  /** Joins a ring generation: links from `left` (the neighbour this rank receives from; none alone). */
-  | { type: 'join'; rank: number; worldSize: number; generation: number; left: { rank: number; host: string; port: number } | undefined }
+  /** Joins a ring generation of two or more ranks: links from `left` (the neighbour this rank receives from). */
+  | { type: 'join'; rank: number; worldSize: number; generation: number; left: { rank: number; host: string; port: number } }
   /** Averages `length` floats at byte `address` of the SIMD memory in place; answered by done/failed with the same id. */
   | { type: 'allReduce'; id: number; address: number; length: number; step: number; bucket: number; wireDtype: WireDtype; timeoutMs: number }
   /** Cancels every all-reduce of the current generation (each fails with this error). */
@@ -31,5 +31,5 @@ export type FromCommThread =
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'left' }
   | { type: 'closed' }
-  /** The listener refused a link or saw a malformed frame (the transport keeps running), or the thread could not start. */
-  | { type: 'error'; error: SerializedError; fatal: boolean };
+  /** The listener refused a link or saw a malformed frame (the transport keeps running), or the thread could not start (instead of listening). */
+  | { type: 'error'; error: SerializedError };
