@@ -165,7 +165,7 @@ export class SimdMemory {
  * started to work on another thread's memory (its entry module set THREAD_ARENA before loading this one), an
  * allocator over the arena it was given.
  */
-export const simdMemory = threadArena() === undefined ? new SimdMemory() : new SimdMemory(MAX_PAGES, threadArena());
+export const simdMemory = new SimdMemory(MAX_PAGES, threadArena());
 
 function threadArena(): SimdArena | undefined {
   return (globalThis as { [THREAD_ARENA]?: SimdArena })[THREAD_ARENA];
