@@ -5,6 +5,8 @@
 // With --iters N both sides time N iterations per size instead of the anchor's 3-50 (3 at 64 MiB): gloo then
 // runs through tools/gloo_allreduce_iters.py, which measures as the anchor does, over N iterations, and
 // reports the slowest rank as ringtrain's benchmark does.
+// ringtrain runs once over Unix sockets (its default between processes of one machine) and once over TCP on
+// loopback (--no-unix-sockets, what gloo uses) in every round.
 // Needs Debian's python3-torch (apt-get install -y python3-torch).
 // Usage: node tools/compare-gloo.mjs [--workers 2,4] [--sizes 1M,16M,64M] [--repeat 3] [--iters N]
 import { execFileSync } from 'node:child_process';
@@ -18,15 +20,17 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '2,4' }, sizes: { type: 'string', default: '1M,16M,64M' }, repeat: { type: 'string', default: '3' }, iters: { type: 'string' } } });
 const anchor = join(root, '..', 'shared', 'anchors', 'gloo_allreduce.py');
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-vs-gloo-'));
-const runs = { ringtrain: [], gloo: [] };
+const runs = { unix: [], tcp: [], gloo: [] };
 for (let r = 0; r < Number(values.repeat); r++) {
-  const ours = join(dir, `ringtrain-${r}.json`);
-  const theirs = join(dir, `gloo-${r}.json`);
   const iters = values.iters === undefined ? [] : ['--iters', values.iters];
   const gloo = values.iters === undefined ? anchor : join(root, 'tools', 'gloo_allreduce_iters.py');
-  execFileSync(process.execPath, [join(root, 'apps/cli/bin/ringtrain.mjs'), 'bench', 'allreduce', '--workers', values.workers, '--sizes', values.sizes, ...iters, '--json', ours], { stdio: 'ignore' });
+  for (const [name, flags] of [['unix', []], ['tcp', ['--no-unix-sockets']]]) {
+    const ours = join(dir, `ringtrain-${name}-${r}.json`);
+    execFileSync(process.execPath, [join(root, 'apps/cli/bin/ringtrain.mjs'), 'bench', 'allreduce', '--workers', values.workers, '--sizes', values.sizes, ...iters, ...flags, '--json', ours], { stdio: 'ignore' });
+    runs[name].push(JSON.parse(readFileSync(ours, 'utf8')).results);
+  }
+  const theirs = join(dir, `gloo-${r}.json`);
   execFileSync('/usr/bin/python3', [gloo, '--workers', values.workers, '--sizes', values.sizes, ...iters, '--json', theirs], { stdio: 'ignore' });
-  runs.ringtrain.push(JSON.parse(readFileSync(ours, 'utf8')).results);
   runs.gloo.push(JSON.parse(readFileSync(theirs, 'utf8')).results);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -36,13 +40,14 @@ const busbw = (name) => {
   for (const run of runs[name]) for (const row of run) by.set(key(row), [...(by.get(key(row)) ?? []), row.busbw_gbps]);
   return by;
 };
-const ours = busbw('ringtrain');
+const unix = busbw('unix');
+const tcp = busbw('tcp');
 const theirs = busbw('gloo');
 console.log(`median busbw (GB/s) over ${values.repeat} alternating runs, ${values.iters ?? "the anchor's 3-50"} timed iterations per size`);
-console.log('workers  bytes      ringtrain  gloo    ratio');
-for (const [k, xs] of ours) {
+console.log('workers  bytes      unix    tcp     gloo    unix/gloo  tcp/gloo');
+for (const [k, xs] of unix) {
   const [w, b] = k.split('/');
-  const a = median(xs);
-  const g = median(theirs.get(k) ?? [NaN]);
-  console.log(`${w.padStart(7)}  ${b.padStart(9)}  ${a.toFixed(3).padStart(9)}  ${g.toFixed(3).padStart(5)}  ${(a / g).toFixed(2).padStart(6)}`);
+  const [u, t, g] = [median(xs), median(tcp.get(k) ?? [NaN]), median(theirs.get(k) ?? [NaN])];
+  const col = (x, width) => x.toFixed(3).padStart(width);
+  console.log(`${w.padStart(7)}  ${b.padStart(9)}  ${col(u, 6)}  ${col(t, 6)}  ${col(g, 6)}  ${(u / g).toFixed(2).padStart(9)}  ${(t / g).toFixed(2).padStart(8)}`);
 }

@@ -43,6 +43,7 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
     rank: cfg.rank,
     worldSize: cfg.worldSize,
     token,
+    localSockets: cfg.localSockets,
     onError: (err) => process.stderr.write(`[rank ${cfg.rank}] ${err.message}\n`),
   });
   try {

@@ -18,6 +18,8 @@ export interface AllReduceBenchOptions {
   segmentBytes?: number;
   /** Bound on each network wait inside the workers. Default 60 s. */
   timeoutMs?: number;
+  /** Links over Unix domain sockets rather than TCP on loopback (DataPlaneOptions.localSockets). Default true. */
+  localSockets?: boolean;
   /** Bound on one world size's whole run. Default 10 min. */
   runTimeoutMs?: number;
   /**
@@ -34,7 +36,8 @@ async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllRedu
   const env = { RINGTRAIN_TOKEN: randomBytes(24).toString('base64url') };
   const children = Array.from({ length: n }, (_, rank) =>
     opts.spawnWorker(
-      { rank, worldSize: n, sizes, iters: opts.iters, wireDtype: opts.wireDtype ?? 'float32', segmentBytes: opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, timeoutMs: opts.timeoutMs ?? 60_000 },
+      { rank, worldSize: n, sizes, iters: opts.iters, wireDtype: opts.wireDtype ?? 'float32', segmentBytes: opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, timeoutMs: opts.timeoutMs ?? 60_000,
+        localSockets: opts.localSockets ?? true },
       env,
     ),
   );

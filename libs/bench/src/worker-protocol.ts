@@ -13,6 +13,8 @@ export interface BenchWorkerConfig {
   segmentBytes: number;
   /** Bound on every network wait. */
   timeoutMs: number;
+  /** Links over Unix domain sockets (DataPlaneOptions.localSockets) rather than TCP on loopback. */
+  localSockets: boolean;
 }
 
 export type ToWorker = { kind: 'peers'; peers: PeerAddress[] };

@@ -173,6 +173,12 @@ export interface RunConfig {
   tlsKey?: string;
   /** `--tls-ca` (node option): PEM file of the CA the peers' certificates must chain to; default the system's CAs. */
   tlsCa?: string;
+  /**
+   * `--no-unix-sockets` (node option) sets this false: data-plane links to peers on the same machine then use TCP on
+   * loopback instead of Unix domain sockets (Linux only; the framing, token check and TLS are the same either way).
+   * Default true.
+   */
+  unixSockets: boolean;
 }
 
 /** A RunConfig key: the camelCase name of a training option. */

@@ -29,6 +29,17 @@ export interface DataPlaneOptions {
    * and verifies its peers against ca (the system's CAs when undefined). Undefined: plain TCP.
    */
   tls?: TlsMaterial | undefined;
+  /**
+   * Reach peers on this machine over a Unix domain socket instead of TCP (Linux: the listener also listens on an
+   * abstract socket named after its TCP address, and a pull link tries it first; see local-socket.ts). Same
+   * framing, token check and TLS; peers elsewhere are reached over TCP. `--no-unix-sockets` turns it off. Default true.
+   */
+  localSockets?: boolean;
+  /**
+   * The host peers are told when `host` is a wildcard (0.0.0.0, ::): a local socket is registered under that name.
+   * A wildcard listener without it has no local socket.
+   */
+  advertiseHost?: string | undefined;
 }
 
 /** PEM contents of a certificate, its key and the CA that peers' certificates must chain to. */
@@ -39,7 +50,7 @@ export interface TlsMaterial {
 }
 
 /** DataPlaneOptions with every default filled in. */
-export type ResolvedPlaneOptions = Required<Omit<DataPlaneOptions, 'token' | 'tls'>> & { token: string | undefined; tls: TlsMaterial | undefined };
+export type ResolvedPlaneOptions = Required<Omit<DataPlaneOptions, 'token' | 'tls' | 'advertiseHost'>> & { token: string | undefined; tls: TlsMaterial | undefined };
 
 /** This process's place in one ring generation. */
 export interface RingMembership {
@@ -55,8 +66,17 @@ const DEFAULTS = {
   maxPayloadBytes: 1 << 30,
   connectTimeoutMs: 10_000,
   readBufferBytes: 256 << 10,
+  localSockets: true,
   onError: () => undefined,
 } satisfies Omit<ResolvedPlaneOptions, 'token' | 'tls'>;
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+/** The host part of this listener's local socket name (see local-socket.ts), or undefined for none. */
+function localSocketHost(opts: ResolvedPlaneOptions, advertiseHost: string | undefined): string | undefined {
+  if (!opts.localSockets) return undefined;
+  return WILDCARD_HOSTS.has(opts.host) ? advertiseHost : opts.host;
+}
 
 export class DataPlane {
   private current: WebSocketTransport | undefined;
@@ -70,7 +90,10 @@ export class DataPlane {
   static async listen(options: DataPlaneOptions = {}): Promise<DataPlane> {
     const opts: ResolvedPlaneOptions = { ...DEFAULTS, ...stripUndefined(options), token: options.token, tls: options.tls };
     try {
-      const listener = await DataPlaneListener.start({ token: opts.token, host: opts.host, port: opts.port, tls: opts.tls }, opts.onError);
+      const listener = await DataPlaneListener.start(
+        { token: opts.token, host: opts.host, port: opts.port, tls: opts.tls, localSocketHost: localSocketHost(opts, options.advertiseHost) },
+        opts.onError,
+      );
       return new DataPlane(listener, opts);
     } catch (err) {
       throw new TransportError(ErrorCodes.CONNECT, `cannot listen on ${opts.host}:${opts.port}: ${(err as Error).message}`, {}, { cause: err });

@@ -5,9 +5,11 @@
 // status, an error-code header and a plain-text reason the peer prints.
 
 import type { IncomingMessage, Server } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError, ErrorCodes, ProtocolError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
+import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
 import { upgradeServer } from './server-sockets.js';
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor, tokenMatches } from './auth.js';
 
@@ -17,6 +19,11 @@ export interface ListenerOptions {
   port: number;
   /** Serve TLS with this certificate and key (PEM). Undefined: plain TCP. */
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /**
+   * Also listen on the abstract Unix socket of localSocketHost:port (Linux; see local-socket.ts): the host peers are
+   * told, which is `host` unless that is a wildcard. Undefined: TCP only.
+   */
+  localSocketHost?: string | undefined;
 }
 
 /** Who this process is in the ring it currently serves, and where that ring's link events go. */
@@ -65,6 +72,8 @@ export class DataPlaneListener {
   private readonly links = new Map<number, WebSocket>();
   private membership: ListenerMembership | undefined;
   private readonly shutDown: () => Promise<void>;
+  /** The abstract Unix socket listener, when there is one: its connections go to the same HTTP(S) server. */
+  private local: NetServer | undefined;
 
   private constructor(
     private readonly opts: ListenerOptions,
@@ -87,7 +96,21 @@ export class DataPlaneListener {
       l.http.once('error', reject);
       l.http.listen(opts.port, opts.host, () => resolve());
     });
+    if (opts.localSocketHost !== undefined && LOCAL_SOCKETS_SUPPORTED) l.local = await l.listenLocally(opts.localSocketHost);
     return l;
+  }
+
+  /**
+   * Listens on the abstract socket named after the TCP address; connections are handed to the HTTP(S) server as if
+   * they had come in over TCP (its 'connection' event is documented for this), so they get the same upgrade,
+   * token check and TLS. Without the name (taken, which only a misconfigured host can cause) peers use TCP.
+   */
+  private listenLocally(host: string): Promise<NetServer | undefined> {
+    const server = createNetServer((socket) => this.http.emit('connection', socket));
+    return new Promise((resolve) => {
+      server.once('error', () => resolve(undefined));
+      server.listen(localSocketName(host, this.address.port), () => resolve(server));
+    });
   }
 
   get address(): { host: string; port: number } {
@@ -139,13 +162,14 @@ export class DataPlaneListener {
   }
 
   private async stop(): Promise<void> {
-    await this.shutDown();
+    const local = this.local;
+    await Promise.all([this.shutDown(), local && new Promise((resolve) => local.close(resolve))]);
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const token = this.opts.token;
     const membership = this.membership;
-    const remote = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const remote = req.socket.remoteAddress === undefined ? 'a local socket' : `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     const claimed = header(req, HEADER_RANK);
     const peer = claimed !== undefined && /^\d{1,9}$/.test(claimed) ? Number(claimed) : NaN;
     const ctx: ErrorContext = { ...(membership ? { rank: membership.rank, generation: membership.generation } : {}), ...(Number.isNaN(peer) ? {} : { peer }) };

@@ -13,6 +13,7 @@ import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, newNonce, proofMatches } from './auth.js';
 import { DataFrameParser, type FrameParserEvents } from './frame-parser.js';
 import { expectedAccept, MAX_RESPONSE_HEAD_BYTES, newWebSocketKey, parseResponseHead, upgradeRequest } from './handshake.js';
+import { LOCAL_SOCKETS_SUPPORTED, localSocketName, noLocalListener } from './local-socket.js';
 
 export interface PeerAddress {
   rank: number;
@@ -31,7 +32,15 @@ export interface PullLinkOptions {
   readBufferBytes: number;
   /** Connect with TLS, trusting `ca` (PEM; the system's CAs when undefined). Undefined: plain TCP. */
   tls?: { ca?: string | Buffer | undefined } | undefined;
+  /** Try the peer's abstract Unix socket before TCP (Linux; see local-socket.ts). */
+  localSocket: boolean;
 }
+
+/** How an attempt reaches the peer: its local socket name, or TCP. */
+type Route = { path: string } | { host: string; port: number };
+
+/** What carries a link's bytes. */
+export type LinkRoute = 'unix socket' | 'tcp';
 
 export interface PullLinkEvents extends Omit<FrameParserEvents, 'onClose'> {
   /** The link is gone; `cause` is set when it failed rather than closed. */
@@ -45,7 +54,7 @@ const RETRY_MAX_MS = 500;
 /** A client close frame with status 1000 and an all-zero masking key. */
 const CLOSE_FRAME = Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]);
 
-type Attempt = { ok: true; link: PullLink } | { ok: false; retry: boolean; error: RingtrainError };
+type Attempt = { ok: true; link: PullLink } | { ok: false; retry: boolean; error: RingtrainError; noLocalListener?: boolean };
 
 export class PullLink {
   private readonly parser: DataFrameParser;
@@ -55,6 +64,8 @@ export class PullLink {
   private readingDirect = false;
 
   private constructor(
+    /** What carries this link's bytes. */
+    readonly route: LinkRoute,
     private readonly socket: Socket,
     private readonly events: PullLinkEvents,
     maxPayloadBytes: number,
@@ -80,13 +91,22 @@ export class PullLink {
   /** Opens the link, retrying refused connections with backoff until the deadline. */
   static async open(peer: PeerAddress, opts: PullLinkOptions, events: PullLinkEvents): Promise<PullLink> {
     const ctx: ErrorContext = { rank: opts.rank, peer: peer.rank, generation: opts.generation };
-    const where = `peer ${peer.rank} at ${peer.host}:${peer.port}`;
+    const tcp: Route = { host: peer.host, port: peer.port };
+    // The listener registered its local name before its address was published, so a name that does not answer
+    // now never will: one refused local connect settles the route for the life of the link.
+    let route: Route = opts.localSocket && LOCAL_SOCKETS_SUPPORTED ? { path: localSocketName(peer.host, peer.port) } : tcp;
     const deadline = Date.now() + opts.connectTimeoutMs;
     let delay = RETRY_START_MS;
     for (;;) {
-      const makeLink = (socket: Socket, readBuffer: Buffer): PullLink => new PullLink(socket, events, opts.maxPayloadBytes, ctx, readBuffer);
-      const result = await attempt(peer, opts, ctx, where, deadline - Date.now(), makeLink);
+      const where = `peer ${peer.rank} at ${peer.host}:${peer.port}${'path' in route ? ' (Unix socket)' : ''}`;
+      const via: LinkRoute = 'path' in route ? 'unix socket' : 'tcp';
+      const makeLink = (socket: Socket, readBuffer: Buffer): PullLink => new PullLink(via, socket, events, opts.maxPayloadBytes, ctx, readBuffer);
+      const result = await attempt(peer, route, opts, ctx, where, deadline - Date.now(), makeLink);
       if (result.ok) return result.link;
+      if (result.noLocalListener && 'path' in route) {
+        route = tcp;
+        continue;
+      }
       if (!result.retry) throw result.error;
       if (Date.now() + delay >= deadline) {
         throw new TransportError(ErrorCodes.CONNECT, `${result.error.detail} (gave up after ${opts.connectTimeoutMs} ms)`, ctx, { cause: result.error });
@@ -147,6 +167,7 @@ export class PullLink {
 
 function attempt(
   peer: PeerAddress,
+  route: Route,
   opts: PullLinkOptions,
   ctx: ErrorContext,
   where: string,
@@ -176,10 +197,9 @@ function attempt(
     // Plain TCP chooses where every read lands (the link, once up, decides); TLS sockets cannot
     // (decryption hands out fresh chunks), so their bytes are fed like the handshake's.
     const socket: Socket = opts.tls
-      ? connectTls({ host: peer.host, port: peer.port, ca: opts.tls.ca, servername: isIP(peer.host) ? undefined : peer.host }).on('data', onBytes)
+      ? connectTls({ ...route, ca: opts.tls.ca, servername: isIP(peer.host) ? undefined : peer.host }).on('data', onBytes)
       : connect({
-          host: peer.host,
-          port: peer.port,
+          ...route,
           onread: {
             buffer: (): Uint8Array => link?.readTarget() ?? readBuffer,
             callback: (n: number, target: Uint8Array): boolean => {
@@ -189,19 +209,23 @@ function attempt(
             },
           },
         });
-    socket.setNoDelay(true);
+    if (!('path' in route)) socket.setNoDelay(true);
     const timer = setTimeout(
       () => settle({ ok: false, retry: false, error: new TransportError(ErrorCodes.CONNECT, `handshake with ${where} timed out`, ctx) }),
       Math.max(1, timeLeftMs),
     );
+    let connected = false;
+    socket.once('connect', () => (connected = true));
     socket.once(opts.tls ? 'secureConnect' : 'connect', () => {
       const headers: Record<string, string> = { [HEADER_RANK]: String(opts.rank), [HEADER_GENERATION]: String(opts.generation), [HEADER_NONCE]: nonce };
       if (opts.token !== undefined) headers[HEADER_TOKEN] = opts.token;
       socket.write(upgradeRequest(peer.host, peer.port, key, headers));
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      const retry = err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET';
-      settle({ ok: false, retry, error: new TransportError(ErrorCodes.CONNECT, `cannot connect to ${where}: ${err.message}`, ctx, { cause: err }) });
+      // EAGAIN: a Unix socket's accept queue is full for the moment.
+      const retry = err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EAGAIN';
+      const error = new TransportError(ErrorCodes.CONNECT, `cannot connect to ${where}: ${err.message}`, ctx, { cause: err });
+      settle({ ok: false, retry, error, noLocalListener: !connected && noLocalListener(err) });
     });
     socket.on('close', () => settle({ ok: false, retry: true, error: new TransportError(ErrorCodes.CONNECT, `${where} closed the connection during the handshake (still starting, or TLS on one side only?)`, ctx) }));
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, type RingtrainError } from '@ringtrain/common';
@@ -8,6 +8,7 @@ import { encodeFrameHeader } from '@ringtrain/protocol';
 import { transportComplianceSuite, type TransportGroup } from '@ringtrain/transport/testing';
 import { HEADER_NONCE, HEADER_PROOF, proofFor } from './auth.js';
 import { DataPlane } from './data-plane.js';
+import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
 import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 const TOKEN = 'compliance-token';
@@ -81,16 +82,75 @@ describe('WebSocketTransport over TLS, against peers that do not match', () => {
   });
 });
 
-transportComplianceSuite('WebSocketTransport', {
-  createGroup: (n) => createGroup(n),
-  async killMidMessage(group, rank, peer, payload) {
-    const sender = group.transports[rank] as WebSocketTransport;
-    // The link must be up, or the receiver would see refused connections (and give up only at its deadline).
-    await (group.transports[peer] as WebSocketTransport).connect([rank], { timeoutMs: 10_000 });
-    void sender.send(peer, { step: 1, bucket: 0, phase: 1, chunk: 0 }, payload).catch(() => undefined);
-    await new Promise((r) => setImmediate(r));
-    await sender.abort();
-  },
+async function killMidMessage(group: TransportGroup, rank: number, peer: number, payload: Uint8Array): Promise<void> {
+  const sender = group.transports[rank] as WebSocketTransport;
+  // The link must be up, or the receiver would see refused connections (and give up only at its deadline).
+  await (group.transports[peer] as WebSocketTransport).connect([rank], { timeoutMs: 10_000 });
+  void sender.send(peer, { step: 1, bucket: 0, phase: 1, chunk: 0 }, payload).catch(() => undefined);
+  await new Promise((r) => setImmediate(r));
+  await sender.abort();
+}
+
+// Local links go over Unix sockets on Linux (the default); the same suite runs over TCP.
+transportComplianceSuite('WebSocketTransport', { createGroup: (n) => createGroup(n), killMidMessage });
+transportComplianceSuite('WebSocketTransport over TCP', { createGroup: (n) => createGroup(n, { localSockets: false }), killMidMessage });
+
+describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine', () => {
+  /** Whether something accepts connections on the abstract socket name of `address`. */
+  const nameAnswers = (address: { host: string; port: number }) =>
+    new Promise<boolean>((resolve) => {
+      const socket = connect(localSocketName(address.host, address.port));
+      socket.once('connect', () => resolve(true)).once('error', () => resolve(false));
+      socket.once('connect', () => socket.destroy());
+    });
+
+  it('reach a peer on this machine over its Unix socket, and over TCP when either end has them off', async () => {
+    const both = await createGroup(2);
+    const listenerOff = await Promise.all([
+      WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN }),
+      WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, localSockets: false }),
+    ]);
+    const pullerOff = await createGroup(2, { localSockets: false });
+    try {
+      expect(await both.transports[0]!.linkRoute(1, { timeoutMs: 5000 })).toBe('unix socket');
+      expect(await both.transports[1]!.linkRoute(0, { timeoutMs: 5000 })).toBe('unix socket');
+      // Rank 0 tries rank 1's socket name, finds nobody there and connects over TCP at once.
+      const [a, b] = listenerOff as [WebSocketTransport, WebSocketTransport];
+      for (const t of listenerOff) t.setPeers([a.address, b.address]);
+      expect(await a.linkRoute(1, { timeoutMs: 5000 })).toBe('tcp');
+      expect(await b.linkRoute(0, { timeoutMs: 5000 })).toBe('tcp'); // b does not try: it has them off
+      expect(await pullerOff.transports[0]!.linkRoute(1, { timeoutMs: 5000 })).toBe('tcp');
+      // Data flows both ways over the mixed pair.
+      const received = a.recv(1, tag(3), { timeoutMs: 5000 });
+      await b.send(0, tag(3), Uint8Array.of(9, 8));
+      expect([...(await received)]).toEqual([9, 8]);
+    } finally {
+      await Promise.all([both.cleanup(), pullerOff.cleanup(), ...listenerOff.map((t) => t.close())]);
+    }
+  });
+
+  it('names the socket of a wildcard listener after the address it advertises, and gives it none without one', async () => {
+    const advertised = await DataPlane.listen({ host: '0.0.0.0', advertiseHost: '127.0.0.1' });
+    const silent = await DataPlane.listen({ host: '0.0.0.0' });
+    try {
+      expect(await nameAnswers({ host: '127.0.0.1', port: advertised.address.port })).toBe(true);
+      expect(await nameAnswers({ host: '0.0.0.0', port: advertised.address.port })).toBe(false);
+      expect(await nameAnswers({ host: '127.0.0.1', port: silent.address.port })).toBe(false);
+      expect(await nameAnswers({ host: '0.0.0.0', port: silent.address.port })).toBe(false);
+    } finally {
+      await Promise.all([advertised.close(), silent.close()]);
+    }
+  });
+
+  it('registers the socket name only while listening, and only when asked to', async () => {
+    const on = await WebSocketTransport.listen({ rank: 0, worldSize: 1 });
+    const off = await WebSocketTransport.listen({ rank: 0, worldSize: 1, localSockets: false });
+    const onAddress = on.address;
+    expect(await nameAnswers(onAddress)).toBe(true);
+    expect(await nameAnswers(off.address)).toBe(false);
+    await Promise.all([on.close(), off.close()]);
+    expect(await nameAnswers(onAddress)).toBe(false);
+  });
 });
 
 function collectErrors(): { errors: RingtrainError[]; onError: (e: RingtrainError) => void } {
@@ -131,7 +191,8 @@ describe('WebSocketTransport authentication', () => {
       intruder.setPeers([server.address]);
       const err = (await intruder.connect([1]).catch((e) => e)) as RingtrainError;
       expect(err.code).toBe(ErrorCodes.AUTH);
-      expect(err.message).toMatch(/peer 1 at 127\.0\.0\.1:\d+ refused the link: HTTP 401: E_AUTH: link from .* presented a wrong token/);
+      // Over a Unix socket on Linux (the listener then names no remote address), over TCP elsewhere.
+      expect(err.message).toMatch(/peer 1 at 127\.0\.0\.1:\d+( \(Unix socket\))? refused the link: HTTP 401: E_AUTH: link from (a local socket|127\.0\.0\.1:\d+) presented a wrong token/);
       expect(err.context).toMatchObject({ rank: 0, peer: 1 });
       await waitUntil(() => seen.errors.length > 0);
       expect(seen.errors[0]!.code).toBe(ErrorCodes.AUTH);

@@ -12,9 +12,9 @@ import type { MessageSink } from './frame-parser.js';
 import { DataPlane, type DataPlaneOptions, type ResolvedPlaneOptions, type RingMembership } from './data-plane.js';
 import type { DataPlaneListener } from './listener.js';
 import { PayloadPool } from './payload-pool.js';
-import { PullLink, type PeerAddress } from './pull-link.js';
+import { PullLink, type LinkRoute, type PeerAddress } from './pull-link.js';
 
-export type { PeerAddress } from './pull-link.js';
+export type { LinkRoute, PeerAddress } from './pull-link.js';
 
 export interface WebSocketTransportOptions extends DataPlaneOptions, RingMembership {}
 
@@ -124,6 +124,12 @@ export class WebSocketTransport implements Transport {
     return waitFor(sent, `send to peer ${peer}`, opts, ctx);
   }
 
+  /** What carries the link this rank receives from `peer` on, once it is open (opening it if need be). */
+  async linkRoute(peer: number, opts: WaitOptions = {}): Promise<LinkRoute> {
+    checkPeer(this, peer);
+    return (await waitFor(this.pullLink(peer), `connect to peer ${peer}`, opts, { rank: this.rank, peer })).route;
+  }
+
   recv(peer: number, tag: MessageTag, opts: WaitOptions = {}): Promise<Uint8Array> {
     checkPeer(this, peer);
     this.pullLink(peer).catch(() => undefined); // a failed link closes the peer in the mailbox
@@ -195,6 +201,7 @@ export class WebSocketTransport implements Transport {
         maxPayloadBytes: this.opts.maxPayloadBytes,
         readBufferBytes: this.opts.readBufferBytes,
         tls: this.opts.tls ? { ca: this.opts.tls.ca } : undefined,
+        localSocket: this.opts.localSockets,
       },
       this.receiveEvents(peer),
     );

@@ -35,6 +35,8 @@ export interface WorkerOptions {
   dataPlaneHost?: string;
   /** Address the peers connect to, when it differs from dataPlaneHost (0.0.0.0 listens everywhere). */
   advertiseHost?: string;
+  /** --no-unix-sockets of a worker started without a config; otherwise the config's. Default true (DataPlaneOptions.localSockets). */
+  unixSockets?: boolean;
   /** How long to retry reaching the coordinator, in ms. Default 60 s. */
   connectTimeoutMs?: number;
   /** How long to wait for the other workers (the welcome) once connected, in ms. Default 300 s. */
@@ -83,6 +85,17 @@ function leftNeighbour(m: Membership): RingMember[] {
   return [m.ring[(m.ring.findIndex((member) => member.rank === m.rank) - 1 + m.worldSize) % m.worldSize]!];
 }
 
+/**
+ * Says what carries the link from `peer` once it is open (as NCCL's "via SHM" / "via NET" lines do): a Unix socket
+ * when the peer is on this machine, TCP otherwise. A link that does not open fails the first collective instead.
+ */
+function logLinkRoute(transport: WebSocketTransport, peer: number, log: (line: string) => void): void {
+  transport.linkRoute(peer, { timeoutMs: 60_000 }).then(
+    (route) => log(`receiving from rank ${peer} over ${route === 'tcp' ? 'TCP' : 'a Unix socket'}`),
+    () => undefined,
+  );
+}
+
 export async function runWorker(opts: WorkerOptions): Promise<number> {
   const stop = new AbortController();
   opts.signal?.addEventListener('abort', () => stop.abort(opts.signal!.reason), { once: true });
@@ -123,7 +136,14 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name, { threads: Math.max(1, Math.floor(availableParallelism() / opts.localWorldSize)) });
     const earlyDataset = local ? await loadDataset(local.dataset, { seed: local.seed }) : undefined;
     const logRefusal = rateLimitedLog(opts.log);
-    const planeOptions = { token: opts.token, host: opts.dataPlaneHost ?? '127.0.0.1', connectTimeoutMs: 30_000, tls: opts.tls };
+    const planeOptions = {
+      token: opts.token,
+      host: opts.dataPlaneHost ?? '127.0.0.1',
+      advertiseHost: opts.advertiseHost,
+      localSockets: local?.unixSockets ?? opts.unixSockets ?? true,
+      connectTimeoutMs: 30_000,
+      tls: opts.tls,
+    };
     plane = await DataPlane.listen({ ...planeOptions, onError: (err) => logRefusal(`data plane: ${err.message}`) });
     comm = new WorkerCommThread({
       plane: planeOptions,
@@ -243,6 +263,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       // Join the ring first: the neighbours may already be connecting.
       transport = plane.join({ rank, worldSize, generation });
       transport.setPeers(leftNeighbour(membership));
+      const [left] = leftNeighbour(membership);
+      if (left) logLinkRoute(transport, left.rank, opts.log);
       opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}; BLAS: ${blas.reason}); data plane ${advertised.host}:${advertised.port}`);
       try {
         const bucketReducer =

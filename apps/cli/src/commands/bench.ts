@@ -23,6 +23,7 @@ interface AllReduceFlags {
   wireDtype: 'float32' | 'float16';
   segmentBytes: string;
   timeoutMs: number;
+  unixSockets: boolean;
 }
 
 // The bench lib (and ws with it) loads only when a bench command runs, so other commands start fast.
@@ -32,7 +33,7 @@ async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
   const sizes = parseSizeList(flags.sizes, '--sizes');
   const segmentBytes = parseSize(flags.segmentBytes, '--segment-bytes');
   process.stdout.write(
-    `# ringtrain all-reduce (ring, WebSocket transport, loopback), wire ${flags.wireDtype}, segments ${flags.segmentBytes}, node ${process.version}\n` +
+    `# ringtrain all-reduce (ring, WebSocket transport, ${flags.unixSockets ? 'Unix sockets' : 'TCP loopback'}), wire ${flags.wireDtype}, segments ${flags.segmentBytes}, node ${process.version}\n` +
       '# time = slowest rank, mean of timed iterations; busbw = algbw * 2(N-1)/N (nccl-tests)\n',
   );
   let printed = 0;
@@ -43,6 +44,7 @@ async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
     wireDtype: flags.wireDtype,
     segmentBytes,
     timeoutMs: flags.timeoutMs,
+    localSockets: flags.unixSockets,
     spawnWorker: (config, env) => spawnSelf(['bench', WORKER_COMMAND, JSON.stringify(config)], env),
     onResult: (row) => {
       const lines = formatTable([row]).split('\n');
@@ -83,6 +85,7 @@ export function benchCommand(): Command {
     .addOption(new Option('--wire-dtype <dtype>', 'float format on the wire').choices(['float32', 'float16']).default('float32'))
     .option('--segment-bytes <size>', 'payload bytes per message (pipelining granularity)', '4M')
     .option('--timeout-ms <ms>', 'bound on every network wait', positiveInt('--timeout-ms'), 60_000)
+    .option('--no-unix-sockets', 'links over TCP on loopback instead of Unix domain sockets (as gloo; Linux has both)')
     .action(action(benchAllReduce));
   bench.command(WORKER_COMMAND, { hidden: true }).argument('<config>').action(action(allReduceWorker));
   return bench;
