@@ -10,7 +10,8 @@
 //
 // Usage: node tools/compare-comm-thread.mjs [--model cnn] [--batch 64] [--variants off:25,on:1,on:25] [--repeat 2]
 //                                          [--warmup 5] [--shape-loopback RATE]
-// A variant is on|off (--comm-thread or not) and the --bucket-mb of its runs.
+// A variant is on|off (--comm-thread or not), the --bucket-mb of its runs and optionally the route of the workers'
+// links, unix (the default on Linux) or tcp (--no-unix-sockets): off:25:tcp.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -33,12 +34,13 @@ const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'apps/cli/bin/ri
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-comm-thread-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const variants = values.variants.split(',').map((spec) => {
-  const [thread, bucketMb] = spec.split(':');
-  if ((thread !== 'on' && thread !== 'off') || !(Number(bucketMb) > 0)) {
-    console.error(`--variants: expected on|off:BUCKET_MB, got ${spec}`);
+  const [thread, bucketMb, route = 'unix', ...rest] = spec.split(':');
+  if ((thread !== 'on' && thread !== 'off') || !(Number(bucketMb) > 0) || (route !== 'unix' && route !== 'tcp') || rest.length > 0) {
+    console.error(`--variants: expected on|off:BUCKET_MB[:unix|tcp], got ${spec}`);
     process.exit(2);
   }
-  return { name: `${thread} ${bucketMb} MiB`, args: [...(thread === 'on' ? ['--comm-thread'] : []), '--bucket-mb', bucketMb], runs: [] };
+  const args = [...(thread === 'on' ? ['--comm-thread'] : []), '--bucket-mb', bucketMb, ...(route === 'tcp' ? ['--no-unix-sockets'] : [])];
+  return { name: `${thread} ${bucketMb} MiB ${route}`, args, runs: [] };
 });
 
 function run(variant, index) {
@@ -62,7 +64,7 @@ try {
   if (shape) execFileSync('tc', ['qdisc', 'del', 'dev', 'lo', 'root']);
 }
 console.log(`${values.model}, batch ${values.batch} per worker, 2 workers${shape ? `, loopback limited to ${shape}` : ''}; medians over ${values.repeat} runs`);
-console.log('variant (comm thread, bucket)   step ms   compute ms   comm ms   runs (step ms)');
+console.log('variant (thread, bucket, route)  step ms   compute ms   comm ms   runs (step ms)');
 for (const v of variants) {
   const m = (key) => median(v.runs.map((r) => r[key])).toFixed(1).padStart(8);
   console.log(`${v.name.padEnd(30)} ${m('step_ms')}   ${m('compute_ms')}   ${m('comm_ms')}   ${v.runs.map((r) => r.step_ms.toFixed(1)).join(', ')}`);

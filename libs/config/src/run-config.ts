@@ -175,8 +175,8 @@ export interface RunConfig {
   tlsCa?: string;
   /**
    * `--no-unix-sockets` (node option) sets this false: data-plane links to peers on the same machine then use TCP on
-   * loopback instead of Unix domain sockets (Linux only; the framing, token check and TLS are the same either way).
-   * Default true.
+   * loopback instead of Unix domain sockets (Linux only, and only in runs with a token, which `launch` always has;
+   * the framing, token check and TLS are the same either way). Default true.
    */
   unixSockets: boolean;
 }

@@ -2,6 +2,7 @@
 // ring generation on top of it. A worker must announce where it listens (its hello) before it knows its
 // rank, and keeps the same address when the ring re-forms, so the port comes first and the ring joins later.
 
+import { isIP } from 'node:net';
 import { ErrorCodes, InvalidArgumentError, TransportError, type RingtrainError } from '@ringtrain/common';
 import { DataPlaneListener } from './listener.js';
 import { WebSocketTransport } from './websocket-transport.js';
@@ -31,13 +32,14 @@ export interface DataPlaneOptions {
   tls?: TlsMaterial | undefined;
   /**
    * Reach peers on this machine over a Unix domain socket instead of TCP (Linux: the listener also listens on an
-   * abstract socket named after its TCP address, and a pull link tries it first; see local-socket.ts). Same
-   * framing, token check and TLS; peers elsewhere are reached over TCP. `--no-unix-sockets` turns it off. Default true.
+   * abstract socket named after its advertised address under the token, and a pull link tries it first; see
+   * local-socket.ts). Needs a token. Same framing, token check and TLS; peers elsewhere are reached over TCP.
+   * `--no-unix-sockets` turns it off. Default true.
    */
   localSockets?: boolean;
   /**
-   * The host peers are told when `host` is a wildcard (0.0.0.0, ::): a local socket is registered under that name.
-   * A wildcard listener without it has no local socket.
+   * The host peers are told, when it is not `host` (which may be a wildcard such as 0.0.0.0): the local socket is
+   * named after the address peers know. A wildcard listener without it has no local socket.
    */
   advertiseHost?: string | undefined;
 }
@@ -70,12 +72,19 @@ const DEFAULTS = {
   onError: () => undefined,
 } satisfies Omit<ResolvedPlaneOptions, 'token' | 'tls'>;
 
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
-
-/** The host part of this listener's local socket name (see local-socket.ts), or undefined for none. */
+/** The host part of this listener's local socket name (see local-socket.ts): the address peers are told, if any. */
 function localSocketHost(opts: ResolvedPlaneOptions, advertiseHost: string | undefined): string | undefined {
   if (!opts.localSockets) return undefined;
-  return WILDCARD_HOSTS.has(opts.host) ? advertiseHost : opts.host;
+  if (advertiseHost !== undefined) return advertiseHost;
+  return isUnspecified(opts.host) ? undefined : opts.host;
+}
+
+/** Whether `host` is a wildcard address (0.0.0.0, ::, ::0, ...) rather than one a peer can be told. */
+function isUnspecified(host: string): boolean {
+  if (host === '') return true;
+  const family = isIP(host);
+  if (family === 4) return host === '0.0.0.0';
+  return family === 6 && /^[0:]+$/.test(host);
 }
 
 export class DataPlane {

@@ -8,7 +8,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AuthError, ErrorCodes, ProtocolError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
+import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
 import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
 import { upgradeServer } from './server-sockets.js';
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor, tokenMatches } from './auth.js';
@@ -20,8 +20,8 @@ export interface ListenerOptions {
   /** Serve TLS with this certificate and key (PEM). Undefined: plain TCP. */
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
   /**
-   * Also listen on the abstract Unix socket of localSocketHost:port (Linux; see local-socket.ts): the host peers are
-   * told, which is `host` unless that is a wildcard. Undefined: TCP only.
+   * Also listen on the abstract Unix socket of localSocketHost:port under the token (Linux; see local-socket.ts):
+   * the host peers are told. Undefined (or no token): TCP only.
    */
   localSocketHost?: string | undefined;
 }
@@ -96,20 +96,32 @@ export class DataPlaneListener {
       l.http.once('error', reject);
       l.http.listen(opts.port, opts.host, () => resolve());
     });
-    if (opts.localSocketHost !== undefined && LOCAL_SOCKETS_SUPPORTED) l.local = await l.listenLocally(opts.localSocketHost);
+    if (opts.localSocketHost !== undefined && opts.token !== undefined && LOCAL_SOCKETS_SUPPORTED) {
+      l.local = await l.listenLocally(opts.token, opts.localSocketHost);
+    }
     return l;
   }
 
   /**
-   * Listens on the abstract socket named after the TCP address; connections are handed to the HTTP(S) server as if
+   * Listens on the abstract socket of the advertised address; connections are handed to the HTTP(S) server as if
    * they had come in over TCP (its 'connection' event is documented for this), so they get the same upgrade,
-   * token check and TLS. Without the name (taken, which only a misconfigured host can cause) peers use TCP.
+   * token check and TLS. A name already taken (only by a process holding the token) is reported, and this listener
+   * serves over TCP only.
    */
-  private listenLocally(host: string): Promise<NetServer | undefined> {
+  private listenLocally(token: string, host: string): Promise<NetServer | undefined> {
     const server = createNetServer((socket) => this.http.emit('connection', socket));
+    const where = `local socket of ${host}:${this.address.port}`;
+    const report = (err: Error): void => this.onIdleError(new TransportError(ErrorCodes.CONNECT, `data plane ${where}: ${err.message}`, {}, { cause: err }));
     return new Promise((resolve) => {
-      server.once('error', () => resolve(undefined));
-      server.listen(localSocketName(host, this.address.port), () => resolve(server));
+      server.once('error', (err) => {
+        report(err);
+        resolve(undefined);
+      });
+      server.listen(localSocketName(token, host, this.address.port), () => {
+        server.removeAllListeners('error');
+        server.on('error', report);
+        resolve(server);
+      });
     });
   }
 

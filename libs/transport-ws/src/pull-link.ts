@@ -32,12 +32,15 @@ export interface PullLinkOptions {
   readBufferBytes: number;
   /** Connect with TLS, trusting `ca` (PEM; the system's CAs when undefined). Undefined: plain TCP. */
   tls?: { ca?: string | Buffer | undefined } | undefined;
-  /** Try the peer's abstract Unix socket before TCP (Linux; see local-socket.ts). */
+  /** Try the peer's abstract Unix socket before TCP (Linux, and only with a token; see local-socket.ts). */
   localSocket: boolean;
 }
 
-/** How an attempt reaches the peer: its local socket name, or TCP. */
-type Route = { path: string } | { host: string; port: number };
+/**
+ * How an attempt reaches the peer: its local socket name, or TCP. The local route keeps the peer's host, which is
+ * not used to connect but is what TLS verifies the peer's certificate against (else Node would check 'localhost').
+ */
+type Route = { path: string; host: string } | { host: string; port: number };
 
 /** What carries a link's bytes. */
 export type LinkRoute = 'unix socket' | 'tcp';
@@ -94,7 +97,8 @@ export class PullLink {
     const tcp: Route = { host: peer.host, port: peer.port };
     // The listener registered its local name before its address was published, so a name that does not answer
     // now never will: one refused local connect settles the route for the life of the link.
-    let route: Route = opts.localSocket && LOCAL_SOCKETS_SUPPORTED ? { path: localSocketName(peer.host, peer.port) } : tcp;
+    let route: Route =
+      opts.localSocket && opts.token !== undefined && LOCAL_SOCKETS_SUPPORTED ? { path: localSocketName(opts.token, peer.host, peer.port), host: peer.host } : tcp;
     const deadline = Date.now() + opts.connectTimeoutMs;
     let delay = RETRY_START_MS;
     for (;;) {
@@ -103,7 +107,7 @@ export class PullLink {
       const makeLink = (socket: Socket, readBuffer: Buffer): PullLink => new PullLink(via, socket, events, opts.maxPayloadBytes, ctx, readBuffer);
       const result = await attempt(peer, route, opts, ctx, where, deadline - Date.now(), makeLink);
       if (result.ok) return result.link;
-      if (result.noLocalListener && 'path' in route) {
+      if (result.noLocalListener && 'path' in route && Date.now() < deadline) {
         route = tcp;
         continue;
       }

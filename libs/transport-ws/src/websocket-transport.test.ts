@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, type RingtrainError } from '@ringtrain/common';
@@ -31,6 +32,13 @@ const TLS = {
 };
 
 transportComplianceSuite('WebSocketTransport over TLS', { createGroup: (n) => createGroup(n, { tls: TLS }) });
+
+// A certificate for the IP address alone, as a node's would be (no 'localhost' to fall back on).
+const IP_ONLY_TLS = {
+  cert: readFileSync(new URL('../../../test/fixtures/tls/ip-only-cert.pem', import.meta.url)),
+  key: readFileSync(new URL('../../../test/fixtures/tls/ip-only-key.pem', import.meta.url)),
+  ca: readFileSync(new URL('../../../test/fixtures/tls/ip-only-cert.pem', import.meta.url)),
+};
 
 describe('WebSocketTransport zero-copy receive', () => {
   it('reads a payload straight into the regions its sink offers, all but its first read', async () => {
@@ -96,10 +104,10 @@ transportComplianceSuite('WebSocketTransport', { createGroup: (n) => createGroup
 transportComplianceSuite('WebSocketTransport over TCP', { createGroup: (n) => createGroup(n, { localSockets: false }), killMidMessage });
 
 describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine', () => {
-  /** Whether something accepts connections on the abstract socket name of `address`. */
-  const nameAnswers = (address: { host: string; port: number }) =>
+  /** Whether something accepts connections on the abstract socket name of `address` under `token`. */
+  const nameAnswers = (address: { host: string; port: number }, token = TOKEN) =>
     new Promise<boolean>((resolve) => {
-      const socket = connect(localSocketName(address.host, address.port));
+      const socket = connect(localSocketName(token, address.host, address.port));
       socket.once('connect', () => resolve(true)).once('error', () => resolve(false));
       socket.once('connect', () => socket.destroy());
     });
@@ -129,11 +137,25 @@ describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine
     }
   });
 
+  it('verifies a TLS peer reached over its Unix socket against its address, not localhost', async () => {
+    const { transports: [a, b], cleanup } = await createGroup(2, { tls: IP_ONLY_TLS });
+    try {
+      expect(await a!.linkRoute(1, { timeoutMs: 5000 })).toBe('unix socket');
+      const received = a!.recv(1, tag(4), { timeoutMs: 5000 });
+      await b!.send(0, tag(4), Uint8Array.of(4));
+      expect([...(await received)]).toEqual([4]);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('names the socket of a wildcard listener after the address it advertises, and gives it none without one', async () => {
-    const advertised = await DataPlane.listen({ host: '0.0.0.0', advertiseHost: '127.0.0.1' });
-    const silent = await DataPlane.listen({ host: '0.0.0.0' });
+    const advertised = await DataPlane.listen({ host: '0.0.0.0', advertiseHost: '127.0.0.1', token: TOKEN });
+    const silent = await DataPlane.listen({ host: '0.0.0.0', token: TOKEN });
     try {
       expect(await nameAnswers({ host: '127.0.0.1', port: advertised.address.port })).toBe(true);
+      // The name is the token's: under another token the same address names nothing.
+      expect(await nameAnswers({ host: '127.0.0.1', port: advertised.address.port }, 'another token')).toBe(false);
       expect(await nameAnswers({ host: '0.0.0.0', port: advertised.address.port })).toBe(false);
       expect(await nameAnswers({ host: '127.0.0.1', port: silent.address.port })).toBe(false);
       expect(await nameAnswers({ host: '0.0.0.0', port: silent.address.port })).toBe(false);
@@ -142,14 +164,43 @@ describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine
     }
   });
 
-  it('registers the socket name only while listening, and only when asked to', async () => {
-    const on = await WebSocketTransport.listen({ rank: 0, worldSize: 1 });
-    const off = await WebSocketTransport.listen({ rank: 0, worldSize: 1, localSockets: false });
-    const onAddress = on.address;
-    expect(await nameAnswers(onAddress)).toBe(true);
-    expect(await nameAnswers(off.address)).toBe(false);
-    await Promise.all([on.close(), off.close()]);
-    expect(await nameAnswers(onAddress)).toBe(false);
+  it('registers the socket name only while listening, only when asked to, and only with a token', async () => {
+    const on = await WebSocketTransport.listen({ rank: 0, worldSize: 1, token: TOKEN });
+    const off = await WebSocketTransport.listen({ rank: 0, worldSize: 1, token: TOKEN, localSockets: false });
+    const anonymous = await createGroup(2, { token: undefined });
+    try {
+      expect(await nameAnswers(on.address)).toBe(true);
+      expect(await nameAnswers(off.address)).toBe(false);
+      // Without a token a name could be bound first by anyone: links go over TCP.
+      expect(await nameAnswers(anonymous.transports[1]!.address)).toBe(false);
+      expect(await anonymous.transports[0]!.linkRoute(1, { timeoutMs: 5000 })).toBe('tcp');
+    } finally {
+      await Promise.all([off.close(), anonymous.cleanup()]);
+    }
+    const address = on.address;
+    await on.close();
+    expect(await nameAnswers(address)).toBe(false);
+  });
+
+  it('reports a socket name that is already taken and serves over TCP', async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const squatter = createServer((socket) => socket.destroy()).listen(localSocketName(TOKEN, '127.0.0.1', port));
+    await once(squatter, 'listening');
+    const seen = collectErrors();
+    const server = await WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, port, onError: seen.onError });
+    const peer = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, localSockets: false });
+    try {
+      expect(seen.errors.map((e) => e.message)).toEqual([expect.stringMatching(/local socket of 127\.0\.0\.1:\d+: .*EADDRINUSE/)]);
+      peer.setPeers([peer.address, server.address]);
+      const received = peer.recv(1, tag(5), { timeoutMs: 5000 });
+      await server.send(0, tag(5), Uint8Array.of(5));
+      expect([...(await received)]).toEqual([5]);
+    } finally {
+      await Promise.all([server.close(), peer.close(), new Promise((r) => squatter.close(r))]);
+    }
   });
 });
 
@@ -191,8 +242,8 @@ describe('WebSocketTransport authentication', () => {
       intruder.setPeers([server.address]);
       const err = (await intruder.connect([1]).catch((e) => e)) as RingtrainError;
       expect(err.code).toBe(ErrorCodes.AUTH);
-      // Over a Unix socket on Linux (the listener then names no remote address), over TCP elsewhere.
-      expect(err.message).toMatch(/peer 1 at 127\.0\.0\.1:\d+( \(Unix socket\))? refused the link: HTTP 401: E_AUTH: link from (a local socket|127\.0\.0\.1:\d+) presented a wrong token/);
+      // Over TCP even on Linux: a peer with another token derives another socket name, finds nobody there and falls back.
+      expect(err.message).toMatch(/peer 1 at 127\.0\.0\.1:\d+ refused the link: HTTP 401: E_AUTH: link from 127\.0\.0\.1:\d+ presented a wrong token/);
       expect(err.context).toMatchObject({ rank: 0, peer: 1 });
       await waitUntil(() => seen.errors.length > 0);
       expect(seen.errors[0]!.code).toBe(ErrorCodes.AUTH);

@@ -22,7 +22,7 @@ function arenaBytes(rings: number): number {
 const ENTRY = new URL('./comm-thread-entry.ts', import.meta.url);
 
 export interface CommThreadOptions {
-  /** The thread's data plane: the same token, host and TLS as the main thread's; connectTimeoutMs as there. */
+  /** The thread's data plane: the same token, hosts, Unix-socket setting and TLS as the main thread's; connectTimeoutMs as there. */
   plane: CommThreadData['plane'];
   /**
    * A module the thread must import before its entry so that Node can load these TypeScript sources (module

@@ -9,8 +9,15 @@ import type { SimdArena } from '@ringtrain/simd';
 export interface CommThreadData {
   /** The arena of the main thread's SIMD memory this thread allocates in (landing regions, staging). */
   arena: SimdArena;
-  /** Its own data-plane listener: the same token, host and TLS as the main thread's. */
-  plane: { token: string | undefined; host: string; connectTimeoutMs: number; tls: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer | undefined } | undefined };
+  /** Its own data-plane listener: the same token, host, advertised host, Unix-socket setting and TLS as the main thread's. */
+  plane: {
+    token: string | undefined;
+    host: string;
+    advertiseHost: string | undefined;
+    localSockets: boolean;
+    connectTimeoutMs: number;
+    tls: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer | undefined } | undefined;
+  };
 }
 
 export type ToCommThread =
