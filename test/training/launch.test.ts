@@ -55,6 +55,10 @@ describe('ringtrain launch', () => {
     expect(stdout).toContain('run config:\nmodel=mlp dataset=mnist epochs=3 batch-size=32');
     expect(stdout).toMatch(/^\[rank 0\] rank 0\/2 on wasm/m);
     expect(stdout).toMatch(/^\[rank 1\] rank 1\/2 on wasm/m);
+    // Workers of one machine link up over Unix sockets where there are any (Linux).
+    const route = process.platform === 'linux' ? 'a Unix socket' : 'TCP';
+    expect(stdout).toContain(`[rank 0] receiving from rank 1 over ${route}\n`);
+    expect(stdout).toContain(`[rank 1] receiving from rank 0 over ${route}\n`);
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 2, epochs: 3, steps: 375, global_batch_size: 64, restarts: 0, generation: 0, status: 'ok' });
     expect(s.test_accuracy).toBeGreaterThanOrEqual(0.95);
@@ -110,7 +114,7 @@ describe('ringtrain launch', () => {
     expect(new Set(threaded.summary.param_hashes).size).toBe(1);
   });
 
-  it('two nodes (two launchers on loopback, as on two machines): one ring of 4 workers, identical replicas', async () => {
+  it('two nodes (two launchers on loopback, as on two machines): one ring of 4 workers, identical replicas; one node without Unix sockets', async () => {
     const port = await freePort();
     const out = outDir();
     const node = (rank: number, extra: string[]) =>
@@ -121,12 +125,17 @@ describe('ringtrain launch', () => {
       );
     const zero = node(0, ['--out', out]);
     await zero.waitFor(/coordinator on/);
-    const one = node(1, []);
+    // Node 1's workers neither listen on nor try Unix sockets; node 0's try them and fall back to TCP for node 1's.
+    const one = node(1, ['--no-unix-sockets']);
     expect(await Promise.all([zero.exited, one.exited])).toEqual([0, 0]);
     expect(zero.stderr() + one.stderr()).toBe('');
     // Ranks by (node rank, local rank): node 1's workers are ranks 2 and 3 and print on their own node.
     expect(one.stdout()).toMatch(/^\[rank 2\] rank 2\/4 on wasm/m);
     expect(one.stdout()).toMatch(/^\[rank 3\] rank 3\/4 on wasm/m);
+    expect(one.stdout()).toContain('[rank 2] receiving from rank 1 over TCP\n');
+    expect(one.stdout()).toContain('[rank 3] receiving from rank 2 over TCP\n');
+    expect(zero.stdout()).toContain('[rank 0] receiving from rank 3 over TCP\n');
+    expect(zero.stdout()).toContain(`[rank 1] receiving from rank 0 over ${process.platform === 'linux' ? 'a Unix socket' : 'TCP'}\n`);
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 4, steps: 32, global_batch_size: 256, status: 'ok' }); // 2000 per rank / 64
     expect(new Set(s.param_hashes).size).toBe(1);
