@@ -55,10 +55,9 @@ describe('ringtrain launch', () => {
     expect(stdout).toContain('run config:\nmodel=mlp dataset=mnist epochs=3 batch-size=32');
     expect(stdout).toMatch(/^\[rank 0\] rank 0\/2 on wasm/m);
     expect(stdout).toMatch(/^\[rank 1\] rank 1\/2 on wasm/m);
-    // Workers of one machine link up over Unix sockets where there are any (Linux).
-    const route = process.platform === 'linux' ? 'a Unix socket' : 'TCP';
-    expect(stdout).toContain(`[rank 0] receiving from rank 1 over ${route}\n`);
-    expect(stdout).toContain(`[rank 1] receiving from rank 0 over ${route}\n`);
+    // Workers of one machine link up over TCP unless told to use Unix sockets (see the two-nodes test).
+    expect(stdout).toContain('[rank 0] receiving from rank 1 over TCP\n');
+    expect(stdout).toContain('[rank 1] receiving from rank 0 over TCP\n');
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 2, epochs: 3, steps: 375, global_batch_size: 64, restarts: 0, generation: 0, status: 'ok' });
     expect(s.test_accuracy).toBeGreaterThanOrEqual(0.95);
@@ -114,7 +113,7 @@ describe('ringtrain launch', () => {
     expect(new Set(threaded.summary.param_hashes).size).toBe(1);
   });
 
-  it('two nodes (two launchers on loopback, as on two machines): one ring of 4 workers, identical replicas; one node without Unix sockets', async () => {
+  it('two nodes (two launchers on loopback, as on two machines): one ring of 4 workers, identical replicas; one node with Unix sockets', async () => {
     const port = await freePort();
     const out = outDir();
     const node = (rank: number, extra: string[]) =>
@@ -123,10 +122,10 @@ describe('ringtrain launch', () => {
         'two-nodes',
         { RINGTRAIN_TOKEN: 'shared-secret' },
       );
-    const zero = node(0, ['--out', out]);
+    // Node 0's workers listen on and try Unix sockets, falling back to TCP for node 1's, which have none.
+    const zero = node(0, ['--out', out, '--unix-sockets']);
     await zero.waitFor(/coordinator on/);
-    // Node 1's workers neither listen on nor try Unix sockets; node 0's try them and fall back to TCP for node 1's.
-    const one = node(1, ['--no-unix-sockets']);
+    const one = node(1, []);
     expect(await Promise.all([zero.exited, one.exited])).toEqual([0, 0]);
     expect(zero.stderr() + one.stderr()).toBe('');
     // Ranks by (node rank, local rank): node 1's workers are ranks 2 and 3 and print on their own node.

@@ -18,7 +18,7 @@ export interface AllReduceBenchOptions {
   segmentBytes?: number;
   /** Bound on each network wait inside the workers. Default 60 s. */
   timeoutMs?: number;
-  /** Links over Unix domain sockets rather than TCP on loopback (DataPlaneOptions.localSockets). Default true. */
+  /** Links over Unix domain sockets rather than TCP on loopback (DataPlaneOptions.localSockets). Default false. */
   localSockets?: boolean;
   /** Bound on one world size's whole run. Default 10 min. */
   runTimeoutMs?: number;
@@ -37,7 +37,7 @@ async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllRedu
   const children = Array.from({ length: n }, (_, rank) =>
     opts.spawnWorker(
       { rank, worldSize: n, sizes, iters: opts.iters, wireDtype: opts.wireDtype ?? 'float32', segmentBytes: opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, timeoutMs: opts.timeoutMs ?? 60_000,
-        localSockets: opts.localSockets ?? true },
+        localSockets: opts.localSockets ?? false },
       env,
     ),
   );

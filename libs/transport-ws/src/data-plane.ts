@@ -34,7 +34,7 @@ export interface DataPlaneOptions {
    * Reach peers on this machine over a Unix domain socket instead of TCP (Linux: the listener also listens on an
    * abstract socket named after its advertised address under the token, and a pull link tries it first; see
    * local-socket.ts). Needs a token. Same framing, token check and TLS; peers elsewhere are reached over TCP.
-   * `--no-unix-sockets` turns it off. Default true.
+   * `--unix-sockets` turns it on. Default false (the README's "Training step benchmark" says why).
    */
   localSockets?: boolean;
   /**
@@ -68,7 +68,7 @@ const DEFAULTS = {
   maxPayloadBytes: 1 << 30,
   connectTimeoutMs: 10_000,
   readBufferBytes: 256 << 10,
-  localSockets: true,
+  localSockets: false,
   onError: () => undefined,
 } satisfies Omit<ResolvedPlaneOptions, 'token' | 'tls'>;
 

@@ -99,9 +99,9 @@ async function killMidMessage(group: TransportGroup, rank: number, peer: number,
   await sender.abort();
 }
 
-// Local links go over Unix sockets on Linux (the default); the same suite runs over TCP.
+// Over TCP (the default), and with local links over Unix sockets (Linux; elsewhere this runs over TCP again).
 transportComplianceSuite('WebSocketTransport', { createGroup: (n) => createGroup(n), killMidMessage });
-transportComplianceSuite('WebSocketTransport over TCP', { createGroup: (n) => createGroup(n, { localSockets: false }), killMidMessage });
+transportComplianceSuite('WebSocketTransport over Unix sockets', { createGroup: (n) => createGroup(n, { localSockets: true }), killMidMessage });
 
 describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine', () => {
   /** Whether something accepts connections on the abstract socket name of `address` under `token`. */
@@ -113,12 +113,12 @@ describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine
     });
 
   it('reach a peer on this machine over its Unix socket, and over TCP when either end has them off', async () => {
-    const both = await createGroup(2);
+    const both = await createGroup(2, { localSockets: true });
     const listenerOff = await Promise.all([
-      WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN }),
-      WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, localSockets: false }),
+      WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, localSockets: true }),
+      WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN }),
     ]);
-    const pullerOff = await createGroup(2, { localSockets: false });
+    const pullerOff = await createGroup(2);
     try {
       expect(await both.transports[0]!.linkRoute(1, { timeoutMs: 5000 })).toBe('unix socket');
       expect(await both.transports[1]!.linkRoute(0, { timeoutMs: 5000 })).toBe('unix socket');
@@ -138,7 +138,7 @@ describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine
   });
 
   it('verifies a TLS peer reached over its Unix socket against its address, not localhost', async () => {
-    const { transports: [a, b], cleanup } = await createGroup(2, { tls: IP_ONLY_TLS });
+    const { transports: [a, b], cleanup } = await createGroup(2, { tls: IP_ONLY_TLS, localSockets: true });
     try {
       expect(await a!.linkRoute(1, { timeoutMs: 5000 })).toBe('unix socket');
       const received = a!.recv(1, tag(4), { timeoutMs: 5000 });
@@ -150,8 +150,8 @@ describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine
   });
 
   it('names the socket of a wildcard listener after the address it advertises, and gives it none without one', async () => {
-    const advertised = await DataPlane.listen({ host: '0.0.0.0', advertiseHost: '127.0.0.1', token: TOKEN });
-    const silent = await DataPlane.listen({ host: '0.0.0.0', token: TOKEN });
+    const advertised = await DataPlane.listen({ host: '0.0.0.0', advertiseHost: '127.0.0.1', token: TOKEN, localSockets: true });
+    const silent = await DataPlane.listen({ host: '0.0.0.0', token: TOKEN, localSockets: true });
     try {
       expect(await nameAnswers({ host: '127.0.0.1', port: advertised.address.port })).toBe(true);
       // The name is the token's: under another token the same address names nothing.
@@ -165,9 +165,9 @@ describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine
   });
 
   it('registers the socket name only while listening, only when asked to, and only with a token', async () => {
-    const on = await WebSocketTransport.listen({ rank: 0, worldSize: 1, token: TOKEN });
-    const off = await WebSocketTransport.listen({ rank: 0, worldSize: 1, token: TOKEN, localSockets: false });
-    const anonymous = await createGroup(2, { token: undefined });
+    const on = await WebSocketTransport.listen({ rank: 0, worldSize: 1, token: TOKEN, localSockets: true });
+    const off = await WebSocketTransport.listen({ rank: 0, worldSize: 1, token: TOKEN });
+    const anonymous = await createGroup(2, { token: undefined, localSockets: true });
     try {
       expect(await nameAnswers(on.address)).toBe(true);
       expect(await nameAnswers(off.address)).toBe(false);
@@ -190,8 +190,8 @@ describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine
     const squatter = createServer((socket) => socket.destroy()).listen(localSocketName(TOKEN, '127.0.0.1', port));
     await once(squatter, 'listening');
     const seen = collectErrors();
-    const server = await WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, port, onError: seen.onError });
-    const peer = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, localSockets: false });
+    const server = await WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, port, onError: seen.onError, localSockets: true });
+    const peer = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN });
     try {
       expect(seen.errors.map((e) => e.message)).toEqual([expect.stringMatching(/local socket of 127\.0\.0\.1:\d+: .*EADDRINUSE/)]);
       peer.setPeers([peer.address, server.address]);
@@ -235,8 +235,9 @@ async function fakeListener(onLink: (ws: WebSocket, socket: Socket) => void, pro
 describe('WebSocketTransport authentication', () => {
   it('refuses a peer with a wrong token with a clear reason on both sides, and keeps serving', async () => {
     const seen = collectErrors();
-    const server = await WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, onError: seen.onError });
-    const intruder = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: 'guessed' });
+    // With Unix sockets on: the intruder's attempt shows that a wrong token does not even find the socket.
+    const server = await WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, onError: seen.onError, localSockets: true });
+    const intruder = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: 'guessed', localSockets: true });
     const honest = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN });
     try {
       intruder.setPeers([server.address]);

@@ -23,7 +23,7 @@ interface AllReduceFlags {
   wireDtype: 'float32' | 'float16';
   segmentBytes: string;
   timeoutMs: number;
-  unixSockets: boolean;
+  unixSockets?: boolean;
 }
 
 // The bench lib (and ws with it) loads only when a bench command runs, so other commands start fast.
@@ -44,7 +44,7 @@ async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
     wireDtype: flags.wireDtype,
     segmentBytes,
     timeoutMs: flags.timeoutMs,
-    localSockets: flags.unixSockets,
+    localSockets: flags.unixSockets === true,
     spawnWorker: (config, env) => spawnSelf(['bench', WORKER_COMMAND, JSON.stringify(config)], env),
     onResult: (row) => {
       const lines = formatTable([row]).split('\n');
@@ -85,7 +85,7 @@ export function benchCommand(): Command {
     .addOption(new Option('--wire-dtype <dtype>', 'float format on the wire').choices(['float32', 'float16']).default('float32'))
     .option('--segment-bytes <size>', 'payload bytes per message (pipelining granularity)', '4M')
     .option('--timeout-ms <ms>', 'bound on every network wait', positiveInt('--timeout-ms'), 60_000)
-    .option('--no-unix-sockets', 'links over TCP on loopback instead of Unix domain sockets (as gloo; Linux has both)')
+    .option('--unix-sockets', 'links over Unix domain sockets instead of TCP on loopback (Linux; gloo has only TCP)')
     .action(action(benchAllReduce));
   bench.command(WORKER_COMMAND, { hidden: true }).argument('<config>').action(action(allReduceWorker));
   return bench;
