@@ -40,7 +40,10 @@ export interface StepReport {
   totalSteps: number;
   computeMs: number;
   commMs: number;
-  /** Wall time of the whole step on this rank (data, compute, communication, update). */
+  /**
+   * Wall time of the whole step on this rank: data, compute, communication, update, the in-memory snapshot of
+   * elastic runs (and the wait for room for it) and the parameter hash when one is due.
+   */
   stepMs: number;
   /** Hash of parameters and state after the step, every --hash-every steps and after the last step. */
   paramHash?: string;
@@ -220,6 +223,9 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
     let microIndex = 0;
     while (microIndex < microBatches) {
       if (signal?.aborted) throw new AbortedError('training stopped', { rank: t.rank, step: position.step });
+      // The step's clock runs from here to its report, so step_ms is the full cost of a step, as a loop timed
+      // around forward, backward and optimizer.step is (the report's own send is queued, see ControlClient).
+      const stepStart = performance.now();
       await session.snapshots?.room(signal);
       // The last step of an epoch may have fewer micro-batches; the same number on every rank (equal shards).
       const micro = Math.min(accumSteps, microBatches - microIndex);
@@ -264,6 +270,8 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
       totals.commMs += commEnd - commStart;
       const isLast = epoch === config.epochs - 1 && microIndex === microBatches;
       const hashDue = isLast || (config.hashEvery > 0 && position.step % config.hashEvery === 0);
+      const paramHash = hashDue ? replica.hash() : undefined;
+      session.snapshots?.take(replica, position);
       hooks.onStep?.({
         step: finished,
         epoch,
@@ -274,10 +282,9 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
         totalSteps,
         computeMs,
         commMs: commEnd - commStart,
-        stepMs: performance.now() - computeStart,
-        ...(hashDue ? { paramHash: replica.hash() } : {}),
+        stepMs: performance.now() - stepStart,
+        ...(paramHash !== undefined ? { paramHash } : {}),
       });
-      session.snapshots?.take(replica, position);
       if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast) await checkpoint();
     }
     position = { step: position.step, epoch: epoch + 1, consumed: 0 };
