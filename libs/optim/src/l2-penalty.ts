@@ -3,7 +3,7 @@
 //
 // With SGD this is exactly torch's SGD weight_decay: SGD computes d = g + λ·p before momentum, so
 // `addL2Penalty(grads, params, λ)` followed by `new SGD(n, {weightDecay: 0})` gives the same parameters as
-// `new SGD(n, {weightDecay: λ})` (bit for bit here: both round g + λ·p to float32 once).
+// `new SGD(n, {weightDecay: λ})` (bit for bit here: both compute g + λ·p in float32, λ·p rounded, then the sum).
 //
 // With AdamW it is NOT the same as weightDecay: the penalty gradient passes through Adam's m/√v normalization
 // (that is torch.optim.Adam's coupled weight_decay, "Adam + L2"), while AdamW's decoupled decay shrinks p by
@@ -16,5 +16,6 @@ export function addL2Penalty(grads: Float32Array, params: Float32Array, l2: numb
   checkNonNegative(l2, '--l2');
   checkLength(params, grads.length, 'params');
   if (l2 === 0) return;
-  for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! + l2 * params[i]!;
+  const l2f = Math.fround(l2); // float32 arithmetic, as SGD's weight decay (sgd.ts); the store rounds the sum
+  for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! + Math.fround(l2f * params[i]!);
 }

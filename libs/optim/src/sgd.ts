@@ -7,12 +7,16 @@
 //   d   = d + μ·b_t   (nesterov)  or  b_t           only when μ ≠ 0
 //   p   = p - γ·d
 //
-// Intermediates are computed in float64 and rounded to float32 (Math.fround) wherever torch materializes a float32
-// tensor (d, b_t, the Nesterov direction), so results stay within a few float32 ulps of torch's.
+// In float32, as torch's tensor ops compute it: every product and sum is rounded to float32 (Math.fround), and the
+// scalars γ, μ, 1-τ, λ are float32 too (torch casts an op's alpha to the tensor's type). Where torch's CPU kernels
+// fuse a scaled addition (add with alpha: a + α·b) into one fused multiply-add, this rounds the product and then
+// the sum: at most an ulp apart, per operation (WebAssembly's SIMD has no fused multiply-add that every machine
+// computes the same way, and replicas must get the same bits everywhere). μ·b is torch's own separate mul_, and
+// with τ = 0 the buffer's update is exactly torch's.
 //
 // Speed: when params and grads live in the SIMD memory (allocateVector, as the trainer's do), a WebAssembly
-// kernel with exactly this arithmetic updates them in place (sgd-kernel.ts); the momentum buffer is allocated there
-// too, while the memory has room.
+// kernel with exactly this arithmetic updates them in place, four elements at a time (sgd-kernel.ts); the momentum
+// buffer is allocated there too, while the memory has room.
 
 import { InvalidArgumentError } from '@ringtrain/common';
 import { allocateVector } from '@ringtrain/simd';
@@ -76,34 +80,35 @@ export class SGD implements Optimizer {
     checkLength(params, this.size, 'params');
     checkLength(grads, this.size, 'grads');
     checkNonNegative(lr, '--lr');
-    const { momentum: mu, weightDecay: wd, nesterov, buffer } = this;
+    const { nesterov, buffer } = this;
+    const f32 = Math.fround;
+    const [lr32, mu, wd, keep] = [f32(lr), f32(this.momentum), f32(this.weightDecay), f32(1 - this.dampening)];
     const n = this.size;
-    const keep = 1 - this.dampening;
     const loop = buffer === undefined ? 'plain' : this.steps === 0 ? 'first' : 'momentum';
     // The SIMD kernel takes what it can (arrays in the SIMD memory, a prefix); these loops do the rest, same bits.
-    const from = sgdStep(loop, nesterov, params, grads, buffer, { lr, mu, wd, keep });
+    const from = sgdStep(loop, nesterov, params, grads, buffer, { lr: lr32, mu, wd, keep });
     // d = g + λ·p only with weight decay: torch skips the term when λ = 0 (and so the rounding, and what 0·p
-    // would do to -0 and to non-finite parameters).
+    // would do to -0 and to non-finite parameters). The stores into params and buffer round to float32 too.
     const decay = wd !== 0;
     if (buffer === undefined) {
       for (let i = from; i < n; i++) {
         const p = params[i]!;
-        params[i] = p - lr * (decay ? Math.fround(grads[i]! + wd * p) : grads[i]!);
+        params[i] = p - f32(lr32 * (decay ? f32(grads[i]! + f32(wd * p)) : grads[i]!));
       }
     } else if (loop === 'first') {
       for (let i = from; i < n; i++) {
         const p = params[i]!;
-        const d = decay ? Math.fround(grads[i]! + wd * p) : grads[i]!;
+        const d = decay ? f32(grads[i]! + f32(wd * p)) : grads[i]!;
         buffer[i] = d;
-        params[i] = p - lr * (nesterov ? Math.fround(d + mu * d) : d);
+        params[i] = p - f32(lr32 * (nesterov ? f32(d + f32(mu * d)) : d));
       }
     } else {
       for (let i = from; i < n; i++) {
         const p = params[i]!;
-        const d = decay ? Math.fround(grads[i]! + wd * p) : grads[i]!;
-        const b = Math.fround(mu * buffer[i]! + keep * d);
+        const d = decay ? f32(grads[i]! + f32(wd * p)) : grads[i]!;
+        const b = f32(f32(mu * buffer[i]!) + f32(keep * d));
         buffer[i] = b;
-        params[i] = p - lr * (nesterov ? Math.fround(d + mu * b) : b);
+        params[i] = p - f32(lr32 * (nesterov ? f32(d + f32(mu * b)) : b));
       }
     }
     this.steps += 1;

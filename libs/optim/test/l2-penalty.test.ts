@@ -27,7 +27,7 @@ describe('addL2Penalty', () => {
         viaPenalty.step(p1, grads, fixture.lrs[k]!);
         viaDecay.step(p2, Float32Array.from(fixture.grads[k]!), fixture.lrs[k]!);
         expectClose(p1, expected, OPTIMIZER_TOLERANCE, `params after step ${k + 1}`, 'vectorwise');
-        expect(p1).toEqual(p2); // both round g + λ·p to float32 once
+        expect(p1).toEqual(p2); // both compute g + λ·p in float32 operations
       });
     },
   );

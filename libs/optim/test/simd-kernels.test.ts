@@ -95,12 +95,13 @@ describe('SIMD optimizer kernels', () => {
 
   it('run over the covered prefix when every vector lives in the SIMD memory, and leave other vectors alone', () => {
     const s = { lr: 0.1, mu: 0.9, wd: 0, keep: 1 };
-    const [params, grads, buffer] = [inSimdMemory([1, 2, 3, 4, 5]), inSimdMemory([1, 1, 1, 1, 1]), inSimdMemory([0, 0, 0, 0, 0])];
-    // p - 0.1·g on the first four elements (two pairs an iteration); the fifth is the caller's.
-    expect(sgdStep('first', false, params, grads, buffer, s)).toBe(4);
-    expect([...params]).toEqual([0.9, 1.9, 2.9, 3.9].map(Math.fround).concat(5));
-    expect([...buffer]).toEqual([1, 1, 1, 1, 0]);
-    expect(sgdStep('first', false, params.subarray(0, 3), grads.subarray(0, 3), buffer.subarray(0, 3), s)).toBe(0);
+    const nine = (value: (i: number) => number) => inSimdMemory(Array.from({ length: 9 }, (_, i) => value(i)));
+    const [params, grads, buffer] = [nine((i) => i + 1), nine(() => 1), nine(() => 0)];
+    // p - 0.1·g on the first eight elements (two quads an iteration); the ninth is the caller's.
+    expect(sgdStep('first', false, params, grads, buffer, s)).toBe(8);
+    expect([...params]).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((p) => Math.fround(p - Math.fround(Math.fround(0.1) * 1))).concat(9));
+    expect([...buffer]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0]);
+    expect(sgdStep('first', false, params.subarray(0, 7), grads.subarray(0, 7), buffer.subarray(0, 7), s)).toBe(0);
     expect(sgdStep('first', false, onHeap([1, 2]), grads.subarray(0, 2), buffer.subarray(0, 2), s)).toBe(0);
     const four = () => inSimdMemory([0, 0, 0, 0]);
     const moments = [four(), onHeap([0, 0, 0, 0])];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { add, div, fround, laneSum, max, mul, pairKernel, runner, sqrt, sub, type Pair } from './float64-pairs.js';
+import { add, div, fround, laneSum, max, mul, pairKernel, sqrt, sub, type Pair } from './float64-pairs.js';
+import { runner } from './kernel-runner.js';
 import { allocateSimdBuffer, SimdMemory } from './simd-memory.js';
 import { assembleModule, instantiate } from './wasm-assembler.js';
 
@@ -93,7 +94,7 @@ describe('pairKernel', () => {
   it('refuses kernels that take different numbers of pairs per iteration (one covered prefix serves them all)', () => {
     const twice = (unroll: number) =>
       pairKernel({ name: `twice${unroll}`, arrays: ['a', 'out'], scalars: [], temps: [], unroll, body: (k) => k.store('out', add(k.load('a'), k.load('a'))) });
-    expect(() => runner([twice(1), twice(2)])).toThrow('runner: the kernels take different numbers of pairs per iteration (twice1: 1, twice2: 2)');
+    expect(() => runner([twice(1), twice(2)])).toThrow('runner: the kernels take different numbers of elements per iteration (twice1: 2, twice2: 4)');
   });
 
   it('runs through runner() only when every array lives in the SIMD memory, over the even prefix', () => {

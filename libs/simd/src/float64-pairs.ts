@@ -10,12 +10,11 @@
 // A kernel's wasm signature: (array addresses..., prefixBytes, scalars...) where prefixBytes is the byte
 // length of the prefix the kernel covers and the scalars are float64, each splatted to both lanes. A kernel
 // takes `unroll` pairs per iteration (default 1), so it covers the longest prefix of whole iterations:
-// 2·unroll·floor(n / (2·unroll)) elements. Unrolling is how a reduction gets several independent
+// 2·unroll·floor(n / (2·unroll)) elements (runner() in kernel-runner.ts). Unrolling is how a reduction gets several independent
 // accumulators (one f64x2 addition chain is bound by the addition's latency, not by the memory).
 
-import { simdMemory } from './simd-memory.js';
-import { InvalidArgumentError } from '@ringtrain/common';
-import { assembleModule, F64, I32, instantiate, loop, op, V128, type WasmFunction } from './wasm-assembler.js';
+import type { LaneKernel } from './kernel-runner.js';
+import { F64, I32, loop, op, V128 } from './wasm-assembler.js';
 
 /** An f64x2 expression: instructions that leave one v128 on the stack. */
 export type Pair = number[];
@@ -72,12 +71,7 @@ export const toFloat64 = (a: Float32Pair): Pair => [...a, ...op.f64x2PromoteLow]
 /** Math.fround per lane: to float32 (nearest even) and back. */
 export const fround = (a: Pair): Pair => toFloat64(toFloat32(a));
 
-/** A pair kernel's function, with how many pairs one iteration of its loop takes (runner() needs it). */
-export interface PairFunction extends WasmFunction {
-  pairsPerIteration: number;
-}
-
-export function pairKernel<A extends string, S extends string, T extends string>(spec: PairKernelSpec<A, S, T>): PairFunction {
+export function pairKernel<A extends string, S extends string, T extends string>(spec: PairKernelSpec<A, S, T>): LaneKernel {
   const { arrays, scalars, temps, unroll = 1 } = spec;
   // Parameters: the arrays' addresses, prefixBytes, the scalars.
   const prefixBytesParam = arrays.length;
@@ -106,37 +100,6 @@ export function pairKernel<A extends string, S extends string, T extends string>
     locals: [I32, ...scalars.map(() => V128), ...temps.map(() => V128)],
     code: [...prologue, ...loop(index, prefixBytesParam, 8 * unroll, body), ...(spec.result?.(context(0)) ?? [])],
     ...(spec.result ? { result: F64 } : {}),
-    pairsPerIteration: unroll,
-  };
-}
-
-/** What runner() returns: how many elements the kernel covered (its prefix) and its result. */
-export interface PairRun<R> {
-  covered: number;
-  result: R;
-}
-
-/**
- * The caller's side of a module of pair kernels, which must all take the same number of pairs per iteration
- * (the covered prefix is computed from it: a prefix that is not a whole number of iterations would let the
- * loop's last iteration run past the arrays). `run(pick, arrays, scalars)` calls the kernel `pick` chooses
- * from the module's exports over the prefix of whole iterations of `arrays`, if all of them live in the SIMD
- * memory, and returns what it covered (undefined when they do not: the caller's JavaScript loop does
- * everything). The module is assembled here and instantiated at the first run.
- */
-export function runner<Kernels>(functions: readonly PairFunction[]) {
-  const unroll = functions[0]?.pairsPerIteration ?? 1;
-  if (functions.some((f) => f.pairsPerIteration !== unroll)) {
-    throw new InvalidArgumentError(`runner: the kernels take different numbers of pairs per iteration (${functions.map((f) => `${f.name}: ${f.pairsPerIteration}`).join(', ')})`, { subject: 'functions' });
-  }
-  const module = assembleModule(functions);
-  let kernels: Kernels | undefined;
-  const elementsPerIteration = 2 * unroll;
-  return <R>(pick: (kernels: Kernels) => (...args: number[]) => R, arrays: readonly Float32Array[], scalars: readonly number[] = []): PairRun<R> | undefined => {
-    const addresses = simdMemory.addressesOf(arrays);
-    if (addresses === undefined) return undefined;
-    const covered = arrays[0]!.length - (arrays[0]!.length % elementsPerIteration);
-    const result = pick((kernels ??= instantiate<Kernels>(module)))(...addresses, covered * 4, ...scalars);
-    return { covered, result };
+    elementsPerIteration: 2 * unroll,
   };
 }

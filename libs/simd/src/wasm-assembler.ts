@@ -54,6 +54,9 @@ export const op = {
   f32Div: [0x95],
   v128Load: [...simd(0x00), ...MEMARG],
   v128Store: [...simd(0x0b), ...MEMARG],
+  /** v128.load / v128.store with a constant byte offset added to the address. */
+  v128LoadAt: (offset: number) => [...simd(0x00), ...memarg(offset)],
+  v128StoreAt: (offset: number) => [...simd(0x0b), ...memarg(offset)],
   /** Loads 8 bytes (two float32) at address + offset into the low half, zeroing the rest. */
   v128Load64Zero: (offset = 0) => [...simd(0x5d), ...memarg(offset)],
   /** Stores the low 8 bytes (lane 0 of i64x2) at address + offset. */
@@ -61,6 +64,8 @@ export const op = {
   f32x4Splat: simd(0x13),
   f64x2Splat: simd(0x14),
   f32x4Add: simd(0xe4),
+  f32x4Sub: simd(0xe5),
+  f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
   /** float32 lanes 0-1 to float64 (exact). */
   f64x2PromoteLow: simd(0x5f),

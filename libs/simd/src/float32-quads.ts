@@ -1,0 +1,78 @@
+// Kernels that walk float32 arrays four elements at a time and compute in float32 lanes (f32x4): every
+// operation rounded to float32, as a float32 tensor op computes (torch's, element by element). JavaScript
+// reproduces them bit for bit with Math.fround around each operation (f32add etc. below): a float32 sum,
+// difference or product computed in float64 and rounded to float32 once is the float32 operation itself
+// (float64's 53 bits are at least 2·24 + 2, so that double rounding never changes a result). So, as with
+// float64-pairs.ts, a caller runs the kernel over a prefix and its JavaScript loop over the rest, with the same
+// bits - except in a NaN's sign and payload bits. Four lanes instead of the pairs' two and no conversions between
+// float32 and float64 (which bound the pair kernels): a kernel walking megabytes runs at about the memory's speed.
+//
+// A kernel's wasm signature: (array addresses..., prefixBytes, scalars...) where the scalars are float32 (a
+// JavaScript number passed in is rounded to float32, as Math.fround does), each splatted to all four lanes.
+// A kernel takes `unroll` quads per iteration (default 1): it covers 4·unroll·floor(n / (4·unroll)) elements.
+
+import type { LaneKernel } from './kernel-runner.js';
+import { F32, I32, loop, op, V128 } from './wasm-assembler.js';
+
+/** An f32x4 expression: instructions that leave one v128 on the stack. */
+export type Quad = number[];
+
+export interface QuadContext<A extends string, S extends string, T extends string> {
+  /** The four float32 elements of `array` at this copy's quad of the iteration. */
+  load(array: A): Quad;
+  /** Stores `value` into `array` at this copy's quad. */
+  store(array: A, value: Quad): number[];
+  /** A float32 scalar argument in all lanes. */
+  scalar(name: S): Quad;
+  /** A temporary. */
+  get(temp: T): Quad;
+  /** Sets a temporary to `value`. */
+  set(temp: T, value: Quad): number[];
+}
+
+export interface QuadKernelSpec<A extends string, S extends string, T extends string> {
+  name: string;
+  /** The float32 arrays (passed as byte addresses), all walked at the same index. */
+  arrays: readonly A[];
+  /** Float32 arguments after prefixBytes. */
+  scalars: readonly S[];
+  /** v128 temporaries the body uses. */
+  temps: readonly T[];
+  /** Quads per iteration (default 1): the body is emitted this many times, `copy` 0..unroll-1 in order. */
+  unroll?: number;
+  /** One quad of elements: the `copy`-th quad of the iteration. */
+  body(k: QuadContext<A, S, T>, copy: number): number[];
+}
+
+/** Float32 a + b, a - b, a·b per lane; in JavaScript Math.fround(a + b) etc. of float32 values. */
+export const f32add = (a: Quad, b: Quad): Quad => [...a, ...b, ...op.f32x4Add];
+export const f32sub = (a: Quad, b: Quad): Quad => [...a, ...b, ...op.f32x4Sub];
+export const f32mul = (a: Quad, b: Quad): Quad => [...a, ...b, ...op.f32x4Mul];
+
+export function quadKernel<A extends string, S extends string, T extends string>(spec: QuadKernelSpec<A, S, T>): LaneKernel {
+  const { arrays, scalars, temps, unroll = 1 } = spec;
+  // Parameters: the arrays' addresses, prefixBytes, the scalars. Locals: the index, one splat per scalar, the temporaries.
+  const prefixBytesParam = arrays.length;
+  const scalarParam = (s: S) => prefixBytesParam + 1 + scalars.indexOf(s);
+  const index = prefixBytesParam + 1 + scalars.length;
+  const splat = (s: S) => index + 1 + scalars.indexOf(s);
+  const temp = (t: T) => index + 1 + scalars.length + temps.indexOf(t);
+  const at = (a: A) => [...op.get(arrays.indexOf(a)), ...op.get(index), ...op.i32Add];
+  /** The context of the `copy`-th quad of an iteration: its elements sit 16·copy bytes past the loop index. */
+  const context = (copy: number): QuadContext<A, S, T> => ({
+    load: (a) => [...at(a), ...op.v128LoadAt(16 * copy)],
+    store: (a, value) => [...at(a), ...value, ...op.v128StoreAt(16 * copy)],
+    scalar: (s) => op.get(splat(s)),
+    get: (t) => op.get(temp(t)),
+    set: (t, value) => [...value, ...op.set(temp(t))],
+  });
+  const prologue = scalars.flatMap((s) => [...op.get(scalarParam(s)), ...op.f32x4Splat, ...op.set(splat(s))]);
+  const body = Array.from({ length: unroll }, (_, copy) => spec.body(context(copy), copy)).flat();
+  return {
+    name: spec.name,
+    params: [...arrays.map(() => I32), I32, ...scalars.map(() => F32)],
+    locals: [I32, ...scalars.map(() => V128), ...temps.map(() => V128)],
+    code: [...prologue, ...loop(index, prefixBytesParam, 16 * unroll, body)],
+    elementsPerIteration: 4 * unroll,
+  };
+}
