@@ -4,12 +4,10 @@
 // heartbeats without ever blocking the training loop on them. In an elastic run it also survives its coordinator:
 // a lost connection is re-established and the worker says hello again, saying where it stands.
 
-import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { AbortedError, AuthError, ErrorCodes, ProtocolError, RunError, TimeoutError, TransportError, type ErrorCode, type RingtrainError } from '@ringtrain/common';
 import { decodeMessage, encodeMessage, PROTOCOL_VERSION, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, type HelloMessage, type Message, type MessageOf, type WelcomeMessage } from '@ringtrain/protocol';
 import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, newNonce, proofMatches } from '@ringtrain/transport-ws';
-import { BatchQueue } from './batch-queue.js';
 
 export interface ControlClientOptions {
   /** The coordinator's address (--rdzv-endpoint / MASTER_ADDR:MASTER_PORT). */
@@ -41,16 +39,6 @@ export interface ControlClientOptions {
 const RETRY_START_MS = 100;
 const RETRY_MAX_MS = 2000;
 
-/**
- * Step reports wait at most this long, or until this many are queued, and leave together in one socket write
- * (BatchQueue). The coordinator's view (progress, metrics.jsonl, commits of elastic runs) lags by at most that;
- * eight steps stay well within an elastic worker's sixteen uncommitted snapshots.
- */
-const REPORT_BATCH = { maxDelayMs: 50, maxItems: 8 } as const;
-
-/** The TCP or TLS socket under each client WebSocket (from its upgrade), so a batch can be corked into one write. */
-const underlyingSockets = new WeakMap<WebSocket, Duplex>();
-
 export type Hello = Omit<HelloMessage, 'type' | 'v'>;
 
 /** How a client that lost its coordinator gets back to it (elastic runs: the coordinator may restart). */
@@ -72,7 +60,6 @@ export class ControlClient {
   private lastHeardMs = Date.now();
   private reconnect: ReconnectOptions | undefined;
   private reconnecting = false;
-  private readonly reports = new BatchQueue<Message>((batch) => this.write(batch), REPORT_BATCH);
 
   /** Use ControlClient.connect. */
   constructor(
@@ -145,40 +132,20 @@ export class ControlClient {
     }
   }
 
-  /**
-   * Sends without waiting; a message that cannot be sent is dropped (the loss shows as a closed connection).
-   * Step reports are queued and sent in batches (REPORT_BATCH); any other message first sends the queued reports,
-   * so the coordinator sees every message in the order it was sent.
-   */
+  /** Sends without waiting; a message that cannot be sent is dropped (the loss shows as a closed connection). */
   send(message: Message): void {
-    if (message.type === 'report') return this.reports.push(message);
-    this.reports.flush();
-    this.write([message]);
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(message));
   }
 
-  /** Sends the queued reports and `message`, and resolves once it has been written to the socket. */
+  /** Sends `message` and resolves once it has been written to the socket. */
   flush(message: Message): Promise<void> {
-    this.reports.flush();
     return new Promise((resolve) => {
       if (this.ws.readyState !== WebSocket.OPEN) return resolve();
       this.ws.send(encodeMessage(message), () => resolve());
     });
   }
 
-  /** Writes `messages` to the socket in one write (corked), or drops them when the connection is not open. */
-  private write(messages: readonly Message[]): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    const socket = underlyingSockets.get(this.ws);
-    socket?.cork();
-    try {
-      for (const message of messages) this.ws.send(encodeMessage(message));
-    } finally {
-      socket?.uncork();
-    }
-  }
-
   close(): void {
-    this.reports.flush();
     this.closing = true;
     clearInterval(this.heartbeat);
     this.ws.close(1000, 'worker done');
@@ -297,7 +264,6 @@ function open(opts: ControlClientOptions, where: string): Promise<Opened> {
     ws.once('close', unlink);
     ws.once('error', unlink);
     ws.once('upgrade', (res) => {
-      underlyingSockets.set(ws, res.socket);
       const proof = res.headers[HEADER_PROOF];
       proven = proofMatches(opts.token, nonce, typeof proof === 'string' ? proof : undefined);
     });

@@ -42,7 +42,8 @@ export interface StepReport {
   commMs: number;
   /**
    * Wall time of the whole step on this rank: data, compute, communication, update, the in-memory snapshot of
-   * elastic runs (and the wait for room for it) and the parameter hash when one is due.
+   * elastic runs (and the wait for room for it), the parameter hash when one is due, and what happened since the
+   * previous step's clock stopped (its report); not checkpoints or evaluations.
    */
   stepMs: number;
   /** Hash of parameters and state after the step, every --hash-every steps and after the last step. */
@@ -213,6 +214,11 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
     hooks.onCheckpoint?.(path, position.step);
   };
 
+  // Consecutive steps' clocks tile the time line: a step's clock starts where the previous one's stopped, just
+  // before its report, so what happens between two steps (the report's send, the loop) is in the next step's step_ms
+  // and an epoch's step_ms add up to its training time, as a loop timed around forward, backward and
+  // optimizer.step does. Checkpoints and evaluations restart the clock: they are not a step's.
+  let clockStopped: number | undefined;
   for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
     // The rest of the epoch, split over this world from where the run stands in it.
     const sampler = samplerOf(config, dataset, t.worldSize, t.rank, epoch === position.epoch ? position.consumed : 0);
@@ -223,9 +229,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
     let microIndex = 0;
     while (microIndex < microBatches) {
       if (signal?.aborted) throw new AbortedError('training stopped', { rank: t.rank, step: position.step });
-      // The step's clock runs from here to its report, so step_ms is the full cost of a step, as a loop timed
-      // around forward, backward and optimizer.step is (the report's own send is queued, see ControlClient).
-      const stepStart = performance.now();
+      const stepStart = clockStopped ?? performance.now();
       await session.snapshots?.room(signal);
       // The last step of an epoch may have fewer micro-batches; the same number on every rank (equal shards).
       const micro = Math.min(accumSteps, microBatches - microIndex);
@@ -272,6 +276,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
       const hashDue = isLast || (config.hashEvery > 0 && position.step % config.hashEvery === 0);
       const paramHash = hashDue ? replica.hash() : undefined;
       session.snapshots?.take(replica, position);
+      clockStopped = performance.now();
       hooks.onStep?.({
         step: finished,
         epoch,
@@ -282,11 +287,15 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
         totalSteps,
         computeMs,
         commMs: commEnd - commStart,
-        stepMs: performance.now() - stepStart,
+        stepMs: clockStopped - stepStart,
         ...(paramHash !== undefined ? { paramHash } : {}),
       });
-      if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast) await checkpoint();
+      if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast) {
+        await checkpoint();
+        clockStopped = undefined;
+      }
     }
+    clockStopped = undefined;
     position = { step: position.step, epoch: epoch + 1, consumed: 0 };
     evaluation = await evaluateTestSplit(t, replica.model, dataset, { step: position.step, ...comm });
     hooks.onEvaluation?.({ ...evaluation, step: position.step, epoch: epoch + 1 });

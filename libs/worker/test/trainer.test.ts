@@ -4,6 +4,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '@ringtrain/data';
+import type { StepReport } from '../src/index.js';
 import { config, mnistSlice, trainRanks } from './training-fixtures.js';
 
 let dataset: Dataset;
@@ -57,5 +58,26 @@ describe('train', () => {
     expect(hashes[0]!.length).toBe(5); // steps 4, 8, 12, 16 and the last (20)
     expect(hashes[1]).toEqual(hashes[0]);
     expect(hashes[2]).toEqual(hashes[0]);
+  }, 60_000);
+
+  it("step_ms joins the previous step's clock: time spent between two steps counts in the second, an evaluation does not", async () => {
+    const busy = (ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end; );
+    };
+    const reports: StepReport[] = [];
+    // 16 steps an epoch; after step 5 the report hook holds the loop 40 ms, after the first epoch the evaluation 400 ms.
+    await trainRanks(1, config({ batchSize: 32, epochs: 2 }), dataset, () => ({
+      hooks: {
+        onStep: (r) => {
+          reports.push(r);
+          if (r.step === 5) busy(40);
+        },
+        onEvaluation: () => busy(400),
+      },
+    }));
+    expect(reports).toHaveLength(32);
+    expect(reports[6]!.stepMs).toBeGreaterThanOrEqual(40);
+    expect(reports[6]!.stepMs - reports[6]!.computeMs - reports[6]!.commMs).toBeGreaterThanOrEqual(40);
+    expect(reports[16]!.stepMs).toBeLessThan(400); // the first step of epoch 2 starts its own clock
   }, 60_000);
 });
