@@ -1,5 +1,6 @@
 // Times the three passes of one convolution on the native BLAS (libs/native-blas/native/conv2d.c: im2col + GEMM),
-// next to the bare GEMMs of the same shapes, so the difference is what im2col/col2im and chunking cost. Default
+// next to the bare GEMMs of the same shapes, so the difference is what im2col/col2im and chunking cost; where the
+// addon's narrow kernels are in use (16 or 32 filters, AVX-512), each pass also without them. Default
 // geometry: the cnn's conv2 at batch 64 (64 x 26 x 26 x 32 in, 3x3, 32 filters, 'valid'); its conv1 is
 // --size 28 --in-channels 1.
 //
@@ -42,10 +43,24 @@ const cols = random(rows * k);
 const gemm = (m: number, nn: number, kk: number, transposeA: boolean, transposeB: boolean, a: Float32Array, b: Float32Array, out: Float32Array) =>
   blas.gemm({ a, b, c: out, bias: null, batch: 1, batchA: 1, batchB: 1, m, n: nn, k: kk, transposeA, transposeB, relu: false });
 
+// The passes of a conv with 16 or 32 filters run on the addon's narrow kernels where the CPU has AVX-512 (the input
+// gradient as a forward pass over dy, when its input has 16 or 32 channels); the "BLAS" rows turn them off.
+const onBlas = (pass: () => void) => () => {
+  blas.narrowKernels(false);
+  pass();
+  blas.narrowKernels(true);
+};
+const forward = () => blas.conv2d({ pass: 'forward', a: x, b: w, out: y, geometry: g });
+const filterGradient = () => blas.conv2d({ pass: 'filterGradient', a: x, b: y, out: dw, geometry: g });
+const inputGradient = () => blas.conv2d({ pass: 'inputGradient', a: y, b: w, out: dx, geometry: g });
+const narrow = blas.narrowKernels();
 const cases: [string, () => void][] = [
-  ['forward', () => blas.conv2d({ pass: 'forward', a: x, b: w, out: y, geometry: g })],
-  ['filter gradient', () => blas.conv2d({ pass: 'filterGradient', a: x, b: y, out: dw, geometry: g })],
-  ['input gradient', () => blas.conv2d({ pass: 'inputGradient', a: y, b: w, out: dx, geometry: g })],
+  [`forward${narrow ? ' (narrow kernels)' : ''}`, forward],
+  ...(narrow ? [['forward (BLAS)', onBlas(forward)] as [string, () => void]] : []),
+  [`filter gradient${narrow ? ' (narrow kernels)' : ''}`, filterGradient],
+  ...(narrow ? [['filter gradient (BLAS)', onBlas(filterGradient)] as [string, () => void]] : []),
+  [`input gradient${narrow ? ' (narrow kernels)' : ''}`, inputGradient],
+  ...(narrow ? [['input gradient (BLAS)', onBlas(inputGradient)] as [string, () => void]] : []),
   [`GEMM [${rows}x${k}]·[${k}x${c}]`, () => gemm(rows, c, k, false, false, cols, w, y)],
   [`GEMM [${k}x${rows}]·[${rows}x${c}]`, () => gemm(k, c, rows, true, false, cols, y, dw)],
   [`GEMM [${rows}x${c}]·[${c}x${k}]`, () => gemm(rows, k, c, false, true, y, w, cols)],

@@ -7,6 +7,7 @@
 #include "conv2d.h"
 #include "gemm.h"
 #include "max-pool-grad.h"
+#include "narrow-gemm.h"
 #include "relu-grad.h"
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -19,6 +20,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"batchNormBackward", NULL, batch_norm_backward, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"narrowKernels", NULL, narrow_kernels, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions) != napi_ok) return NULL;
   return exports;

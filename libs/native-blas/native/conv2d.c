@@ -14,7 +14,9 @@
 // L2. With 1 Mi floats the patch rows went out to the L3: together with the merged runs of patches() below, the
 // cnn's conv2 (64 x 26 x 26 x 32, 3x3, 32 filters) takes 10-13 ms per pass against 12-23 ms before
 // (tools/conv-bench.ts, README "Models and compute backends"). A 1x1, stride-1,
-// unpadded convolution is already a GEMM on x: no im2col at all.
+// unpadded convolution is already a GEMM on x: no im2col at all. The GEMMs of a convolution with 16 or 32 output
+// channels (the forward pass, so the stride-1 input gradient too, and the filter gradient of patches of 48 floats or
+// more) run on narrow-gemm.c instead of BLAS where the CPU has AVX-512.
 //
 // geometry is an Int32Array [N, H, W, C_in, KH, KW, C_out, OH, OW, stride_h, stride_w, dilation_h, dilation_w,
 // pad_top, pad_left]. The arrays' lengths are checked against the geometry first (with overflow-checked
@@ -29,6 +31,7 @@
 
 #include "blas-library.h"
 #include "napi-helpers.h"
+#include "narrow-gemm.h"
 
 enum { PASS_FORWARD = 0, PASS_FILTER_GRADIENT = 1, PASS_INPUT_GRADIENT = 2 };
 enum { GEOMETRY_LENGTH = 15 };
@@ -106,11 +109,13 @@ static void run_pass(int pass, const geometry *g, float *a, float *b, float *out
     switch (pass) {
       case PASS_FORWARD:
         if (cols != NULL) patches(g, a, r0, r1, cols, false);
-        sgemm_row_major(false, false, count, g->cout, k, patch_rows, b, 0.0f, out + r0 * g->cout);
+        if (narrow_gemm_covers(g->cout)) narrow_gemm(count, g->cout, k, patch_rows, b, out + r0 * g->cout);
+        else sgemm_row_major(false, false, count, g->cout, k, patch_rows, b, 0.0f, out + r0 * g->cout);
         break;
       case PASS_FILTER_GRADIENT:
         if (cols != NULL) patches(g, a, r0, r1, cols, false);
-        sgemm_row_major(true, false, k, g->cout, count, patch_rows, b + r0 * g->cout, 1.0f, out);
+        if (narrow_gemm_tn_covers(k, g->cout)) narrow_gemm_tn_accumulate(k, g->cout, count, patch_rows, b + r0 * g->cout, out);
+        else sgemm_row_major(true, false, k, g->cout, count, patch_rows, b + r0 * g->cout, 1.0f, out);
         break;
       default:  // PASS_INPUT_GRADIENT: without im2col the product lands in dx directly
         sgemm_row_major(false, true, count, k, g->cout, a + r0 * g->cout, b, 0.0f, patch_rows);

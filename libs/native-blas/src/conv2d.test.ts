@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Conv2DGeometry } from './index.js';
 import { pseudoRandom, skipWithoutBlas, testBlas } from './test-support.js';
 
@@ -51,39 +52,63 @@ function expectClose(actual: Float32Array, want: Float64Array, terms: number): v
 
 const base = { n: 2, h: 7, w: 6, cin: 3, kh: 3, kw: 3, cout: 4, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 };
 
+/** Whether this CPU has AVX-512F (Linux x86-64: /proc/cpuinfo), where the narrow kernels must be in use. */
+const avx512 = process.platform === 'linux' && process.arch === 'x64' && /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+
 describe.skipIf(skipWithoutBlas)('native conv2d (im2col + GEMM)', () => {
   const blas = testBlas;
+  afterAll(() => blas.narrowKernels(true));
 
-  it.each([
-    { name: "3x3 'valid'", shape: base },
-    { name: "3x3 'same' (padding on every side)", shape: { ...base, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 } },
-    { name: 'stride 2 with a dropped remainder row, asymmetric padding', shape: { ...base, h: 8, strideH: 2, strideW: 2, padTop: 0, padLeft: 1, padBottom: 1, padRight: 0 } },
-    { name: 'strides [3, 2], 2x3 kernel', shape: { ...base, kh: 2, kw: 3, strideH: 3, strideW: 2, padTop: 1, padBottom: 1 } },
-    { name: 'dilation 2', shape: { ...base, h: 9, w: 8, dilationH: 2, dilationW: 2 } },
-    { name: 'one input channel (the first conv of an image model)', shape: { ...base, cin: 1, cout: 8 } },
-    { name: '1x1 pointwise (no im2col)', shape: { ...base, kh: 1, kw: 1 } },
-    { name: '1x1 with stride 2 (im2col)', shape: { ...base, kh: 1, kw: 1, strideH: 2, strideW: 2 } },
-    // K = 3·3·64 = 576, so one chunk of 2^16 patch floats holds 113 rows: 4·24·24 = 2304 rows take 21 chunks.
-    { name: 'more rows than one chunk', shape: { ...base, n: 4, h: 26, w: 26, cin: 64, cout: 2 } },
-    // The input gradient of a stride-1 conv is a forward pass over dy with K = 3·3·C_out: 4·26·26 = 2704 rows in 24 chunks.
-    { name: 'more rows than one chunk in the input gradient', shape: { ...base, n: 4, h: 26, w: 26, cin: 2, cout: 64 } },
-    { name: "'same' with padding beyond the kernel (the input gradient's flipped padding is negative)", shape: { ...base, padTop: 3, padLeft: 4, padBottom: 3, padRight: 4 } },
-  ])('forward, filter gradient and input gradient match the written-out conv: $name', ({ shape }) => {
-    const g = geometryOf(shape);
-    const x = pseudoRandom(g.n * g.h * g.w * g.cin, 1);
-    const w = pseudoRandom(g.kh * g.kw * g.cin * g.cout, 2);
-    const dy = pseudoRandom(g.n * g.oh * g.ow * g.cout, 3);
-    const want = reference(g, x, w, dy);
-    // NaN sentinels: every output element must be written (the gradients are sums, so they must be zeroed first).
-    const y = new Float32Array(want.y.length).fill(Number.NaN);
-    const dW = new Float32Array(want.dW.length).fill(Number.NaN);
-    const dx = new Float32Array(want.dx.length).fill(Number.NaN);
-    blas.conv2d({ pass: 'forward', a: x, b: w, out: y, geometry: g });
-    blas.conv2d({ pass: 'filterGradient', a: x, b: dy, out: dW, geometry: g });
-    blas.conv2d({ pass: 'inputGradient', a: dy, b: w, out: dx, geometry: g });
-    expectClose(y, want.y, g.kh * g.kw * g.cin);
-    expectClose(dW, want.dW, g.n * g.oh * g.ow);
-    expectClose(dx, want.dx, g.kh * g.kw * g.cout);
+  it('uses its own kernels for 16 and 32 output channels exactly where the CPU has AVX-512, unless turned off', () => {
+    expect(blas.narrowKernels()).toBe(avx512);
+    expect(blas.narrowKernels(false)).toBe(false);
+    expect(blas.narrowKernels()).toBe(false);
+    expect(blas.narrowKernels(true)).toBe(avx512);
+    expect(() => (blas.narrowKernels as (x: unknown) => boolean)(1)).toThrow(/expects \(enabled\?: boolean\)/);
+  });
+
+  describe.each([
+    ['on BLAS alone', false],
+    ['with the narrow kernels (where the CPU has them)', true],
+  ])('%s', (_name, narrow) => {
+    it.each([
+      { name: "3x3 'valid'", shape: base },
+      { name: "3x3 'same' (padding on every side)", shape: { ...base, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 } },
+      { name: 'stride 2 with a dropped remainder row, asymmetric padding', shape: { ...base, h: 8, strideH: 2, strideW: 2, padTop: 0, padLeft: 1, padBottom: 1, padRight: 0 } },
+      { name: 'strides [3, 2], 2x3 kernel', shape: { ...base, kh: 2, kw: 3, strideH: 3, strideW: 2, padTop: 1, padBottom: 1 } },
+      { name: 'dilation 2', shape: { ...base, h: 9, w: 8, dilationH: 2, dilationW: 2 } },
+      { name: 'one input channel (the first conv of an image model)', shape: { ...base, cin: 1, cout: 8 } },
+      { name: '1x1 pointwise (no im2col)', shape: { ...base, kh: 1, kw: 1 } },
+      { name: '1x1 with stride 2 (im2col)', shape: { ...base, kh: 1, kw: 1, strideH: 2, strideW: 2 } },
+      // K = 3·3·64 = 576, so one chunk of 2^16 patch floats holds 113 rows: 4·24·24 = 2304 rows take 21 chunks.
+      { name: 'more rows than one chunk', shape: { ...base, n: 4, h: 26, w: 26, cin: 64, cout: 2 } },
+      // The input gradient of a stride-1 conv is a forward pass over dy with K = 3·3·C_out: 4·26·26 = 2704 rows in 24 chunks.
+      { name: 'more rows than one chunk in the input gradient', shape: { ...base, n: 4, h: 26, w: 26, cin: 2, cout: 64 } },
+      { name: "'same' with padding beyond the kernel (the input gradient's flipped padding is negative)", shape: { ...base, padTop: 3, padLeft: 4, padBottom: 3, padRight: 4 } },
+      // The narrow kernels take 12 rows at a time: 2·5·4 = 40 rows leave 4 over; 32 outputs are two registers a row.
+      { name: '32 filters (forward) on 32 channels (input gradient), rows not a multiple of 12', shape: { ...base, h: 7, w: 6, cin: 32, cout: 32 } },
+      { name: '16 filters on 16 channels, in several chunks (K = 144: 455 rows a chunk)', shape: { ...base, n: 3, h: 20, w: 20, cin: 16, cout: 16, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 } },
+      { name: '32 filters on 1 channel (K = 9, the cnn\'s first conv)', shape: { ...base, cin: 1, cout: 32 } },
+      // The filter gradient's kernel takes 12 patch floats at a time: K = 3·3·6 = 54 leaves 6 over.
+      { name: '16 filters on 6 channels (K = 54)', shape: { ...base, cin: 6, cout: 16 } },
+    ])('forward, filter gradient and input gradient match the written-out conv: $name', ({ shape }) => {
+      blas.narrowKernels(narrow);
+      const g = geometryOf(shape);
+      const x = pseudoRandom(g.n * g.h * g.w * g.cin, 1);
+      const w = pseudoRandom(g.kh * g.kw * g.cin * g.cout, 2);
+      const dy = pseudoRandom(g.n * g.oh * g.ow * g.cout, 3);
+      const want = reference(g, x, w, dy);
+      // NaN sentinels: every output element must be written (the gradients are sums, so they must be zeroed first).
+      const y = new Float32Array(want.y.length).fill(Number.NaN);
+      const dW = new Float32Array(want.dW.length).fill(Number.NaN);
+      const dx = new Float32Array(want.dx.length).fill(Number.NaN);
+      blas.conv2d({ pass: 'forward', a: x, b: w, out: y, geometry: g });
+      blas.conv2d({ pass: 'filterGradient', a: x, b: dy, out: dW, geometry: g });
+      blas.conv2d({ pass: 'inputGradient', a: dy, b: w, out: dx, geometry: g });
+      expectClose(y, want.y, g.kh * g.kw * g.cin);
+      expectClose(dW, want.dW, g.n * g.oh * g.ow);
+      expectClose(dx, want.dx, g.kh * g.kw * g.cout);
+    });
   });
 
   it('refuses arrays whose lengths do not match the geometry, and impossible geometries', () => {

@@ -28,6 +28,7 @@ interface Addon {
   ): void;
   maxPoolGrad(x: Float32Array, dy: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  narrowKernels(enabled?: boolean): boolean;
 }
 
 /**
@@ -165,6 +166,12 @@ export interface NativeBlas {
   maxPoolGrad(pass: MaxPoolGrad): void;
   /** The ReLU's gradient dx = dy·step(x), as tfjs computes it (step(NaN) = NaN), in one pass (native/relu-grad.c). */
   reluGrad(pass: { dy: Float32Array; x: Float32Array; dx: Float32Array }): void;
+  /**
+   * Whether conv2d's forward products (and so the stride-1 input gradients, computed as forward passes) with 16 or
+   * 32 output channels run on the addon's own AVX-512 kernel instead of BLAS (native/narrow-gemm.c): on by default
+   * where the CPU has AVX-512F. `enabled` turns it on (where supported) or off, for tests and benchmarks.
+   */
+  narrowKernels(enabled?: boolean): boolean;
 }
 
 function poolGeometryArray(g: PoolGeometry): Int32Array {
@@ -222,6 +229,7 @@ export function openNativeBlas(env: NodeJS.ProcessEnv = process.env): NativeBlas
       batchNormBackward: (p) => addon.batchNormBackward(p.dy, p.x, p.mean, p.inverseStd, p.gamma, p.dx, p.dGamma, p.dBeta),
       maxPoolGrad: (p) => addon.maxPoolGrad(p.x, p.dy, p.dx, poolGeometryArray(p.geometry)),
       reluGrad: (p) => addon.reluGrad(p.dy, p.x, p.dx),
+      narrowKernels: (enabled) => (enabled === undefined ? addon.narrowKernels() : addon.narrowKernels(enabled)),
     };
     return (opened = { ok: true, blas });
   } catch (error) {
