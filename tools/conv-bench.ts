@@ -43,24 +43,23 @@ const cols = random(rows * k);
 const gemm = (m: number, nn: number, kk: number, transposeA: boolean, transposeB: boolean, a: Float32Array, b: Float32Array, out: Float32Array) =>
   blas.gemm({ a, b, c: out, bias: null, batch: 1, batchA: 1, batchB: 1, m, n: nn, k: kk, transposeA, transposeB, relu: false });
 
-// The passes of a conv with 16 or 32 filters run on the addon's narrow kernels where the CPU has AVX-512 (the input
-// gradient as a forward pass over dy, when its input has 16 or 32 channels); the "BLAS" rows turn them off.
+// Where the CPU has AVX-512, a pass whose GEMM has 16 or 32 columns runs on the addon's narrow kernels (native/
+// narrow-gemm.c): the forward pass with 16 or 32 filters, the input gradient (stride 1 here: a forward pass over dy)
+// with 16 or 32 input channels, the filter gradient with 16 or 32 filters and K >= 48. Such a pass is also timed
+// with the kernels turned off (its "BLAS" row).
+const narrowColumns = (n: number) => n === 16 || n === 32;
 const onBlas = (pass: () => void) => () => {
   blas.narrowKernels(false);
   pass();
   blas.narrowKernels(true);
 };
-const forward = () => blas.conv2d({ pass: 'forward', a: x, b: w, out: y, geometry: g });
-const filterGradient = () => blas.conv2d({ pass: 'filterGradient', a: x, b: y, out: dw, geometry: g });
-const inputGradient = () => blas.conv2d({ pass: 'inputGradient', a: y, b: w, out: dx, geometry: g });
-const narrow = blas.narrowKernels();
+const narrowOn = blas.narrowKernels();
+const pass = (name: string, run: () => void, narrow: boolean): [string, () => void][] =>
+  narrowOn && narrow ? [[`${name} (narrow kernels)`, run], [`${name} (BLAS)`, onBlas(run)]] : [[name, run]];
 const cases: [string, () => void][] = [
-  [`forward${narrow ? ' (narrow kernels)' : ''}`, forward],
-  ...(narrow ? [['forward (BLAS)', onBlas(forward)] as [string, () => void]] : []),
-  [`filter gradient${narrow ? ' (narrow kernels)' : ''}`, filterGradient],
-  ...(narrow ? [['filter gradient (BLAS)', onBlas(filterGradient)] as [string, () => void]] : []),
-  [`input gradient${narrow ? ' (narrow kernels)' : ''}`, inputGradient],
-  ...(narrow ? [['input gradient (BLAS)', onBlas(inputGradient)] as [string, () => void]] : []),
+  ...pass('forward', () => blas.conv2d({ pass: 'forward', a: x, b: w, out: y, geometry: g }), narrowColumns(c)),
+  ...pass('filter gradient', () => blas.conv2d({ pass: 'filterGradient', a: x, b: y, out: dw, geometry: g }), narrowColumns(c) && k >= 48),
+  ...pass('input gradient', () => blas.conv2d({ pass: 'inputGradient', a: y, b: w, out: dx, geometry: g }), narrowColumns(cin)),
   [`GEMM [${rows}x${k}]·[${k}x${c}]`, () => gemm(rows, c, k, false, false, cols, w, y)],
   [`GEMM [${k}x${rows}]·[${rows}x${c}]`, () => gemm(k, c, rows, true, false, cols, y, dw)],
   [`GEMM [${rows}x${c}]·[${c}x${k}]`, () => gemm(rows, k, c, false, true, y, w, cols)],

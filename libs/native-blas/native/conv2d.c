@@ -14,9 +14,10 @@
 // L2. With 1 Mi floats the patch rows went out to the L3: together with the merged runs of patches() below, the
 // cnn's conv2 (64 x 26 x 26 x 32, 3x3, 32 filters) takes 10-13 ms per pass against 12-23 ms before
 // (tools/conv-bench.ts, README "Models and compute backends"). A 1x1, stride-1,
-// unpadded convolution is already a GEMM on x: no im2col at all. The GEMMs of a convolution with 16 or 32 output
-// channels (the forward pass, so the stride-1 input gradient too, and the filter gradient of patches of 48 floats or
-// more) run on narrow-gemm.c instead of BLAS where the CPU has AVX-512.
+// unpadded convolution is already a GEMM on x: no im2col at all. Where the CPU has AVX-512, GEMMs with 16 or 32
+// columns run on narrow-gemm.c instead of BLAS: the forward pass of a convolution with 16 or 32 filters (C_out),
+// the stride-1 input gradient of one with 16 or 32 input channels (C_in: the forward pass over dy computes C_in
+// outputs), and the filter gradient with 16 or 32 filters and patches of at least 48 floats.
 //
 // geometry is an Int32Array [N, H, W, C_in, KH, KW, C_out, OH, OW, stride_h, stride_w, dilation_h, dilation_w,
 // pad_top, pad_left]. The arrays' lengths are checked against the geometry first (with overflow-checked
@@ -96,7 +97,8 @@ static void patches(const geometry *g, float *x, int64_t r0, int64_t r1, float *
 }
 
 // Runs `pass` over all rows in chunks. `cols` has room for `chunk` rows, or is NULL for a 1x1 convolution (x is cols).
-static void run_pass(int pass, const geometry *g, float *a, float *b, float *out, int64_t chunk, float *cols) {
+// `narrow`: whether the narrow kernels are in use (narrow_gemm_on(), read once per convolution).
+static void run_pass(int pass, const geometry *g, float *a, float *b, float *out, int64_t chunk, float *cols, bool narrow) {
   const int64_t rows = (int64_t)g->n * g->oh * g->ow;
   const int32_t k = (int32_t)((int64_t)g->kh * g->kw * g->cin);  // checked <= INT32_MAX by conv2d() (patch_size, flipped_fits)
   if (pass != PASS_FORWARD) memset(out, 0, sizeof(float) * (pass == PASS_FILTER_GRADIENT ? (size_t)k * g->cout : (size_t)g->n * g->h * g->w * g->cin));
@@ -109,12 +111,12 @@ static void run_pass(int pass, const geometry *g, float *a, float *b, float *out
     switch (pass) {
       case PASS_FORWARD:
         if (cols != NULL) patches(g, a, r0, r1, cols, false);
-        if (narrow_gemm_covers(g->cout)) narrow_gemm(count, g->cout, k, patch_rows, b, out + r0 * g->cout);
+        if (narrow_gemm_covers(narrow, g->cout)) narrow_gemm(count, g->cout, k, patch_rows, b, out + r0 * g->cout);
         else sgemm_row_major(false, false, count, g->cout, k, patch_rows, b, 0.0f, out + r0 * g->cout);
         break;
       case PASS_FILTER_GRADIENT:
         if (cols != NULL) patches(g, a, r0, r1, cols, false);
-        if (narrow_gemm_tn_covers(k, g->cout)) narrow_gemm_tn_accumulate(k, g->cout, count, patch_rows, b + r0 * g->cout, out);
+        if (narrow_gemm_tn_covers(narrow, k, g->cout)) narrow_gemm_tn_accumulate(k, g->cout, count, patch_rows, b + r0 * g->cout, out);
         else sgemm_row_major(true, false, k, g->cout, count, patch_rows, b + r0 * g->cout, 1.0f, out);
         break;
       default:  // PASS_INPUT_GRADIENT: without im2col the product lands in dx directly
@@ -143,7 +145,7 @@ static napi_value out_of_memory(napi_env env) {
 // KH−1−pad_top and KW−1−pad_left (negative when the padding exceeds the kernel: patches() bounds every tap
 // anyway). As a forward pass its GEMM has K = KH·KW·C_out and gathers instead of scattering: pass 2's GEMM has
 // K = C_out (32 for the cnn, where BLAS runs at half speed) and its col2im adds every element KH·KW times.
-static void input_gradient_as_forward(napi_env env, const geometry *g, float *dy, const float *w, float *dx) {
+static void input_gradient_as_forward(napi_env env, const geometry *g, float *dy, const float *w, float *dx, bool narrow) {
   const geometry flipped = {g->n, g->oh, g->ow, g->cout, g->kh, g->kw, g->cin, g->h, g->w, 1, 1, 1, 1, g->kh - 1 - g->pt, g->kw - 1 - g->pl};
   const int64_t k = (int64_t)g->kh * g->kw * g->cout, rows = (int64_t)g->n * g->h * g->w;
   const int64_t chunk = chunk_rows(k, rows);
@@ -164,7 +166,7 @@ static void input_gradient_as_forward(napi_env env, const geometry *g, float *dy
       }
     }
   }
-  run_pass(PASS_FORWARD, &flipped, dy, filter, dx, chunk, cols);
+  run_pass(PASS_FORWARD, &flipped, dy, filter, dx, chunk, cols, narrow);
   free(filter);
   free(cols);
 }
@@ -201,16 +203,17 @@ napi_value conv2d(napi_env env, napi_callback_info cb) {
     if (pass != PASS_FORWARD) memset(out, 0, out_length * sizeof(float));
     return NULL;
   }
+  const bool narrow = narrow_gemm_on();
   // The forward pass over dy has patch rows of KH·KW·C_out floats, which go to BLAS as an int too.
   const bool flipped_fits = (int64_t)g.kh * g.kw * g.cout <= INT32_MAX;
   if (pass == PASS_INPUT_GRADIENT && !pointwise && flipped_fits && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1) {
-    input_gradient_as_forward(env, &g, a, b, out);
+    input_gradient_as_forward(env, &g, a, b, out, narrow);
     return NULL;
   }
   float *cols = NULL;
   const int64_t chunk = pointwise ? (rows < INT32_MAX ? rows : INT32_MAX) : chunk_rows(k, rows);
   if (!pointwise && (cols = malloc(sizeof(float) * (size_t)chunk * (size_t)k)) == NULL) return out_of_memory(env);
-  run_pass(pass, &g, a, b, out, chunk, cols);
+  run_pass(pass, &g, a, b, out, chunk, cols, narrow);
   free(cols);
   return NULL;
 }

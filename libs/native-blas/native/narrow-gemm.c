@@ -1,9 +1,10 @@
 // C = A·B where B has 16 or 32 columns: the GEMM of a convolution with that many filters (rows = output positions,
 // A = the im2col patch rows, B = the filter). BLAS's kernels are built for wide products: on the cnn's conv2
 // ([36864 x 288]·[288 x 32]) OpenBLAS 0.3.21 (SkylakeX kernels) ran at 48-61 GFLOP/s on this machine where a
-// 1024³ product reaches 111, and it packs B again for every chunk of rows conv2d.c hands it. Here B (k·n floats:
-// 36 KB for k = 288) stays in the L1 cache as it is, and each block of 12 rows of C lives in 12 x n/16 AVX-512
-// registers while k runs: one broadcast of an element of A feeds n/16 fused multiply-adds. A standalone C
+// 1024³ product reaches 111, and it packs B again for every chunk of rows conv2d.c hands it. Here B is read as it
+// is (k·n floats: 36 KB for k = 288, within this machine's 48 KiB L1; a 32 KiB L1 serves it from L2), and each
+// block of 12 rows of C lives in 12 x n/16 AVX-512 registers while k runs: one broadcast of an element of A feeds
+// n/16 fused multiply-adds. (Not measured on CPUs that lower their clock for AVX-512 code.) A standalone C
 // benchmark of the same product gave 74-80 GFLOP/s. Each element of C is summed over k in order, like a
 // straightforward loop (BLAS's order may differ: the results agree to float32 rounding, not bit for bit).
 //
@@ -43,13 +44,13 @@ __attribute__((target("avx512f"), always_inline)) static inline void block(int r
 
 __attribute__((target("avx512f"))) static void gemm_n16(int m, int k, const float *a, const float *b, float *c) {
   int r = 0;
-  for (; r + ROWS <= m; r += ROWS) block(ROWS, 1, k, a + (size_t)r * k, b, c + (size_t)r * LANES);
+  for (; r <= m - ROWS; r += ROWS) block(ROWS, 1, k, a + (size_t)r * k, b, c + (size_t)r * LANES);
   for (; r < m; r++) block(1, 1, k, a + (size_t)r * k, b, c + (size_t)r * LANES);
 }
 
 __attribute__((target("avx512f"))) static void gemm_n32(int m, int k, const float *a, const float *b, float *c) {
   int r = 0;
-  for (; r + ROWS <= m; r += ROWS) block(ROWS, 2, k, a + (size_t)r * k, b, c + (size_t)r * 2 * LANES);
+  for (; r <= m - ROWS; r += ROWS) block(ROWS, 2, k, a + (size_t)r * k, b, c + (size_t)r * 2 * LANES);
   for (; r < m; r++) block(1, 2, k, a + (size_t)r * k, b, c + (size_t)r * 2 * LANES);
 }
 
@@ -76,13 +77,13 @@ __attribute__((target("avx512f"), always_inline)) static inline void block_tn(in
 
 __attribute__((target("avx512f"))) static void gemm_tn_n16(int m, int k, const float *a, const float *b, float *c) {
   int r = 0;
-  for (; r + ROWS <= m; r += ROWS) block_tn(ROWS, 1, k, m, a + r, b, c + (size_t)r * LANES);
+  for (; r <= m - ROWS; r += ROWS) block_tn(ROWS, 1, k, m, a + r, b, c + (size_t)r * LANES);
   for (; r < m; r++) block_tn(1, 1, k, m, a + r, b, c + (size_t)r * LANES);
 }
 
 __attribute__((target("avx512f"))) static void gemm_tn_n32(int m, int k, const float *a, const float *b, float *c) {
   int r = 0;
-  for (; r + ROWS <= m; r += ROWS) block_tn(ROWS, 2, k, m, a + r, b, c + (size_t)r * 2 * LANES);
+  for (; r <= m - ROWS; r += ROWS) block_tn(ROWS, 2, k, m, a + r, b, c + (size_t)r * 2 * LANES);
   for (; r < m; r++) block_tn(1, 2, k, m, a + r, b, c + (size_t)r * 2 * LANES);
 }
 
@@ -94,26 +95,37 @@ static bool cpu_has_avx512f(void) {
 #define NARROW_GEMM_BUILT 0
 #endif
 
-// -1: not yet asked (the CPU check runs at the first use), 0: off or unsupported, 1: on.
+#if NARROW_GEMM_BUILT
+// Process-wide (every thread's convolutions): -1 not yet asked (the CPU check runs at the first use), 0 off or
+// unsupported, 1 on. Atomic: worker threads of one process share the addon.
 static int enabled = -1;
 
 static bool kernels_on(void) {
-#if NARROW_GEMM_BUILT
-  if (enabled < 0) enabled = cpu_has_avx512f() ? 1 : 0;
-  return enabled == 1;
+  int state = __atomic_load_n(&enabled, __ATOMIC_RELAXED);
+  if (state < 0) {
+    state = cpu_has_avx512f() ? 1 : 0;
+    __atomic_store_n(&enabled, state, __ATOMIC_RELAXED);
+  }
+  return state == 1;
+}
 #else
+static bool kernels_on(void) {
   return false;
+}
 #endif
+
+bool narrow_gemm_on(void) {
+  return kernels_on();
 }
 
-bool narrow_gemm_covers(int n) {
-  return (n == 16 || n == 32) && kernels_on();
+bool narrow_gemm_covers(bool on, int n) {
+  return on && (n == 16 || n == 32);
 }
 
 // The filter gradient's rows of C are the patch length: with fewer than a few blocks of 12 the kernel reads the
 // chunk once per row instead (the cnn's first conv, K = 9: 3.0-4.3 ms against BLAS's 2.4-3.6, tools/conv-bench.ts).
-bool narrow_gemm_tn_covers(int m, int n) {
-  return m >= 48 && narrow_gemm_covers(n);
+bool narrow_gemm_tn_covers(bool on, int m, int n) {
+  return m >= 48 && narrow_gemm_covers(on, n);
 }
 
 void narrow_gemm(int m, int n, int k, const float *a, const float *b, float *c) {
@@ -145,7 +157,7 @@ napi_value narrow_kernels(napi_env env, napi_callback_info cb) {
       return throw_range(env, "narrowKernels: expects (enabled?: boolean)");
     }
 #if NARROW_GEMM_BUILT
-    enabled = on && cpu_has_avx512f() ? 1 : 0;
+    __atomic_store_n(&enabled, on && cpu_has_avx512f() ? 1 : 0, __ATOMIC_RELAXED);
 #else
     (void)on;
 #endif

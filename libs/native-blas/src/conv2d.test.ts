@@ -67,6 +67,7 @@ describe.skipIf(skipWithoutBlas)('native conv2d (im2col + GEMM)', () => {
     expect(() => (blas.narrowKernels as (x: unknown) => boolean)(1)).toThrow(/expects \(enabled\?: boolean\)/);
   });
 
+  // Without AVX-512 both halves run on BLAS (narrowKernels(true) cannot turn the kernels on there).
   describe.each([
     ['on BLAS alone', false],
     ['with the narrow kernels (where the CPU has them)', true],
@@ -91,6 +92,10 @@ describe.skipIf(skipWithoutBlas)('native conv2d (im2col + GEMM)', () => {
       { name: '32 filters on 1 channel (K = 9, the cnn\'s first conv)', shape: { ...base, cin: 1, cout: 32 } },
       // The filter gradient's kernel takes 12 patch floats at a time: K = 3·3·6 = 54 leaves 6 over.
       { name: '16 filters on 6 channels (K = 54)', shape: { ...base, cin: 6, cout: 16 } },
+      { name: '32 filters on 6 channels (K = 54)', shape: { ...base, cin: 6, cout: 32 } },
+      // K = 288: 227 rows a chunk, 2·24·24 = 1152 rows in 6 chunks (the filter gradient sums over all of them).
+      { name: '32 filters on 32 channels in several chunks', shape: { ...base, n: 2, h: 26, w: 26, cin: 32, cout: 32 } },
+      { name: '1x1 pointwise, 32 channels to 32 (no im2col)', shape: { ...base, kh: 1, kw: 1, cin: 32, cout: 32 } },
     ])('forward, filter gradient and input gradient match the written-out conv: $name', ({ shape }) => {
       blas.narrowKernels(narrow);
       const g = geometryOf(shape);

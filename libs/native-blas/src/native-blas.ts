@@ -167,9 +167,11 @@ export interface NativeBlas {
   /** The ReLU's gradient dx = dy·step(x), as tfjs computes it (step(NaN) = NaN), in one pass (native/relu-grad.c). */
   reluGrad(pass: { dy: Float32Array; x: Float32Array; dx: Float32Array }): void;
   /**
-   * Whether conv2d's forward products (and so the stride-1 input gradients, computed as forward passes) with 16 or
-   * 32 output channels run on the addon's own AVX-512 kernel instead of BLAS (native/narrow-gemm.c): on by default
-   * where the CPU has AVX-512F. `enabled` turns it on (where supported) or off, for tests and benchmarks.
+   * Whether conv2d's GEMMs with 16 or 32 columns run on the addon's own AVX-512 kernels instead of BLAS
+   * (native/narrow-gemm.c): the forward pass with 16 or 32 filters, the stride-1 input gradient with 16 or 32 input
+   * channels (a forward pass over dy), the filter gradient with 16 or 32 filters and patches of at least 48 floats.
+   * On by default where the CPU has AVX-512F (x86-64 builds). `enabled` turns them on (where supported) or off for
+   * the whole process, every thread included, for tests and benchmarks.
    */
   narrowKernels(enabled?: boolean): boolean;
 }

@@ -15,7 +15,9 @@ import { checkLength, checkNonNegative } from './validate.js';
 export function addL2Penalty(grads: Float32Array, params: Float32Array, l2: number): void {
   checkNonNegative(l2, '--l2');
   checkLength(params, grads.length, 'params');
-  if (l2 === 0) return;
-  const l2f = Math.fround(l2); // float32 arithmetic, as SGD's weight decay (sgd.ts); the store rounds the sum
+  // float32 arithmetic, as SGD's weight decay (sgd.ts), which skips the term when λ is 0 as a float32; the store
+  // rounds the sum
+  const l2f = Math.fround(l2);
+  if (l2f === 0) return;
   for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! + Math.fround(l2f * params[i]!);
 }

@@ -207,17 +207,19 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
   let evaluation: EvaluationResult | undefined;
   session.trainStart ??= performance.now();
 
-  const checkpoint = async (): Promise<void> => {
-    if (t.rank !== 0 || config.checkpointDir === undefined) return;
+  /** Rank 0 writes one (with --checkpoint-dir): true if it did. */
+  const checkpoint = async (): Promise<boolean> => {
+    if (t.rank !== 0 || config.checkpointDir === undefined) return false;
     const path = join(config.checkpointDir, checkpointFileName(position.step));
     await writeCheckpoint(path, checkpointOf(replica, position, config, t.worldSize));
     hooks.onCheckpoint?.(path, position.step);
+    return true;
   };
 
   // Consecutive steps' clocks tile the time line: a step's clock starts where the previous one's stopped, just
   // before its report, so what happens between two steps (the report's send, the loop) is in the next step's step_ms
-  // and an epoch's step_ms add up to its training time, as a loop timed around forward, backward and
-  // optimizer.step does. Checkpoints and evaluations restart the clock: they are not a step's.
+  // and an epoch's step_ms add up to its training time (from its first step on), as a loop timed around forward,
+  // backward and optimizer.step does. Checkpoints written and evaluations restart the clock: they are not a step's.
   let clockStopped: number | undefined;
   for (let epoch = position.epoch; epoch < config.epochs; epoch++) {
     // The rest of the epoch, split over this world from where the run stands in it.
@@ -290,10 +292,7 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
         stepMs: clockStopped - stepStart,
         ...(paramHash !== undefined ? { paramHash } : {}),
       });
-      if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast) {
-        await checkpoint();
-        clockStopped = undefined;
-      }
+      if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast && (await checkpoint())) clockStopped = undefined;
     }
     clockStopped = undefined;
     position = { step: position.step, epoch: epoch + 1, consumed: 0 };
