@@ -76,7 +76,7 @@ describe('a native kernel that throws', () => {
       library: 'libfailing.so', config: null, threads: () => null, setThreads: () => false,
       gemm: () => { throw new RangeError('gemm: an operand length does not match its shape'); },
       conv2d: () => undefined, batchNormForward: () => undefined, batchNormBackward: () => undefined,
-      maxPoolGrad: () => undefined, reluGrad: () => undefined,
+      maxPoolGrad: () => undefined, reluGrad: () => undefined, narrowKernels: () => false,
     };
     const a = tf.ones([3, 4]);
     const b = tf.ones([4, 2]);
@@ -94,7 +94,7 @@ describe('a native kernel that throws', () => {
 describe('selectBlas', () => {
   const unavailable = () => ({ ok: false as const, reason: 'no CBLAS library could be opened (libnope.so: not found)' });
   const fake: NativeBlas = { library: 'libfake.so', config: 'FakeBLAS 1.0', threads: () => 1, setThreads: () => true, gemm: () => undefined, conv2d: () => undefined,
-    batchNormForward: () => undefined, batchNormBackward: () => undefined, maxPoolGrad: () => undefined, reluGrad: () => undefined };
+    batchNormForward: () => undefined, batchNormBackward: () => undefined, maxPoolGrad: () => undefined, reluGrad: () => undefined, narrowKernels: () => false };
   const available = () => ({ ok: true as const, blas: fake });
 
   it('auto: uses the library when it opens, and says which, with its thread count', () => {

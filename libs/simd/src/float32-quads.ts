@@ -12,7 +12,8 @@
 // A kernel takes `unroll` quads per iteration (default 1): it covers 4·unroll·floor(n / (4·unroll)) elements.
 
 import type { LaneKernel } from './kernel-runner.js';
-import { F32, I32, loop, op, V128 } from './wasm-assembler.js';
+import { laneKernel, type LaneFrame } from './lane-kernel.js';
+import { F32, op } from './wasm-assembler.js';
 
 /** An f32x4 expression: instructions that leave one v128 on the stack. */
 export type Quad = number[];
@@ -50,29 +51,24 @@ export const f32sub = (a: Quad, b: Quad): Quad => [...a, ...b, ...op.f32x4Sub];
 export const f32mul = (a: Quad, b: Quad): Quad => [...a, ...b, ...op.f32x4Mul];
 
 export function quadKernel<A extends string, S extends string, T extends string>(spec: QuadKernelSpec<A, S, T>): LaneKernel {
-  const { arrays, scalars, temps, unroll = 1 } = spec;
-  // Parameters: the arrays' addresses, prefixBytes, the scalars. Locals: the index, one splat per scalar, the temporaries.
-  const prefixBytesParam = arrays.length;
-  const scalarParam = (s: S) => prefixBytesParam + 1 + scalars.indexOf(s);
-  const index = prefixBytesParam + 1 + scalars.length;
-  const splat = (s: S) => index + 1 + scalars.indexOf(s);
-  const temp = (t: T) => index + 1 + scalars.length + temps.indexOf(t);
-  const at = (a: A) => [...op.get(arrays.indexOf(a)), ...op.get(index), ...op.i32Add];
   /** The context of the `copy`-th quad of an iteration: its elements sit 16·copy bytes past the loop index. */
-  const context = (copy: number): QuadContext<A, S, T> => ({
-    load: (a) => [...at(a), ...op.v128LoadAt(16 * copy)],
-    store: (a, value) => [...at(a), ...value, ...op.v128StoreAt(16 * copy)],
-    scalar: (s) => op.get(splat(s)),
-    get: (t) => op.get(temp(t)),
-    set: (t, value) => [...value, ...op.set(temp(t))],
+  const context = (frame: LaneFrame<A, S, T>, copy: number): QuadContext<A, S, T> => ({
+    load: (a) => [...frame.at(a), ...op.v128LoadAt(16 * copy)],
+    store: (a, value) => [...frame.at(a), ...value, ...op.v128StoreAt(16 * copy)],
+    scalar: frame.scalar,
+    get: frame.get,
+    set: frame.set,
   });
-  const prologue = scalars.flatMap((s) => [...op.get(scalarParam(s)), ...op.f32x4Splat, ...op.set(splat(s))]);
-  const body = Array.from({ length: unroll }, (_, copy) => spec.body(context(copy), copy)).flat();
-  return {
-    name: spec.name,
-    params: [...arrays.map(() => I32), I32, ...scalars.map(() => F32)],
-    locals: [I32, ...scalars.map(() => V128), ...temps.map(() => V128)],
-    code: [...prologue, ...loop(index, prefixBytesParam, 16 * unroll, body)],
-    elementsPerIteration: 4 * unroll,
-  };
+  const { name, arrays, scalars, temps, unroll = 1 } = spec;
+  return laneKernel({
+    name,
+    arrays,
+    scalars,
+    temps,
+    unroll,
+    scalarType: F32,
+    splat: op.f32x4Splat,
+    elementsPerCopy: 4,
+    body: (frame, copy) => spec.body(context(frame, copy), copy),
+  });
 }

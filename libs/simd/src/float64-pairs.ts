@@ -14,7 +14,8 @@
 // accumulators (one f64x2 addition chain is bound by the addition's latency, not by the memory).
 
 import type { LaneKernel } from './kernel-runner.js';
-import { F64, I32, loop, op, V128 } from './wasm-assembler.js';
+import { laneKernel, type LaneFrame } from './lane-kernel.js';
+import { F64, op } from './wasm-assembler.js';
 
 /** An f64x2 expression: instructions that leave one v128 on the stack. */
 export type Pair = number[];
@@ -72,34 +73,28 @@ export const toFloat64 = (a: Float32Pair): Pair => [...a, ...op.f64x2PromoteLow]
 export const fround = (a: Pair): Pair => toFloat64(toFloat32(a));
 
 export function pairKernel<A extends string, S extends string, T extends string>(spec: PairKernelSpec<A, S, T>): LaneKernel {
-  const { arrays, scalars, temps, unroll = 1 } = spec;
-  // Parameters: the arrays' addresses, prefixBytes, the scalars.
-  const prefixBytesParam = arrays.length;
-  const scalarParam = (s: S) => prefixBytesParam + 1 + scalars.indexOf(s);
-  // Locals after the parameters: the index, one splat per scalar, the temporaries.
-  const index = prefixBytesParam + 1 + scalars.length;
-  const splat = (s: S) => index + 1 + scalars.indexOf(s);
-  const temp = (t: T) => index + 1 + scalars.length + temps.indexOf(t);
-  const at = (a: A) => [...op.get(arrays.indexOf(a)), ...op.get(index), ...op.i32Add];
   /** The context of the `copy`-th pair of an iteration: its elements sit 8·copy bytes past the loop index. */
-  const context = (copy: number): PairContext<A, S, T> => ({
-    load: (a) => toFloat64([...at(a), ...op.v128Load64Zero(8 * copy)]),
-    loadFloat32: (a) => [...at(a), ...op.v128Load64Zero(8 * copy)],
-    store: (a, value) => [...at(a), ...toFloat32(value), ...op.v128Store64Low(8 * copy)],
-    storeFloat32: (a, value) => [...at(a), ...value, ...op.v128Store64Low(8 * copy)],
-    scalar: (s) => op.get(splat(s)),
-    get: (t) => op.get(temp(t)),
-    set: (t, value) => [...value, ...op.set(temp(t))],
+  const context = (frame: LaneFrame<A, S, T>, copy: number): PairContext<A, S, T> => ({
+    load: (a) => toFloat64([...frame.at(a), ...op.v128Load64Zero(8 * copy)]),
+    loadFloat32: (a) => [...frame.at(a), ...op.v128Load64Zero(8 * copy)],
+    store: (a, value) => [...frame.at(a), ...toFloat32(value), ...op.v128Store64Low(8 * copy)],
+    storeFloat32: (a, value) => [...frame.at(a), ...value, ...op.v128Store64Low(8 * copy)],
+    scalar: frame.scalar,
+    get: frame.get,
+    set: frame.set,
   });
-  const prologue = scalars.flatMap((s) => [...op.get(scalarParam(s)), ...op.f64x2Splat, ...op.set(splat(s))]);
-  const body = Array.from({ length: unroll }, (_, copy) => spec.body(context(copy), copy)).flat();
-  return {
-    name: spec.name,
-    params: [...arrays.map(() => I32), I32, ...scalars.map(() => F64)],
-    // Temporaries start at zero in both lanes (WebAssembly zero-initialises locals): accumulators need no setup.
-    locals: [I32, ...scalars.map(() => V128), ...temps.map(() => V128)],
-    code: [...prologue, ...loop(index, prefixBytesParam, 8 * unroll, body), ...(spec.result?.(context(0)) ?? [])],
-    ...(spec.result ? { result: F64 } : {}),
-    elementsPerIteration: 2 * unroll,
-  };
+  const { result } = spec;
+  const { name, arrays, scalars, temps, unroll = 1 } = spec;
+  return laneKernel({
+    name,
+    arrays,
+    scalars,
+    temps,
+    unroll,
+    scalarType: F64,
+    splat: op.f64x2Splat,
+    elementsPerCopy: 2,
+    body: (frame, copy) => spec.body(context(frame, copy), copy),
+    ...(result ? { result: (frame: LaneFrame<A, S, T>) => result(context(frame, 0)), resultType: F64 } : {}),
+  });
 }
