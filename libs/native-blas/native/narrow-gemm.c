@@ -9,7 +9,7 @@
 // straightforward loop (BLAS's order may differ: the results agree to float32 rounding, not bit for bit).
 //
 // Compiled only for x86-64 with GCC or Clang, and used only where the CPU reports AVX-512F at run time; elsewhere
-// narrow_gemm_covers() is false and convolutions stay on BLAS.
+// narrow_gemm_on() is false and convolutions stay on BLAS.
 
 #include "narrow-gemm.h"
 
