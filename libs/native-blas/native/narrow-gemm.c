@@ -1,11 +1,11 @@
 // C = A·B where B has 16 or 32 columns: the GEMM of a convolution with that many filters (rows = output positions,
 // A = the im2col patch rows, B = the filter). BLAS's kernels are built for wide products: on the cnn's conv2
-// ([36864 x 288]·[288 x 32]) OpenBLAS 0.3.21 (SkylakeX kernels) ran at 48-61 GFLOP/s on this machine where a
-// 1024³ product reaches 111, and it packs B again for every chunk of rows conv2d.c hands it. Here B is read as it
+// ([36864 x 288]·[288 x 32]) OpenBLAS 0.3.21 (SkylakeX kernels) ran at about half the speed of a 1024³ product on
+// this machine (tools/gemm-bench.ts), and it packs B again for every chunk of rows conv2d.c hands it. Here B is read as it
 // is (k·n floats: 36 KB for k = 288, within this machine's 48 KiB L1; a 32 KiB L1 serves it from L2), and each
 // block of 12 rows of C lives in 12 x n/16 AVX-512 registers while k runs: one broadcast of an element of A feeds
-// n/16 fused multiply-adds. (Not measured on CPUs that lower their clock for AVX-512 code.) A standalone C
-// benchmark of the same product gave 74-80 GFLOP/s. Each element of C is summed over k in order, like a
+// n/16 fused multiply-adds. (Not measured on CPUs that lower their clock for AVX-512 code.) tools/conv-bench.ts
+// times the convolutions with and without these kernels. Each element of C is summed over k in order, like a
 // straightforward loop (BLAS's order may differ: the results agree to float32 rounding, not bit for bit).
 //
 // Compiled only for x86-64 with GCC or Clang, and used only where the CPU reports AVX-512F at run time; elsewhere
