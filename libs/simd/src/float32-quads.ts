@@ -12,7 +12,7 @@
 // A kernel takes `unroll` quads per iteration (default 1): it covers 4·unroll·floor(n / (4·unroll)) elements.
 
 import type { LaneKernel } from './kernel-runner.js';
-import { laneKernel, type LaneFrame } from './lane-kernel.js';
+import { laneKernel, type LaneFrame, type LaneKernelShape } from './lane-kernel.js';
 import { F32, op } from './wasm-assembler.js';
 
 /** An f32x4 expression: instructions that leave one v128 on the stack. */
@@ -31,16 +31,7 @@ export interface QuadContext<A extends string, S extends string, T extends strin
   set(temp: T, value: Quad): number[];
 }
 
-export interface QuadKernelSpec<A extends string, S extends string, T extends string> {
-  name: string;
-  /** The float32 arrays (passed as byte addresses), all walked at the same index. */
-  arrays: readonly A[];
-  /** Float32 arguments after prefixBytes. */
-  scalars: readonly S[];
-  /** v128 temporaries the body uses. */
-  temps: readonly T[];
-  /** Quads per iteration (default 1): the body is emitted this many times, `copy` 0..unroll-1 in order. */
-  unroll?: number;
+export interface QuadKernelSpec<A extends string, S extends string, T extends string> extends LaneKernelShape<A, S, T> {
   /** One quad of elements: the `copy`-th quad of the iteration. */
   body(k: QuadContext<A, S, T>, copy: number): number[];
 }
@@ -59,13 +50,7 @@ export function quadKernel<A extends string, S extends string, T extends string>
     get: frame.get,
     set: frame.set,
   });
-  const { name, arrays, scalars, temps, unroll = 1 } = spec;
-  return laneKernel({
-    name,
-    arrays,
-    scalars,
-    temps,
-    unroll,
+  return laneKernel(spec, {
     scalarType: F32,
     splat: op.f32x4Splat,
     elementsPerCopy: 4,

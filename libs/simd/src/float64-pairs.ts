@@ -14,7 +14,7 @@
 // accumulators (one f64x2 addition chain is bound by the addition's latency, not by the memory).
 
 import type { LaneKernel } from './kernel-runner.js';
-import { laneKernel, type LaneFrame } from './lane-kernel.js';
+import { laneKernel, type LaneFrame, type LaneKernelShape } from './lane-kernel.js';
 import { F64, op } from './wasm-assembler.js';
 
 /** An f64x2 expression: instructions that leave one v128 on the stack. */
@@ -40,16 +40,7 @@ export interface PairContext<A extends string, S extends string, T extends strin
   set(temp: T, value: Pair | Float32Pair): number[];
 }
 
-export interface PairKernelSpec<A extends string, S extends string, T extends string> {
-  name: string;
-  /** The float32 arrays (passed as byte addresses), all walked at the same index. */
-  arrays: readonly A[];
-  /** Float64 arguments after prefixBytes. */
-  scalars: readonly S[];
-  /** v128 temporaries the body uses. */
-  temps: readonly T[];
-  /** Pairs per iteration (default 1): the body is emitted this many times, `copy` 0..unroll-1 in order. */
-  unroll?: number;
+export interface PairKernelSpec<A extends string, S extends string, T extends string> extends LaneKernelShape<A, S, T> {
   /** One pair of elements: the `copy`-th pair of the iteration. */
   body(k: PairContext<A, S, T>, copy: number): number[];
   /** After the loop: instructions leaving the function's float64 result (none: the function returns nothing). */
@@ -84,13 +75,7 @@ export function pairKernel<A extends string, S extends string, T extends string>
     set: frame.set,
   });
   const { result } = spec;
-  const { name, arrays, scalars, temps, unroll = 1 } = spec;
-  return laneKernel({
-    name,
-    arrays,
-    scalars,
-    temps,
-    unroll,
+  return laneKernel(spec, {
     scalarType: F64,
     splat: op.f64x2Splat,
     elementsPerCopy: 2,

@@ -16,16 +16,25 @@ export interface LaneFrame<A extends string, S extends string, T extends string>
   set(temp: T, value: number[]): number[];
 }
 
-export interface LaneKernelSpec<A extends string, S extends string, T extends string> {
+/** What a kernel's author gives every kind of lane kernel. */
+export interface LaneKernelShape<A extends string, S extends string, T extends string> {
   name: string;
+  /** The float32 arrays (passed as byte addresses), all walked at the same index. */
   arrays: readonly A[];
+  /** Scalar arguments after prefixBytes. */
   scalars: readonly S[];
+  /** v128 temporaries the body uses. */
   temps: readonly T[];
-  unroll: number;
+  /** Copies of the body per iteration (default 1). */
+  unroll?: number;
+}
+
+/** What a kind of lane kernel (pairs, quads) adds: its scalars' type and lanes, and the body over its frame. */
+export interface LaneKind<A extends string, S extends string, T extends string> {
   /** The scalars' wasm type (F32 or F64) and the splat instruction that fills a v128 with one. */
   scalarType: number;
   splat: number[];
-  /** Elements and bytes of one copy of the body. */
+  /** Elements of one copy of the body (4 bytes each). */
   elementsPerCopy: number;
   /** The `copy`-th copy of the body of an iteration. */
   body(frame: LaneFrame<A, S, T>, copy: number): number[];
@@ -34,8 +43,8 @@ export interface LaneKernelSpec<A extends string, S extends string, T extends st
   resultType?: number;
 }
 
-export function laneKernel<A extends string, S extends string, T extends string>(spec: LaneKernelSpec<A, S, T>): LaneKernel {
-  const { arrays, scalars, temps, unroll } = spec;
+export function laneKernel<A extends string, S extends string, T extends string>(shape: LaneKernelShape<A, S, T>, kind: LaneKind<A, S, T>): LaneKernel {
+  const { arrays, scalars, temps, unroll = 1 } = shape;
   const prefixBytesParam = arrays.length;
   const scalarParam = (s: S) => prefixBytesParam + 1 + scalars.indexOf(s);
   // Locals after the parameters: the index, one splat per scalar, the temporaries.
@@ -48,15 +57,15 @@ export function laneKernel<A extends string, S extends string, T extends string>
     get: (t) => op.get(temp(t)),
     set: (t, value) => [...value, ...op.set(temp(t))],
   };
-  const prologue = scalars.flatMap((s) => [...op.get(scalarParam(s)), ...spec.splat, ...op.set(splat(s))]);
-  const body = Array.from({ length: unroll }, (_, copy) => spec.body(frame, copy)).flat();
+  const prologue = scalars.flatMap((s) => [...op.get(scalarParam(s)), ...kind.splat, ...op.set(splat(s))]);
+  const body = Array.from({ length: unroll }, (_, copy) => kind.body(frame, copy)).flat();
   return {
-    name: spec.name,
-    params: [...arrays.map(() => I32), I32, ...scalars.map(() => spec.scalarType)],
+    name: shape.name,
+    params: [...arrays.map(() => I32), I32, ...scalars.map(() => kind.scalarType)],
     // Temporaries start at zero in every lane (WebAssembly zero-initialises locals): accumulators need no setup.
     locals: [I32, ...scalars.map(() => V128), ...temps.map(() => V128)],
-    code: [...prologue, ...loop(index, prefixBytesParam, 4 * spec.elementsPerCopy * unroll, body), ...(spec.result?.(frame) ?? [])],
-    ...(spec.result && spec.resultType !== undefined ? { result: spec.resultType } : {}),
-    elementsPerIteration: spec.elementsPerCopy * unroll,
+    code: [...prologue, ...loop(index, prefixBytesParam, 4 * kind.elementsPerCopy * unroll, body), ...(kind.result?.(frame) ?? [])],
+    ...(kind.result && kind.resultType !== undefined ? { result: kind.resultType } : {}),
+    elementsPerIteration: kind.elementsPerCopy * unroll,
   };
 }
