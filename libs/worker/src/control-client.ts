@@ -124,10 +124,12 @@ export class ControlClient {
       const result = await open(opts, where);
       if (result.ok) return greet(result.ws, opts, hello, where);
       if (!result.retry) throw result.error;
-      if (Date.now() + delay >= deadline) {
+      // The last attempt is made at the deadline: a coordinator that comes up within the timeout is found.
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) {
         throw new TransportError(ErrorCodes.CONNECT, `${result.error.detail}; gave up after ${attempts} attempts in ${opts.connectTimeoutMs ?? 60_000} ms (is the coordinator running, is --rdzv-endpoint right, and do both sides agree on --tls-*?)`, {}, { cause: result.error });
       }
-      await sleep(delay, opts.signal);
+      await sleep(Math.min(delay, remainingMs), opts.signal);
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }
@@ -205,13 +207,14 @@ export class ControlClient {
         reconnect.onNotice(`reconnected to the ${where}`);
         return;
       }
-      if (!result.retry || Date.now() + delay >= deadline) {
+      const remainingMs = deadline - Date.now();
+      if (!result.retry || remainingMs <= 0) {
         this.reconnecting = false;
         this.closing = true;
         this.opts.onLost?.(result.retry ? cause : result.error);
         return;
       }
-      await sleep(delay, this.opts.signal).catch(() => undefined);
+      await sleep(Math.min(delay, remainingMs), this.opts.signal).catch(() => undefined);
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }

@@ -299,7 +299,11 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
           opts.log(`error: no shutdown from the coordinator within ${reformWaitMs / 1000} s after finishing; exiting`);
           return 1;
         }
-        if (pendingReform === undefined) return shutdownExit ?? 1;
+        if (pendingReform === undefined) {
+          if (shutdownExit !== undefined) return shutdownExit;
+          // Stopped while it waited (a signal, or the coordinator lost: hung or gone): the catch below says which.
+          throw stop.signal.reason;
+        }
       } catch (caught) {
         if (stop.signal.aborted) throw caught;
         // Cancelled by a reform, or broken under us (elastic runs: a peer died or hangs; the coordinator finds
