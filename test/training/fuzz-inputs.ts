@@ -20,16 +20,19 @@ export function prng(seed: number): () => number {
 type Random = () => number;
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 
+/** The control protocol's version (PROTOCOL_VERSION of libs/protocol): mutations start from messages that pass it. */
+const V = 2;
+
 /** Messages of every type as a worker or coordinator would send them, to start mutations from. */
 const BASES: Record<string, unknown>[] = [
-  { type: 'hello', v: 1, host: 'fuzz', nodeRank: 0, localRank: 0, localWorldSize: 1, dataPlane: { host: '127.0.0.1', port: 1 }, pid: 1, backend: 'wasm' },
-  { type: 'report', v: 1, rank: 0, generation: 0, step: 3, epoch: 0, loss: 1, lr: 0.1, gradNorm: 1, samples: 32, timings: { computeMs: 1, commMs: 1, stepMs: 2 } },
-  { type: 'heartbeat', v: 1, rank: 0, seq: 1, timeMs: 1 },
-  { type: 'done', v: 1, rank: 1, generation: 0, steps: 9, paramHash: 'ab'.repeat(32), computeMs: 1, commMs: 1, trainMs: 2 },
-  { type: 'error', v: 1, code: 'E_PROTOCOL', message: 'fuzz' },
-  { type: 'welcome', v: 1, rank: 0, worldSize: 1, generation: 0, ring: [{ rank: 0, host: 'h', port: 1 }], config: {}, plannedWorldSize: 1, elastic: false },
-  { type: 'evaluation', v: 1, rank: 0, result: { step: 1, epoch: 1, testLoss: 1, testAccuracy: 0.5, count: 10 } },
-  { type: 'checkpoint', v: 1, step: 1, path: '/tmp/x' },
+  { type: 'hello', v: V, host: 'fuzz', nodeRank: 0, localRank: 0, localWorldSize: 1, dataPlane: { host: '127.0.0.1', port: 1 }, pid: 1, backend: 'wasm' },
+  { type: 'report', v: V, rank: 0, generation: 0, steps: [{ step: 3, epoch: 0, loss: 1, lr: 0.1, gradNorm: 1, samples: 32, timings: { computeMs: 1, commMs: 1, stepMs: 2 } }] },
+  { type: 'heartbeat', v: V, rank: 0, seq: 1, timeMs: 1 },
+  { type: 'done', v: V, rank: 1, generation: 0, steps: 9, paramHash: 'ab'.repeat(32), computeMs: 1, commMs: 1, trainMs: 2 },
+  { type: 'error', v: V, code: 'E_PROTOCOL', message: 'fuzz' },
+  { type: 'welcome', v: V, rank: 0, worldSize: 1, generation: 0, ring: [{ rank: 0, host: 'h', port: 1 }], config: {}, plannedWorldSize: 1, elastic: false },
+  { type: 'evaluation', v: V, rank: 0, result: { step: 1, epoch: 1, testLoss: 1, testAccuracy: 0.5, count: 10 } },
+  { type: 'checkpoint', v: V, step: 1, path: '/tmp/x' },
 ];
 
 function randomValue(random: Random, depth = 0): unknown {

@@ -14,7 +14,7 @@ describe('encodeMessage / decodeMessage', () => {
     expect([...bytes]).toEqual([
       0x84, // fixmap, 4 entries
       ...str('type'), ...str('commit'),
-      ...str('v'), 0x01,
+      ...str('v'), PROTOCOL_VERSION, // positive fixint
       ...str('generation'), 0x02,
       ...str('step'), 0xcd, 0x04, 0xb0, // uint 16: 1200 = 0x04b0
     ]);
@@ -28,10 +28,10 @@ describe('encodeMessage / decodeMessage', () => {
   });
 
   it('keeps floats exact (float 64 on the wire)', () => {
-    const report = { ...sampleMessages.report, loss: 0.1 + 0.2, lr: 1 / 3 };
+    const report = { ...sampleMessages.report, steps: [{ ...sampleMessages.report.steps[0]!, loss: 0.1 + 0.2, lr: 1 / 3 }] };
     const decoded = decodeMessage(encodeMessage(report)) as typeof report;
-    expect(decoded.loss).toBe(0.30000000000000004);
-    expect(decoded.lr).toBe(1 / 3);
+    expect(decoded.steps[0]!.loss).toBe(0.30000000000000004);
+    expect(decoded.steps[0]!.lr).toBe(1 / 3);
   });
 
   it('returns a copy holding only plain data, not the caller\u2019s objects', () => {

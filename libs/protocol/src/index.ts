@@ -8,6 +8,7 @@ export type {
   WelcomeMessage,
   HeartbeatMessage,
   ReportMessage,
+  StepReport,
   CommitMessage,
   ReformMessage,
   CheckpointMessage,
@@ -17,6 +18,6 @@ export type {
   DoneMessage,
 } from './messages.js';
 export type { RingMember } from './ring.js';
-export { DEFAULT_MAX_CONTROL_MESSAGE_BYTES, MAX_WORLD_SIZE, MAX_NESTING_DEPTH } from './limits.js';
+export { DEFAULT_MAX_CONTROL_MESSAGE_BYTES, MAX_WORLD_SIZE, MAX_NESTING_DEPTH, MAX_STEPS_PER_REPORT } from './limits.js';
 export { encodeMessage, decodeMessage, type EncodeOptions, type DecodeOptions } from './codec.js';
 export { validateMessage } from './validate.js';

@@ -17,3 +17,6 @@ export const MAX_WORLD_SIZE = 4096;
  * recursive decoder and validator far from the stack limit.
  */
 export const MAX_NESTING_DEPTH = 32;
+
+/** Most steps one report message may carry (a worker sends at most 8; the rest is room). */
+export const MAX_STEPS_PER_REPORT = 64;

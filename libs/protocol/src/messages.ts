@@ -15,10 +15,11 @@ import {
   u32,
   worldSizeField,
 } from './fields.js';
+import { MAX_STEPS_PER_REPORT } from './limits.js';
 import { checkRing, ringSchema } from './ring.js';
 
 /** Version of the control-plane message set. A peer whose messages carry another `v` gets E_VERSION. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 const version = z.literal(PROTOCOL_VERSION);
 
@@ -130,16 +131,8 @@ const stepTimingsSchema = z.strictObject({
   stepMs: nonNegativeFinite,
 });
 
-/** Worker -> coordinator after each optimizer step, sent without waiting for an answer. */
-export const reportSchema = z.strictObject({
-  /** Discriminant of the message union. */
-  type: z.literal('report'),
-  /** Protocol version the sender speaks: PROTOCOL_VERSION. */
-  v: version,
-  /** The reporting rank. */
-  rank: rankField,
-  /** Generation the step ran in. */
-  generation: u32,
+/** One optimizer step as the rank that took it saw it. */
+export const stepReportSchema = z.strictObject({
   /** Global optimizer step that just finished, counted from 0. */
   step: u32,
   /** Epoch the step belongs to, counted from 0. */
@@ -169,6 +162,24 @@ export const reportSchema = z.strictObject({
     .record(z.string().min(1).max(64), z.number())
     .refine((metrics) => Object.keys(metrics).length <= 32, { message: 'must have at most 32 entries' })
     .optional(),
+});
+
+/**
+ * Worker -> coordinator: the optimizer steps this rank finished since its previous report, oldest first, sent
+ * without waiting for an answer. A worker gathers a few fast steps into one message (a message per step of a
+ * small model kept the coordinator's process busy on cores the workers train on).
+ */
+export const reportSchema = z.strictObject({
+  /** Discriminant of the message union. */
+  type: z.literal('report'),
+  /** Protocol version the sender speaks: PROTOCOL_VERSION. */
+  v: version,
+  /** The reporting rank. */
+  rank: rankField,
+  /** Generation the steps ran in. */
+  generation: u32,
+  /** The steps, in increasing step order: 1 to MAX_STEPS_PER_REPORT of them. */
+  steps: z.array(stepReportSchema).min(1).max(MAX_STEPS_PER_REPORT),
 });
 
 /** The test split's loss and accuracy, combined over every rank's shard from all-reduced sums. */
@@ -339,6 +350,7 @@ export type HelloMessage = z.infer<typeof helloSchema>;
 export type WelcomeMessage = z.infer<typeof welcomeSchema>;
 export type HeartbeatMessage = z.infer<typeof heartbeatSchema>;
 export type ReportMessage = z.infer<typeof reportSchema>;
+export type StepReport = z.infer<typeof stepReportSchema>;
 export type CommitMessage = z.infer<typeof commitSchema>;
 export type ReformMessage = z.infer<typeof reformSchema>;
 export type CheckpointMessage = z.infer<typeof checkpointSchema>;

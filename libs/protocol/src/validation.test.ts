@@ -5,7 +5,7 @@ import { ErrorCodes } from '@ringtrain/common';
 import { describe, expect, it } from 'vitest';
 import { decodeError, packRaw } from '../test/helpers.js';
 import { mutableSample, sampleMessages } from '../test/sample-messages.js';
-import { encodeMessage, type MessageType } from './index.js';
+import { encodeMessage, PROTOCOL_VERSION, type MessageType } from './index.js';
 
 const REMOVE = Symbol('remove');
 
@@ -22,26 +22,26 @@ function broken(type: MessageType, path: (string | number)[], value: unknown): B
 
 describe('type and version', () => {
   it('E_UNKNOWN_MESSAGE for a type no message has', () => {
-    const err = decodeError(packRaw({ type: 'gossip', v: 1 }));
+    const err = decodeError(packRaw({ type: 'gossip', v: PROTOCOL_VERSION }));
     expect(err.code).toBe(ErrorCodes.UNKNOWN_MESSAGE);
     expect(err.detail).toBe('unknown message type "gossip"');
   });
 
   it('E_UNKNOWN_MESSAGE for a type that is only a property of every object', () => {
-    expect(decodeError(packRaw({ type: 'toString', v: 1 })).code).toBe(ErrorCodes.UNKNOWN_MESSAGE);
-    expect(decodeError(packRaw({ type: 'constructor', v: 1 })).code).toBe(ErrorCodes.UNKNOWN_MESSAGE);
+    expect(decodeError(packRaw({ type: 'toString', v: PROTOCOL_VERSION })).code).toBe(ErrorCodes.UNKNOWN_MESSAGE);
+    expect(decodeError(packRaw({ type: 'constructor', v: PROTOCOL_VERSION })).code).toBe(ErrorCodes.UNKNOWN_MESSAGE);
   });
 
   it('E_VERSION for another protocol version, named with the message type', () => {
-    const err = decodeError(broken('hello', ['v'], 2));
+    const err = decodeError(broken('hello', ['v'], PROTOCOL_VERSION - 1));
     expect(err.code).toBe(ErrorCodes.VERSION_MISMATCH);
-    expect(err.detail).toBe('hello.v: protocol version 2 is not 1');
+    expect(err.detail).toBe(`hello.v: protocol version ${PROTOCOL_VERSION - 1} is not ${PROTOCOL_VERSION}`);
   });
 
   it('E_VERSION before E_UNKNOWN_MESSAGE: a newer peer may send types this side does not know', () => {
-    const err = decodeError(packRaw({ type: 'gossip', v: 2 }));
+    const err = decodeError(packRaw({ type: 'gossip', v: PROTOCOL_VERSION + 1 }));
     expect(err.code).toBe(ErrorCodes.VERSION_MISMATCH);
-    expect(err.detail).toBe('message.v: protocol version 2 is not 1');
+    expect(err.detail).toBe(`message.v: protocol version ${PROTOCOL_VERSION + 1} is not ${PROTOCOL_VERSION}`);
   });
 
   it('E_PROTOCOL for a missing or ill-typed version', () => {
@@ -52,8 +52,8 @@ describe('type and version', () => {
   });
 
   it('E_PROTOCOL for a missing or non-string type', () => {
-    expect(decodeError(packRaw({ v: 1 })).detail).toBe('message.type: expected string, received undefined');
-    expect(decodeError(packRaw({ v: 1, type: 7 })).detail).toBe('message.type: expected string, received 7');
+    expect(decodeError(packRaw({ v: PROTOCOL_VERSION })).detail).toBe('message.type: expected string, received undefined');
+    expect(decodeError(packRaw({ v: PROTOCOL_VERSION, type: 7 })).detail).toBe('message.type: expected string, received 7');
   });
 
   it('E_PROTOCOL for a message that is not a map', () => {
@@ -72,11 +72,13 @@ describe('fields', () => {
     ['a negative step', 'commit', ['step'], -1, 'commit.step: must be >= 0, received -1'],
     ['a step beyond u32', 'commit', ['step'], 2 ** 32, 'commit.step: must be <= 4294967295, received 4294967296'],
     ['an unknown field', 'commit', ['note'], 'hi', 'commit.note: unknown field'],
-    ['an unknown nested field', 'report', ['timings', 'gpuMs'], 1, 'report.timings.gpuMs: unknown field'],
-    ['a NaN loss', 'report', ['loss'], Number.NaN, 'report.loss: expected number, received NaN'],
-    ['an infinite grad norm', 'report', ['gradNorm'], Number.POSITIVE_INFINITY, 'report.gradNorm: expected number, received Infinity'],
-    ['a negative learning rate', 'report', ['lr'], -0.1, 'report.lr: must be >= 0, received -0.1'],
-    ['a 64-bit integer (decoded as bigint)', 'report', ['step'], 2n ** 40n, 'report.step: expected number, received bigint'],
+    ['an unknown nested field', 'report', ['steps', 0, 'timings', 'gpuMs'], 1, 'report.steps[0].timings.gpuMs: unknown field'],
+    ['a NaN loss', 'report', ['steps', 1, 'loss'], Number.NaN, 'report.steps[1].loss: expected number, received NaN'],
+    ['an infinite grad norm', 'report', ['steps', 0, 'gradNorm'], Number.POSITIVE_INFINITY, 'report.steps[0].gradNorm: expected number, received Infinity'],
+    ['a negative learning rate', 'report', ['steps', 0, 'lr'], -0.1, 'report.steps[0].lr: must be >= 0, received -0.1'],
+    ['a 64-bit integer (decoded as bigint)', 'report', ['steps', 0, 'step'], 2n ** 40n, 'report.steps[0].step: expected number, received bigint'],
+    ['a report without steps', 'report', ['steps'], [], 'report.steps: must have at least 1 item, received 0'],
+    ['a report of more steps than it may carry', 'report', ['steps'], Array.from({ length: 65 }, () => sampleMessages.report.steps[0]), 'report.steps: must have at most 64 items, received 65'],
     ['binary where a string belongs', 'hello', ['host'], Buffer.from('node'), 'hello.host: expected string, received binary'],
     ['a string over its bound', 'checkpoint', ['path'], 'p'.repeat(4097), 'checkpoint.path: must have at most 4096 characters, received 4097'],
     ['an empty required string', 'shutdown', ['reason'], '', 'shutdown.reason: must have at least 1 character, received 0'],
@@ -84,11 +86,11 @@ describe('fields', () => {
     [
       'too many metrics',
       'report',
-      ['metrics'],
+      ['steps', 0, 'metrics'],
       Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`m${i}`, i])),
-      'report.metrics: must have at most 32 entries',
+      'report.steps[0].metrics: must have at most 32 entries',
     ],
-    ['a non-finite metric', 'report', ['metrics', 'accuracy'], Number.NaN, 'report.metrics.accuracy: expected number, received NaN'],
+    ['a non-finite metric', 'report', ['steps', 0, 'metrics', 'accuracy'], Number.NaN, 'report.steps[0].metrics.accuracy: expected number, received NaN'],
     ['a bad error code', 'error', ['code'], 'oops', 'error.code: Invalid string: must match pattern /^E_[A-Z0-9_]{1,62}$/'],
     ['a bad config hash', 'hello', ['configHash'], 'ABC', 'hello.configHash: Invalid string: must match pattern /^[0-9a-f]{64}$/'],
     ['a host with a space', 'hello', ['dataPlane', 'host'], 'a b', 'hello.dataPlane.host: Invalid string: must match pattern /^[A-Za-z0-9._:%-]+$/'],
@@ -137,7 +139,7 @@ describe('fields', () => {
   });
 
   it('adds the caller\u2019s context to the error', () => {
-    const err = decodeError(packRaw({ type: 'gossip', v: 1 }), { context: { peer: 3 } });
+    const err = decodeError(packRaw({ type: 'gossip', v: PROTOCOL_VERSION }), { context: { peer: 3 } });
     expect(err.context).toEqual({ peer: 3 });
     expect(err.message).toBe('E_UNKNOWN_MESSAGE: unknown message type "gossip" [peer 3]');
   });

@@ -39,14 +39,29 @@ const report: MessageOf<'report'> = {
   v: PROTOCOL_VERSION,
   rank: 1,
   generation: 2,
-  step: 4_000_000_000,
-  epoch: 7,
-  loss: -0.125,
-  lr: 3e-4,
-  gradNorm: 1.5,
-  samples: 512,
-  timings: { computeMs: 97.25, commMs: 12.5, stepMs: 112.5 },
-  metrics: { accuracy: 0.9375, 'top5.accuracy': 1 },
+  steps: [
+    {
+      step: 4_000_000_000,
+      epoch: 7,
+      loss: -0.125,
+      lr: 3e-4,
+      gradNorm: 1.5,
+      samples: 512,
+      timings: { computeMs: 97.25, commMs: 12.5, stepMs: 112.5 },
+      metrics: { accuracy: 0.9375, 'top5.accuracy': 1 },
+    },
+    {
+      step: 4_000_000_001,
+      epoch: 7,
+      loss: 0.5,
+      lr: 3e-4,
+      gradNorm: 0.25,
+      samples: 512,
+      totalSteps: 4_000_000_100,
+      timings: { computeMs: 96, commMs: 12, stepMs: 111 },
+      paramHash: 'ab'.repeat(32),
+    },
+  ],
 };
 
 const commit: MessageOf<'commit'> = { type: 'commit', v: PROTOCOL_VERSION, generation: 2, step: 1200 };

@@ -6,8 +6,9 @@
 
 import WebSocket from 'ws';
 import { AbortedError, AuthError, ErrorCodes, ProtocolError, RunError, TimeoutError, TransportError, type ErrorCode, type RingtrainError } from '@ringtrain/common';
-import { decodeMessage, encodeMessage, PROTOCOL_VERSION, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, type HelloMessage, type Message, type MessageOf, type WelcomeMessage } from '@ringtrain/protocol';
+import { decodeMessage, encodeMessage, PROTOCOL_VERSION, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, type HelloMessage, type Message, type MessageOf, type StepReport, type WelcomeMessage } from '@ringtrain/protocol';
 import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, newNonce, proofMatches } from '@ringtrain/transport-ws';
+import { REPORT_BATCHING, ReportBatcher } from './report-batcher.js';
 
 export interface ControlClientOptions {
   /** The coordinator's address (--rdzv-endpoint / MASTER_ADDR:MASTER_PORT). */
@@ -60,6 +61,7 @@ export class ControlClient {
   private lastHeardMs = Date.now();
   private reconnect: ReconnectOptions | undefined;
   private reconnecting = false;
+  private readonly reports = new ReportBatcher((message) => this.write(message), REPORT_BATCHING);
 
   /** Use ControlClient.connect. */
   constructor(
@@ -134,20 +136,40 @@ export class ControlClient {
     }
   }
 
+  /**
+   * Reports a step of rank `rank` in generation `generation`. Steps are gathered into few messages (ReportBatcher):
+   * a report may wait up to 50 ms, and goes out before any message sent after it.
+   */
+  report(rank: number, generation: number, step: StepReport): void {
+    this.reports.add(rank, generation, step);
+  }
+
+  /** Sends the waiting step reports now. */
+  sendReports(): void {
+    this.reports.flush();
+  }
+
   /** Sends without waiting; a message that cannot be sent is dropped (the loss shows as a closed connection). */
   send(message: Message): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(message));
+    this.reports.flush();
+    this.write(message);
   }
 
   /** Sends `message` and resolves once it has been written to the socket. */
   flush(message: Message): Promise<void> {
+    this.reports.flush();
     return new Promise((resolve) => {
       if (this.ws.readyState !== WebSocket.OPEN) return resolve();
       this.ws.send(encodeMessage(message), () => resolve());
     });
   }
 
+  private write(message: Message): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(message));
+  }
+
   close(): void {
+    this.reports.flush();
     this.closing = true;
     clearInterval(this.heartbeat);
     this.ws.close(1000, 'worker done');

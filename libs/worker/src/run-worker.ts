@@ -207,11 +207,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         const { rank, generation } = membership!;
         if (!Number.isFinite(r.loss)) throw nonFinite('training loss', r.loss, rank, r.step);
         if (!Number.isFinite(r.gradNorm)) throw nonFinite('gradient norm', r.gradNorm, rank, r.step);
-        reportTo.send({
-          type: 'report',
-          v: PROTOCOL_VERSION,
-          rank,
-          generation,
+        reportTo.report(rank, generation, {
           step: r.step,
           epoch: r.epoch,
           loss: r.loss,
@@ -222,6 +218,9 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
           timings: { computeMs: r.computeMs, commMs: r.commMs, stepMs: r.stepMs },
           ...(r.paramHash ? { paramHash: r.paramHash } : {}),
         });
+        // A checkpoint's steps must be on record before it is announced (a run stopped after it resumes from it and
+        // does not redo them): every rank sends what waits at a step that ends with one, rank 0 before writing it.
+        if (config.checkpointDir !== undefined && config.checkpointEvery > 0 && (r.step + 1) % config.checkpointEvery === 0) reportTo.sendReports();
       },
       onEvaluation: (e) => {
         if (!Number.isFinite(e.testLoss)) throw nonFinite('test loss', e.testLoss, membership!.rank, e.step);

@@ -1,10 +1,11 @@
 // Training progress: the reports of every rank are gathered per step; when the last rank's report of a
 // step arrives the step is committed (metrics record, commit to every member) after its parameter hashes,
 // if any, agreed. Only steps after the last commit are kept, so memory stays bounded by how far the
-// fastest rank runs ahead.
+// fastest rank runs ahead. A report message may carry several steps of its rank; they are taken in order,
+// and of the commits they complete each member is sent only the last (a commit covers every step before it).
 
 import { ErrorCodes } from '@ringtrain/common';
-import type { ReportMessage } from '@ringtrain/protocol';
+import type { ReportMessage, StepReport } from '@ringtrain/protocol';
 import { send, type Command } from './commands.js';
 import { describeRank, describeRanks } from './describe.js';
 import { describeDivergence } from './divergence.js';
@@ -20,7 +21,7 @@ export function isHashStep(step: number, hashEvery: number): boolean {
 }
 
 /** Why the complete reports of a step must stop the run, or null. */
-function hashFailure(state: CoordinatorState, reports: readonly ReportMessage[]): { code: string; message: string } | null {
+function hashFailure(state: CoordinatorState, reports: readonly StepReport[]): { code: string; message: string } | null {
   const step = reports[0]!.step;
   const hashes = reports.flatMap((report) => (report.paramHash === undefined ? [] : [report.paramHash]));
   if (hashes.length === reports.length) {
@@ -37,7 +38,7 @@ function hashFailure(state: CoordinatorState, reports: readonly ReportMessage[])
 }
 
 /** Every rank reported the step: check hashes, record metrics, commit, forget the step and everything before it. */
-function commit(state: CoordinatorState, reports: readonly ReportMessage[], nowMs: number): Transition {
+function commit(state: CoordinatorState, reports: readonly StepReport[], nowMs: number): Transition {
   const failure = hashFailure(state, reports);
   if (failure !== null) return failRun(state, failure, nowMs);
   const record = stepMetrics(reports, state.generation);
@@ -61,35 +62,57 @@ function commit(state: CoordinatorState, reports: readonly ReportMessage[], nowM
   return { state: { ...state, progress }, commands };
 }
 
-function isComplete(reports: readonly (ReportMessage | null)[]): reports is readonly ReportMessage[] {
+function isComplete(reports: readonly (StepReport | null)[]): reports is readonly StepReport[] {
   return reports.every((report) => report !== null);
 }
 
-/** `pending` with `report` filed under its step (a new entry, in step order, for the first report of a step). */
-function file(pending: readonly PendingStep[], report: ReportMessage, worldSize: number): PendingStep[] {
+/** `pending` with member `rank`'s `report` filed under its step (a new entry, in step order, for the first report of a step). */
+function file(pending: readonly PendingStep[], rank: number, report: StepReport, worldSize: number): PendingStep[] {
   const existing = pending.find((entry) => entry.step === report.step);
   if (existing !== undefined) {
-    const reports = existing.reports.map((held, rank) => (rank === report.rank ? report : held));
+    const reports = existing.reports.map((held, r) => (r === rank ? report : held));
     return pending.map((entry) => (entry === existing ? { step: entry.step, reports } : entry));
   }
-  const reports = Array.from({ length: worldSize }, (_, rank) => (rank === report.rank ? report : null));
+  const reports = Array.from({ length: worldSize }, (_, r) => (r === rank ? report : null));
   return [...pending, { step: report.step, reports }].sort((a, b) => a.step - b.step);
 }
 
-/** A report from member `rank` (whose `rank` field was checked to be the sender's). */
-export function onReport(state: CoordinatorState, rank: number, report: ReportMessage, nowMs: number): Transition {
+/** One step reported by member `rank`. */
+function onStepReport(state: CoordinatorState, rank: number, report: StepReport, nowMs: number): Transition {
   const worker = state.workers[rank]!;
-  // Sent before this rank heard of the reform: its step is redone in this generation.
-  if (report.generation < state.generation) return { state, commands: [] };
-  if (report.generation !== state.generation) {
-    return rejectConnection(state, worker.conn, ErrorCodes.PROTOCOL, `report of generation ${report.generation}, the run is in generation ${state.generation}`, nowMs);
-  }
   if (worker.lastReportedStep !== null && report.step <= worker.lastReportedStep) {
     return rejectConnection(state, worker.conn, ErrorCodes.PROTOCOL, `report of step ${report.step} after one of step ${worker.lastReportedStep}`, nowMs);
   }
   const reported = updateWorker(state, rank, { lastReportedStep: report.step });
-  const pending = file(state.progress.pending, report, state.workers.length);
+  const pending = file(state.progress.pending, rank, report, state.workers.length);
   const entry = pending.find((candidate) => candidate.step === report.step)!;
   if (isComplete(entry.reports)) return commit(reported, entry.reports, nowMs);
   return { state: { ...reported, progress: { ...reported.progress, pending } }, commands: [] };
+}
+
+/** `commands` without the commits that a later commit to the same connection supersedes. */
+function latestCommits(commands: readonly Command[]): Command[] {
+  const lastCommit = new Map<number, Command>();
+  for (const command of commands) if (command.type === 'send' && command.message.type === 'commit') lastCommit.set(command.conn, command);
+  return commands.filter((command) => command.type !== 'send' || command.message.type !== 'commit' || lastCommit.get(command.conn) === command);
+}
+
+/** A report from member `rank` (whose `rank` field was checked to be the sender's): its steps, in order. */
+export function onReport(state: CoordinatorState, rank: number, message: ReportMessage, nowMs: number): Transition {
+  const { conn } = state.workers[rank]!;
+  // Sent before this rank heard of the reform: its steps are redone in this generation.
+  if (message.generation < state.generation) return { state, commands: [] };
+  if (message.generation !== state.generation) {
+    return rejectConnection(state, conn, ErrorCodes.PROTOCOL, `report of generation ${message.generation}, the run is in generation ${state.generation}`, nowMs);
+  }
+  let current = state;
+  const commands: Command[] = [];
+  for (const report of message.steps) {
+    const next = onStepReport(current, rank, report, nowMs);
+    current = next.state;
+    commands.push(...next.commands);
+    // A failed hash check, a rejected step or a lost member ends the run or its generation: the rest is moot.
+    if (current.phase !== 'training' || current.generation !== message.generation || current.connections[conn]?.closing === true) break;
+  }
+  return { state: current, commands: latestCommits(commands) };
 }

@@ -6,7 +6,7 @@ import { ErrorCodes } from '@ringtrain/common';
 import { PROTOCOL_VERSION, type HelloMessage } from '@ringtrain/protocol';
 import { describe, expect, it } from 'vitest';
 import { persistedRun, recoveringState } from './recovery.js';
-import { drive, finishOf, hello, makeOptions, message, sentTo, STARTED_AT, step0Events, trainingRun, WORKERS } from './test-support.js';
+import { drive, finishOf, hello, makeOptions, message, report, sentTo, STARTED_AT, step0Events, trainingRun, WORKERS } from './test-support.js';
 
 const T = STARTED_AT + 5_000;
 /** The record a coordinator of a 3-worker elastic run kept after step 0 was committed. */
@@ -38,7 +38,7 @@ describe('a restarted coordinator', () => {
       // Heartbeats of members that came back are answered: they must not count the coordinator as silent.
       message(32, { type: 'heartbeat', v: PROTOCOL_VERSION, rank: 0, seq: 5, timeMs: RESTART }, RESTART + 3),
       // A report of the old generation, sent while it trains on: ignored.
-      message(31, { type: 'report', v: PROTOCOL_VERSION, rank: 2, generation: 0, step: 9, epoch: 0, loss: 1, lr: 0.1, gradNorm: 1, samples: 64, timings: { computeMs: 1, commMs: 1, stepMs: 2 } }, RESTART + 3),
+      message(31, report(2, 9, { loss: 1, computeMs: 1, commMs: 1 }), RESTART + 3),
       { type: 'connected' as const, conn: 33, remote: 'a:3', now: RESTART + 4 },
       message(33, rejoin(1, 2, 10), RESTART + 4),
     ];

@@ -1,7 +1,7 @@
 // The coordinator's whole state: plain readonly data, replaced (never mutated) by every step, so a
 // step's input can be kept, compared or replayed.
 
-import type { DoneMessage, EvaluationMessage, HelloMessage, ReportMessage } from '@ringtrain/protocol';
+import type { DoneMessage, EvaluationMessage, HelloMessage, StepReport } from '@ringtrain/protocol';
 import type { Command } from './commands.js';
 import { checkCoordinatorOptions, type CoordinatorOptions } from './options.js';
 import type { RunResult } from './run-result.js';
@@ -32,7 +32,7 @@ export interface WorkerState {
 export interface PendingStep {
   readonly step: number;
   /** Indexed by rank. */
-  readonly reports: readonly (ReportMessage | null)[];
+  readonly reports: readonly (StepReport | null)[];
 }
 
 /** What the summary needs of the last committed step. */

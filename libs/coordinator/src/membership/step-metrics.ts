@@ -2,7 +2,7 @@
 // lr, grad_norm: the schedule is a pure function of the step and the norm is taken on the averaged
 // gradient) come from rank 0; the rest combine the ranks.
 
-import type { ReportMessage } from '@ringtrain/protocol';
+import type { StepReport } from '@ringtrain/protocol';
 import type { StepMetricsRecord } from './commands.js';
 
 /**
@@ -11,7 +11,7 @@ import type { StepMetricsRecord } from './commands.js';
  *   samples_per_second = Σ_r samples_r / (max_r stepMs_r / 1000)   (the slowest rank paces the step)
  *   step_ms, compute_ms, comm_ms = max over ranks
  */
-export function stepMetrics(reports: readonly ReportMessage[], generation: number): StepMetricsRecord {
+export function stepMetrics(reports: readonly StepReport[], generation: number): StepMetricsRecord {
   const first = reports[0]!;
   let lossSum = 0;
   let samples = 0;

@@ -3,7 +3,7 @@
 // validating every message sent against the protocol schemas (so bounds like the 256-character shutdown
 // reason are checked too).
 
-import { PROTOCOL_VERSION, validateMessage, type HelloMessage, type Message, type ReportMessage } from '@ringtrain/protocol';
+import { PROTOCOL_VERSION, validateMessage, type HelloMessage, type Message, type ReportMessage, type StepReport } from '@ringtrain/protocol';
 import type { Command, SendCommand } from './commands.js';
 import type { CoordinatorEvent } from './events.js';
 import type { CoordinatorOptions } from './options.js';
@@ -86,12 +86,14 @@ interface ReportFields {
   paramHash?: string;
 }
 
+/** Member `rank`'s report of the one step `stepIndex` (generation 0). */
 export function report(rank: number, stepIndex: number, fields: ReportFields): ReportMessage {
-  const msg: ReportMessage = {
-    type: 'report',
-    v: PROTOCOL_VERSION,
-    rank,
-    generation: 0,
+  return { type: 'report', v: PROTOCOL_VERSION, rank, generation: 0, steps: [stepReport(stepIndex, fields)] };
+}
+
+/** One step as a report message carries it. */
+export function stepReport(stepIndex: number, fields: ReportFields): StepReport {
+  const entry: StepReport = {
     step: stepIndex,
     epoch: fields.epoch ?? 0,
     loss: fields.loss,
@@ -100,7 +102,7 @@ export function report(rank: number, stepIndex: number, fields: ReportFields): R
     samples: fields.samples ?? 64,
     timings: { computeMs: fields.computeMs, commMs: fields.commMs, stepMs: fields.computeMs + fields.commMs },
   };
-  return fields.paramHash === undefined ? msg : { ...msg, paramHash: fields.paramHash };
+  return fields.paramHash === undefined ? entry : { ...entry, paramHash: fields.paramHash };
 }
 
 function deepFreeze<T>(value: T): T {
