@@ -7,13 +7,16 @@
 // the host's scheduling), so each side also measures "compute only, busy": as many compute-only workers as
 // the distributed run has, started together, each training on its own; (distributed - busy) / distributed is
 // then the overhead of communication alone.
-// Needs Debian's python3-torch (apt-get install -y python3-torch). Medians over steps; the first --warmup
-// steps of every run are left out.
+// Needs Debian's python3-torch (apt-get install -y python3-torch). A run's step time is the mean over its steps
+// (--stat mean, the default: total time / steps, what samples/s means; a worker sends its step reports a few steps
+// at a time, so their cost falls on some steps only and a median would leave it out) or the median (--stat median,
+// what this tool printed until 2026-11-29); the first --warmup steps of every run are left out, and for a run of
+// several processes the slowest one's figure counts.
 // With --repeat N the whole sequence runs N times and every figure is the median over the runs.
 // Threads: as ddp_step_bench.py gives every torch process max(1, cores // 2) threads, every ringtrain worker gets
 // as many BLAS threads (OMP_NUM_THREADS), the compute-only one included. --blas (default native, which fails
 // without OpenBLAS rather than measuring something else; off: XNNPACK) is passed to ringtrain launch.
-// Usage: node tools/compare-ddp.mjs [--models mlp:128,cnn:64] [--blas native|off|auto] [--warmup 5] [--repeat 1] [--json FILE]
+// Usage: node tools/compare-ddp.mjs [--models mlp:128,cnn:64] [--blas native|off|auto] [--stat mean|median] [--warmup 5] [--repeat 1] [--json FILE]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -22,10 +25,14 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { models: { type: 'string', default: 'mlp:128,cnn:64' }, blas: { type: 'string', default: 'native' }, warmup: { type: 'string', default: '5' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { models: { type: 'string', default: 'mlp:128,cnn:64' }, blas: { type: 'string', default: 'native' }, warmup: { type: 'string', default: '5' }, stat: { type: 'string', default: 'mean' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' } } });
 const warmup = Number(values.warmup);
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-vs-ddp-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mean = (xs) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
+if (values.stat !== 'mean' && values.stat !== 'median') throw new Error(`--stat must be mean or median, not ${values.stat}`);
+/** A run's figure of its per-step times. */
+const stat = values.stat === 'mean' ? mean : median;
 
 const cli = join(root, 'apps/cli/bin/ringtrain.mjs');
 const launchArgs = (model, batch, workers, out) =>
@@ -34,10 +41,10 @@ const launchArgs = (model, batch, workers, out) =>
 const threadsPerWorker = Math.max(1, Math.floor(availableParallelism() / 2));
 const env = { ...process.env, OMP_NUM_THREADS: String(threadsPerWorker) };
 
-/** Median step wall time and comm time of the slowest rank, in ms, from a run's metrics.jsonl. */
+/** Step wall time and comm time (--stat over the steps of each step's slowest rank), in ms, from a run's metrics.jsonl. */
 function stepTimes(out) {
   const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => 'step_ms' in m).slice(warmup);
-  return { stepMs: median(steps.map((m) => m.step_ms)), commMs: median(steps.map((m) => m.comm_ms)), steps: steps.length };
+  return { stepMs: stat(steps.map((m) => m.step_ms)), commMs: stat(steps.map((m) => m.comm_ms)), steps: steps.length };
 }
 
 /** One ringtrain run of an epoch of mnist. */
@@ -81,6 +88,9 @@ async function ringtrainBusy(model, batch, workers, run) {
   return { stepMs: Math.max(...outs.map((out) => stepTimes(out).stepMs)), overlap };
 }
 
+/** The slowest of a DDP run's processes (ddp_step_bench.py's ranks with their timed steps' times). */
+const slowest = (ranks) => Math.max(...ranks.map((rank) => stat(rank.step_ms)));
+
 function ddp(model, batch, workers) {
   const text = execFileSync('/usr/bin/python3', [join(root, 'tools/ddp_step_bench.py'), '--model', model, '--batch-size', String(batch), '--workers', String(workers)], { encoding: 'utf8' });
   return JSON.parse(text);
@@ -102,10 +112,10 @@ async function measure(model, batch, run) {
       samples_per_second: (2 * batch) / (two.stepMs / 1000),
     },
     pytorch_ddp: {
-      compute_only_step_ms: torch.compute_only.step_ms_median,
-      compute_only_busy_step_ms: torch.compute_only_busy.step_ms_median,
-      distributed_step_ms: torch.ddp.step_ms_median,
-      samples_per_second: torch.ddp.samples_per_second,
+      compute_only_step_ms: stat(torch.compute_only.step_ms),
+      compute_only_busy_step_ms: slowest(torch.compute_only_busy.ranks),
+      distributed_step_ms: slowest(torch.ddp.ranks),
+      samples_per_second: (2 * batch) / (slowest(torch.ddp.ranks) / 1000),
     },
     torch: { version: torch.torch_version, blas: torch.blas, threads_per_worker: torch.threads_per_worker },
   };

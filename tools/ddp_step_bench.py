@@ -10,15 +10,17 @@ back to back in one run so that both see the same machine load:
   ddp           W processes, DistributedDataParallel over gloo (default buckets), each rank on its own B samples;
                 a barrier before the timed steps, then the same S steps per rank.
 
-Threads: every process, the compute_only one included, runs torch.set_num_threads(T) with T defaulting to
-max(1, cores // W), cores being the CPUs this process may run on (2 on the benchmark machine): W ranks then do
-not oversubscribe the cores, and compute_only gets exactly the threads one rank has, so the ddp - compute_only
-difference is the price of distribution rather than of a thread count change.
+Threads: every process, the compute_only one included, runs T threads (set_threads: torch's intra-op threads and
+OpenBLAS's own pool, which Debian's torch does not size; before 2026-11-29 it was left at one thread per core in
+every process) with T defaulting to max(1, cores // W), cores being the CPUs this process may run on (2 on the
+benchmark machine): W ranks then do not oversubscribe the cores, and compute_only gets exactly the threads one
+rank has, so the ddp - compute_only difference is the price of distribution rather than of a thread count change.
 
 Needs Debian's python3-torch (apt-get install -y python3-torch); run it with /usr/bin/python3.
 Usage: ddp_step_bench.py --model mlp|cnn|linear --batch-size B --workers W [--steps S] [--warmup K] [--threads T]
 """
 import argparse
+import ctypes
 import json
 import multiprocessing
 import os
@@ -148,6 +150,23 @@ class ReducerCommTimes:
             self.exposed_ms.append((comm_ns - overlap_ns) / 1e6)
 
 
+def set_threads(threads):
+    """T threads for this process: torch's intra-op threads and, when torch runs on OpenBLAS, OpenBLAS's pool.
+    Debian's torch (BLAS_INFO=generic) does not pass torch.set_num_threads on to the BLAS it loads, and OpenBLAS
+    starts one thread per core unless told otherwise, so without this every process would run its dense layers
+    on all the cores."""
+    torch.set_num_threads(threads)
+    blas = blas_library()
+    if blas is not None and "openblas" in os.path.basename(blas):
+        ctypes.CDLL(blas).openblas_set_num_threads(threads)
+
+
+def blas_threads():
+    """OpenBLAS's thread count in this process, or None when torch runs on another BLAS."""
+    blas = blas_library()
+    return ctypes.CDLL(blas).openblas_get_num_threads() if blas is not None and "openblas" in os.path.basename(blas) else None
+
+
 def rounded(values):
     return [round(v, 3) for v in values]
 
@@ -158,7 +177,7 @@ def median_or_none(values):
 
 def ddp_rank(rank, args, port, start, reports):
     """One DDP rank: trains on its own batches and puts (rank, report) on `reports`."""
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=args.workers,
                             timeout=timedelta(seconds=args.timeout))
     try:
@@ -183,7 +202,7 @@ def compute_rank(rank, args, port, start, reports):
     """One of the compute_only_busy processes: the compute-only steps on its own batches, no process group.
     `start` (a barrier of all W) holds the timed steps back until every process has warmed up, so that they
     are timed while the others compute too (start-up alone, `import torch` included, takes longer than them)."""
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     torch.manual_seed(MODEL_SEED)
     batches = make_batches(args.batch_size, seed=rank, count=min(BATCH_POOL, args.steps + args.warmup))
     step_ms = time_steps(build_model(args.model), batches, args.steps, args.warmup, before_timing=start.wait)
@@ -263,7 +282,7 @@ def available_cores():
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="PyTorch DDP (gloo) training-step benchmark on ringtrain's zoo models; prints JSON on stdout.",
-        epilog="Threads: every process (compute-only and each DDP rank) calls torch.set_num_threads(T); "
+        epilog="Threads: every process (compute-only and each DDP rank) runs T threads, in torch and in OpenBLAS; "
                f"the default T = max(1, cores // W), cores = {available_cores()} here, keeps W ranks from "
                "oversubscribing the cores and gives compute-only the same threads as one rank.")
     parser.add_argument("--model", choices=["mlp", "cnn", "linear"], required=True)
@@ -292,7 +311,7 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
+    set_threads(args.threads)
     compute_ms = run_compute_only(args)
     try:
         busy = run_ranks(compute_rank, args)
@@ -316,7 +335,8 @@ def main(argv):
         "batch_size": args.batch_size,
         "workers": args.workers,
         "threads_per_worker": args.threads,
-        "threads_note": "torch.set_num_threads in every process, compute-only included; default "
+        "blas_threads": blas_threads(),
+        "threads_note": "torch.set_num_threads and OpenBLAS's thread count in every process, compute-only included; default "
                         "max(1, cores // workers) so the workers do not oversubscribe the cores",
         "cores": available_cores(),
         "steps": args.steps,
