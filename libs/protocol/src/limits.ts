@@ -13,8 +13,8 @@ export const MAX_WORLD_SIZE = 4096;
 
 /**
  * Deepest nesting of msgpack maps and arrays in a control message, counting the message's own map as
- * level 1. The messages need 3 levels; the rest is room for the run config. Bounding it keeps the
- * recursive decoder and validator far from the stack limit.
+ * level 1. The messages need 4 levels (a report: its steps, a step, its timings); the rest is room for the run
+ * config. Bounding it keeps the recursive decoder and validator far from the stack limit.
  */
 export const MAX_NESTING_DEPTH = 32;
 

@@ -6,9 +6,9 @@
 
 import WebSocket from 'ws';
 import { AbortedError, AuthError, ErrorCodes, ProtocolError, RunError, TimeoutError, TransportError, type ErrorCode, type RingtrainError } from '@ringtrain/common';
-import { decodeMessage, encodeMessage, PROTOCOL_VERSION, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, type HelloMessage, type Message, type MessageOf, type StepReport, type WelcomeMessage } from '@ringtrain/protocol';
+import { decodeMessage, encodeMessage, PROTOCOL_VERSION, DEFAULT_MAX_CONTROL_MESSAGE_BYTES, type HelloMessage, type Message, type MessageOf, type ReportMessage, type StepReport, type WelcomeMessage } from '@ringtrain/protocol';
 import { HEADER_ERROR_CODE, HEADER_NONCE, HEADER_PROOF, HEADER_TOKEN, newNonce, proofMatches } from '@ringtrain/transport-ws';
-import { REPORT_BATCHING, ReportBatcher } from './report-batcher.js';
+import { REPORT_BATCHING, REPORT_EVERY_STEP, ReportBatcher } from './report-batcher.js';
 
 export interface ControlClientOptions {
   /** The coordinator's address (--rdzv-endpoint / MASTER_ADDR:MASTER_PORT). */
@@ -61,7 +61,7 @@ export class ControlClient {
   private lastHeardMs = Date.now();
   private reconnect: ReconnectOptions | undefined;
   private reconnecting = false;
-  private readonly reports = new ReportBatcher((message) => this.write(message), REPORT_BATCHING);
+  private readonly reports: ReportBatcher;
 
   /** Use ControlClient.connect. */
   constructor(
@@ -70,6 +70,7 @@ export class ControlClient {
     readonly welcome: WelcomeMessage,
   ) {
     this.rank = welcome.rank;
+    this.reports = new ReportBatcher((message) => this.sendReport(message), welcome.elastic ? REPORT_EVERY_STEP : REPORT_BATCHING);
     this.attach(ws);
   }
 
@@ -81,7 +82,8 @@ export class ControlClient {
   private startHeartbeat(): void {
     clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => {
-      this.send({ type: 'heartbeat', v: PROTOCOL_VERSION, rank: this.rank, seq: this.seq++, timeMs: Date.now() });
+      // Not send(): a heartbeat need not wait its turn behind step reports, nor make them go out early.
+      this.write({ type: 'heartbeat', v: PROTOCOL_VERSION, rank: this.rank, seq: this.seq++, timeMs: Date.now() });
       this.checkCoordinator();
     }, this.opts.heartbeatIntervalMs ?? 1000);
     this.heartbeat.unref();
@@ -138,7 +140,8 @@ export class ControlClient {
 
   /**
    * Reports a step of rank `rank` in generation `generation`. Steps are gathered into few messages (ReportBatcher):
-   * a report may wait up to 50 ms, and goes out before any message sent after it.
+   * a report may wait up to 50 ms, and goes out before any message sent after it. In elastic runs every step
+   * goes at once: a reform rolls back to the last step every rank reported, so a held report is a step redone.
    */
   report(rank: number, generation: number, step: StepReport): void {
     this.reports.add(rank, generation, step);
@@ -166,6 +169,16 @@ export class ControlClient {
 
   private write(message: Message): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeMessage(message));
+  }
+
+  /** A report that cannot be encoded is a bug; sent from a timer, a throw would end the process without a word. */
+  private sendReport(message: ReportMessage): void {
+    try {
+      this.write(message);
+    } catch (err) {
+      const step = message.steps[0]!.step;
+      this.lose(new ProtocolError(ErrorCodes.PROTOCOL, `the report of step ${step} cannot be sent: ${(err as Error).message}`, { rank: message.rank, step }, { cause: err }));
+    }
   }
 
   close(): void {

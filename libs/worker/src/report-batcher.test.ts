@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type ReportMessage, type StepReport } from '@ringtrain/protocol';
+import { MAX_STEPS_PER_REPORT, PROTOCOL_VERSION, type ReportMessage, type StepReport } from '@ringtrain/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReportBatcher } from './report-batcher.js';
 
@@ -77,5 +77,10 @@ describe('ReportBatcher (interval 50 ms, at most 4 steps)', () => {
       [2, 0, [1]],
       [1, 1, [1]],
     ]);
+  });
+
+  it('refuses more steps per message than a report may carry', () => {
+    expect(() => new ReportBatcher(() => undefined, { intervalMs: 50, maxSteps: MAX_STEPS_PER_REPORT + 1 })).toThrow(/maxSteps must be an integer from 1 to 64, got 65/);
+    expect(() => new ReportBatcher(() => undefined, { intervalMs: 50, maxSteps: 0 })).toThrow(/got 0/);
   });
 });

@@ -6,7 +6,7 @@
 // report waits at most that interval (a timer sends it if no later step does). A step as slow as the interval is
 // sent at once, as before.
 
-import { PROTOCOL_VERSION, type ReportMessage, type StepReport } from '@ringtrain/protocol';
+import { MAX_STEPS_PER_REPORT, PROTOCOL_VERSION, type ReportMessage, type StepReport } from '@ringtrain/protocol';
 
 export interface ReportBatcherOptions {
   /** Shortest time between two report messages, in ms, unless maxSteps steps wait. */
@@ -17,8 +17,14 @@ export interface ReportBatcherOptions {
   now?: () => number;
 }
 
-/** The defaults a worker runs with: at most ~20 report messages a second, of at most 8 steps each. */
+/** What a worker runs with: at most ~20 report messages a second, of at most 8 steps each. */
 export const REPORT_BATCHING: ReportBatcherOptions = { intervalMs: 50, maxSteps: 8 };
+
+/**
+ * What a worker of an elastic run runs with: every step at once. A reform rolls the ring back to the last step every
+ * rank reported; held reports would make it redo up to maxSteps steps instead of at most the one a lost rank was in.
+ */
+export const REPORT_EVERY_STEP: ReportBatcherOptions = { intervalMs: 0, maxSteps: 1 };
 
 export class ReportBatcher {
   private steps: StepReport[] = [];
@@ -32,6 +38,9 @@ export class ReportBatcher {
     private readonly sendReport: (message: ReportMessage) => void,
     private readonly opts: ReportBatcherOptions,
   ) {
+    if (!Number.isInteger(opts.maxSteps) || opts.maxSteps < 1 || opts.maxSteps > MAX_STEPS_PER_REPORT) {
+      throw new RangeError(`maxSteps must be an integer from 1 to ${MAX_STEPS_PER_REPORT}, got ${opts.maxSteps}`);
+    }
     this.now = opts.now ?? (() => performance.now());
   }
 

@@ -220,7 +220,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         });
         // A checkpoint's steps must be on record before it is announced (a run stopped after it resumes from it and
         // does not redo them): every rank sends what waits at a step that ends with one, rank 0 before writing it.
-        if (config.checkpointDir !== undefined && config.checkpointEvery > 0 && (r.step + 1) % config.checkpointEvery === 0) reportTo.sendReports();
+        if (r.checkpointDue) reportTo.sendReports();
       },
       onEvaluation: (e) => {
         if (!Number.isFinite(e.testLoss)) throw nonFinite('test loss', e.testLoss, membership!.rank, e.step);

@@ -48,6 +48,8 @@ export interface StepReport {
   stepMs: number;
   /** Hash of parameters and state after the step, every --hash-every steps and after the last step. */
   paramHash?: string;
+  /** A checkpoint of this step is due (--checkpoint-every with --checkpoint-dir): rank 0 writes it right after this report. */
+  checkpointDue: boolean;
 }
 
 export interface TrainerHooks {
@@ -277,6 +279,8 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
       const isLast = epoch === config.epochs - 1 && microIndex === microBatches;
       const hashDue = isLast || (config.hashEvery > 0 && position.step % config.hashEvery === 0);
       const paramHash = hashDue ? replica.hash() : undefined;
+      // The last step's checkpoint is written after the loop, with the run's end.
+      const checkpointDue = config.checkpointDir !== undefined && config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast;
       session.snapshots?.take(replica, position);
       clockStopped = performance.now();
       hooks.onStep?.({
@@ -291,8 +295,9 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
         commMs: commEnd - commStart,
         stepMs: clockStopped - stepStart,
         ...(paramHash !== undefined ? { paramHash } : {}),
+        checkpointDue,
       });
-      if (config.checkpointEvery > 0 && position.step % config.checkpointEvery === 0 && !isLast && (await checkpoint())) clockStopped = undefined;
+      if (checkpointDue && (await checkpoint())) clockStopped = undefined;
     }
     clockStopped = undefined;
     position = { step: position.step, epoch: epoch + 1, consumed: 0 };

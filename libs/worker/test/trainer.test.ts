@@ -2,6 +2,9 @@
 // and data parallelism changes nothing but the speed - 1 worker with global batch B and W workers with B/W each
 // (or 1 worker accumulating) follow the same loss curve.
 
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '@ringtrain/data';
 import type { StepReport } from '../src/index.js';
@@ -58,6 +61,18 @@ describe('train', () => {
     expect(hashes[0]!.length).toBe(5); // steps 4, 8, 12, 16 and the last (20)
     expect(hashes[1]).toEqual(hashes[0]);
     expect(hashes[2]).toEqual(hashes[0]);
+  }, 60_000);
+
+  it('says in every rank\'s step report when a checkpoint of the step is due: exactly the steps rank 0 writes one after, the last one aside', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ringtrain-due-'));
+    try {
+      // 512 samples, 2 ranks of batch 16: 16 steps; a checkpoint every 5 steps, after steps 5, 10 and 15, and the last (16).
+      const runs = await trainRanks(2, config({ batchSize: 16, checkpointEvery: 5, checkpointDir: dir }), dataset);
+      for (const run of runs) expect(run.reports.filter((r) => r.checkpointDue).map((r) => r.step + 1)).toEqual([5, 10, 15]);
+      expect((await readdir(dir)).sort()).toEqual(['ckpt-00000005.rtckpt', 'ckpt-00000010.rtckpt', 'ckpt-00000015.rtckpt', 'ckpt-00000016.rtckpt']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("step_ms joins the previous step's clock: time spent between two steps counts in the second, an evaluation does not", async () => {

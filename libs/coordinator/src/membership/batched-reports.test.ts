@@ -57,6 +57,14 @@ describe('a report of several steps', () => {
     expect(state.workers[0]!.lastReportedStep).toBe(2);
   });
 
+  it('in an elastic run, stops at a rejected step: the ring re-forms without the sender and takes none of its later steps', () => {
+    const { commands, state } = drive(trainingRun({ minWorkers: 2 }), [message(12, reportOf(1, [0, 2, 1, 3]), T)]);
+    expect(state.generation).toBe(1);
+    expect(state.workers.map((worker) => worker.conn)).toEqual([13, 11]);
+    expect(state.progress.pending).toEqual([]);
+    expect(sentTo(commands, 13).at(-1)).toMatchObject({ type: 'reform', newGeneration: 1 });
+  });
+
   it('stops at a step whose hashes differ: no step after it is recorded or committed', () => {
     const before = drive(trainingRun(), [message(12, reportOf(1, [0, 1, 2]), T), message(11, reportOf(2, [0, 1, 2]), T + 1)]);
     const { commands } = drive(before.state, [message(13, reportOf(0, [0, 1, 2], OTHER_HASH), T + 2)]);

@@ -24,7 +24,10 @@ export function hashPrefix(hash: string): string {
   return `${hash.slice(0, 8)}…`;
 }
 
-/** Where a member was in the run: the step after the last one it reported. */
+/**
+ * Where a member was in the run: the step after the last one it reported. Exact in elastic runs, whose workers report
+ * every step at once; elsewhere a worker may have gone up to 8 steps further (its reports wait up to 50 ms).
+ */
 export function describeStepOf(worker: WorkerState): string {
   return worker.lastReportedStep === null ? 'before its first step' : `at step ${worker.lastReportedStep + 1}`;
 }
