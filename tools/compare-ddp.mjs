@@ -8,10 +8,11 @@
 // the distributed run has, started together, each training on its own; (distributed - busy) / distributed is
 // then the overhead of communication alone.
 // Needs Debian's python3-torch (apt-get install -y python3-torch). A run's step time is the mean over its steps
-// (--stat mean, the default: total time / steps, what samples/s means; a worker sends its step reports a few steps
-// at a time, so their cost falls on some steps only and a median would leave it out) or the median (--stat median,
-// what this tool printed until 2026-11-29); the first --warmup steps of every run are left out, and for a run of
-// several processes the slowest one's figure counts.
+// (--stat mean, the default: what samples/s means; a worker sends its step reports a few steps at a time, so their
+// cost falls on some steps only and a median would leave it out) or the median (--stat median, what this tool
+// printed until 2026-11-29); the first --warmup steps of every run are left out. Of several processes the slowest
+// counts: for ringtrain the statistic is taken over each step's slowest rank (metrics.jsonl), for DDP the slowest
+// rank's statistic over its steps; for a mean the first is the larger (so it does not flatter ringtrain).
 // With --repeat N the whole sequence runs N times and every figure is the median over the runs.
 // Threads: as ddp_step_bench.py gives every torch process max(1, cores // 2) threads, every ringtrain worker gets
 // as many BLAS threads (OMP_NUM_THREADS), the compute-only one included. --blas (default native, which fails
@@ -23,13 +24,12 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mean, median, stepRecords } from './run-metrics.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { models: { type: 'string', default: 'mlp:128,cnn:64' }, blas: { type: 'string', default: 'native' }, warmup: { type: 'string', default: '5' }, stat: { type: 'string', default: 'mean' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' } } });
 const warmup = Number(values.warmup);
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-vs-ddp-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mean = (xs) => xs.reduce((sum, x) => sum + x, 0) / xs.length;
 if (values.stat !== 'mean' && values.stat !== 'median') throw new Error(`--stat must be mean or median, not ${values.stat}`);
 /** A run's figure of its per-step times. */
 const stat = values.stat === 'mean' ? mean : median;
@@ -43,7 +43,7 @@ const env = { ...process.env, OMP_NUM_THREADS: String(threadsPerWorker) };
 
 /** Step wall time and comm time (--stat over the steps of each step's slowest rank), in ms, from a run's metrics.jsonl. */
 function stepTimes(out) {
-  const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => 'step_ms' in m).slice(warmup);
+  const steps = stepRecords(out, warmup);
   return { stepMs: stat(steps.map((m) => m.step_ms)), commMs: stat(steps.map((m) => m.comm_ms)), steps: steps.length };
 }
 
@@ -71,7 +71,7 @@ function overlapFraction(outs) {
 }
 
 /**
- * `workers` 1-worker runs started at once, each with its own coordinator: the slowest one's median step, and
+ * `workers` 1-worker runs started at once, each with its own coordinator: the slowest one's step (--stat), and
  * how much of the runs overlapped (they are the same job started together; a low figure means the baseline
  * did not have the cores busy throughout and is flagged).
  */
@@ -117,7 +117,7 @@ async function measure(model, batch, run) {
       distributed_step_ms: slowest(torch.ddp.ranks),
       samples_per_second: (2 * batch) / (slowest(torch.ddp.ranks) / 1000),
     },
-    torch: { version: torch.torch_version, blas: torch.blas, threads_per_worker: torch.threads_per_worker },
+    torch: { version: torch.torch_version, blas: torch.blas, threads_per_worker: torch.threads_per_worker, blas_threads: torch.blas_threads },
   };
 }
 

@@ -156,15 +156,22 @@ def set_threads(threads):
     starts one thread per core unless told otherwise, so without this every process would run its dense layers
     on all the cores."""
     torch.set_num_threads(threads)
-    blas = blas_library()
-    if blas is not None and "openblas" in os.path.basename(blas):
-        ctypes.CDLL(blas).openblas_set_num_threads(threads)
+    blas = openblas()
+    if blas is not None:
+        blas.openblas_set_num_threads(threads)
+
+
+def openblas():
+    """The OpenBLAS torch loaded (whatever the name of the file that provides it), or None for another BLAS."""
+    path = blas_library()
+    blas = ctypes.CDLL(path) if path is not None else None
+    return blas if blas is not None and hasattr(blas, "openblas_set_num_threads") else None
 
 
 def blas_threads():
     """OpenBLAS's thread count in this process, or None when torch runs on another BLAS."""
-    blas = blas_library()
-    return ctypes.CDLL(blas).openblas_get_num_threads() if blas is not None and "openblas" in os.path.basename(blas) else None
+    blas = openblas()
+    return blas.openblas_get_num_threads() if blas is not None else None
 
 
 def rounded(values):
@@ -189,6 +196,7 @@ def ddp_rank(rank, args, port, start, reports):
                              after_step=comm.after_step)
         reports.put((rank, {
             "rank": rank,
+            "blas_threads": blas_threads(),
             "step_ms_median": round(statistics.median(step_ms), 3),
             "allreduce_ms_median": median_or_none(comm.comm_ms),
             "exposed_allreduce_ms_median": median_or_none(comm.exposed_ms),
@@ -206,7 +214,8 @@ def compute_rank(rank, args, port, start, reports):
     torch.manual_seed(MODEL_SEED)
     batches = make_batches(args.batch_size, seed=rank, count=min(BATCH_POOL, args.steps + args.warmup))
     step_ms = time_steps(build_model(args.model), batches, args.steps, args.warmup, before_timing=start.wait)
-    reports.put((rank, {"rank": rank, "step_ms_median": round(statistics.median(step_ms), 3), "step_ms": rounded(step_ms)}))
+    reports.put((rank, {"rank": rank, "blas_threads": blas_threads(), "step_ms_median": round(statistics.median(step_ms), 3),
+                        "step_ms": rounded(step_ms)}))
 
 
 def free_port():
