@@ -4,18 +4,15 @@
 // machine's load moves step times by +-30% between runs, far more than the variants differ). Prints the median
 // step_ms, compute_ms and comm_ms of each parity from the run's metrics.jsonl, the first --warmup steps left out.
 // Usage: node tools/experiments/step-parity.mjs OUT_DIR [--warmup 5]
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { median, stepRecords } from '../run-metrics.mjs';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { warmup: { type: 'string', default: '5' } } });
 if (positionals.length !== 1) {
   console.error('usage: node tools/experiments/step-parity.mjs OUT_DIR [--warmup 5]');
   process.exit(2);
 }
-const steps = readFileSync(join(positionals[0], 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
-  .filter((m) => 'step_ms' in m).slice(Number(values.warmup));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const steps = stepRecords(positionals[0], Number(values.warmup));
 for (const parity of [0, 1]) {
   const of = steps.filter((m) => m.step % 2 === parity);
   const f = (key) => median(of.map((m) => m[key])).toFixed(2).padStart(8);
