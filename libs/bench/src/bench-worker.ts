@@ -45,6 +45,7 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
     token,
     localSockets: cfg.localSockets,
     onError: (err) => process.stderr.write(`[rank ${cfg.rank}] ${err.message}\n`),
+    onNotice: (message) => process.stderr.write(`[rank ${cfg.rank}] ${message}\n`),
   });
   try {
     channel.send({ kind: 'listening', address: t.address });

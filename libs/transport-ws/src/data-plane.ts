@@ -26,6 +26,11 @@ export interface DataPlaneOptions {
   /** Called for every refused link and malformed frame seen by this process; the transport keeps running. */
   onError?: (err: RingtrainError) => void;
   /**
+   * Called with what an operator may want to know but is not an error: once, when Unix socket links cannot get the
+   * send buffer they ask for (the addon did not build, or net.core.wmem_max caps it). Default: ignored.
+   */
+  onNotice?: (message: string) => void;
+  /**
    * TLS on every link (`--tls-cert`, `--tls-key`, `--tls-ca`, PEM contents): this process serves with cert and key
    * and verifies its peers against ca (the system's CAs when undefined). Undefined: plain TCP.
    */
@@ -70,6 +75,7 @@ const DEFAULTS = {
   readBufferBytes: 256 << 10,
   localSockets: false,
   onError: () => undefined,
+  onNotice: () => undefined,
 } satisfies Omit<ResolvedPlaneOptions, 'token' | 'tls'>;
 
 /** The host part of this listener's local socket name (see local-socket.ts): the address peers are told, if any. */
@@ -100,7 +106,7 @@ export class DataPlane {
     const opts: ResolvedPlaneOptions = { ...DEFAULTS, ...stripUndefined(options), token: options.token, tls: options.tls };
     try {
       const listener = await DataPlaneListener.start(
-        { token: opts.token, host: opts.host, port: opts.port, tls: opts.tls, localSocketHost: localSocketHost(opts, options.advertiseHost) },
+        { token: opts.token, host: opts.host, port: opts.port, tls: opts.tls, localSocketHost: localSocketHost(opts, options.advertiseHost), onNotice: opts.onNotice },
         opts.onError,
       );
       return new DataPlane(listener, opts);

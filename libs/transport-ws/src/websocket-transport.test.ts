@@ -9,6 +9,8 @@ import { encodeFrameHeader } from '@ringtrain/protocol';
 import { transportComplianceSuite, type TransportGroup } from '@ringtrain/transport/testing';
 import { HEADER_NONCE, HEADER_PROOF, proofFor } from './auth.js';
 import { DataPlane } from './data-plane.js';
+import { LOCAL_SEND_BUFFER_BYTES } from './listener.js';
+import { sendBufferShortfall } from './send-buffer.js';
 import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
 import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
@@ -134,6 +136,23 @@ describe.runIf(LOCAL_SOCKETS_SUPPORTED)('WebSocketTransport links on one machine
       expect([...(await received)]).toEqual([9, 8]);
     } finally {
       await Promise.all([both.cleanup(), pullerOff.cleanup(), ...listenerOff.map((t) => t.close())]);
+    }
+  });
+
+  it('give every Unix socket link a 4 MiB send buffer, or say once per listener why not', async () => {
+    const notices: string[] = [];
+    const { transports, cleanup } = await createGroup(3, { localSockets: true, onNotice: (m) => notices.push(m) });
+    try {
+      for (const t of transports) {
+        for (const peer of [0, 1, 2].filter((p) => p !== t.rank)) expect(await t.linkRoute(peer, { timeoutMs: 5000 })).toBe('unix socket');
+      }
+      const wmemMax = Number(readFileSync('/proc/sys/net/core/wmem_max', 'utf8'));
+      // Each listener accepted two links; a capped one is reported once per listener, with the cap it met.
+      const granted = 2 * Math.min(wmemMax, LOCAL_SEND_BUFFER_BYTES);
+      const expected = sendBufferShortfall({ ok: true, bytes: granted }, LOCAL_SEND_BUFFER_BYTES);
+      expect(notices).toEqual(expected === undefined ? [] : [expected, expected, expected]);
+    } finally {
+      await cleanup();
     }
   });
 

@@ -144,7 +144,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       connectTimeoutMs: 30_000,
       tls: opts.tls,
     };
-    plane = await DataPlane.listen({ ...planeOptions, onError: (err) => logRefusal(`data plane: ${err.message}`) });
+    plane = await DataPlane.listen({ ...planeOptions, onError: (err) => logRefusal(`data plane: ${err.message}`), onNotice: opts.log });
     comm = new WorkerCommThread({
       plane: planeOptions,
       moduleHooks: opts.threadModuleHooks,
