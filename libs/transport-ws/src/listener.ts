@@ -9,8 +9,9 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
+import { setSendBuffer } from '@ringtrain/native-socket';
 import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
-import { sendBufferShortfall, setSendBuffer } from './send-buffer.js';
+import { sendBufferShortfall } from './send-buffer.js';
 import { upgradeServer } from './server-sockets.js';
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor, tokenMatches } from './auth.js';
 

@@ -1,0 +1,5 @@
+// @ringtrain/native-socket: socket options Node does not expose for stream sockets, through an N-API addon built
+// at install time. Optional by design: when the addon did not build, setSendBuffer says why and sockets keep the
+// kernel's defaults.
+
+export { setSendBuffer, type SendBufferResult } from './send-buffer.js';

@@ -1,0 +1,55 @@
+// A stream socket's send buffer, which Node sizes for UDP only (dgram's setSendBufferSize). Over a Unix domain
+// stream socket the sender's buffer is all the data in flight: once net.core.wmem_default (208 KiB on most Linux
+// systems) is queued for the reader, the sender waits until the reader has read some.
+
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+
+/** The addon's functions (../native/send-buffer.c). */
+interface Addon {
+  setSendBuffer(fd: number, bytes: number): number;
+}
+
+/** `bytes`: the send buffer the kernel granted, as getsockopt reports it (Linux: twice the capped request). */
+export type SendBufferResult = { ok: true; bytes: number } | { ok: false; reason: string };
+
+let loaded: Addon | string | undefined;
+
+/** The addon, or why it cannot be used; loaded once per thread. */
+function addon(): Addon | string {
+  if (loaded === undefined) {
+    try {
+      loaded = createRequire(import.meta.url)('../build/Release/ringtrain_socket.node') as Addon;
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      loaded = `the native addon is not built (${why}); \`npm rebuild @ringtrain/native-socket\` shows why (it needs a C compiler and Node's headers)`;
+    }
+  }
+  return loaded;
+}
+
+/**
+ * The socket's descriptor. libuv's handle carries it as `fd` (not a documented property, but there on Unix since
+ * Node's early days); -1 or absent on Windows, before connecting and after closing.
+ */
+function descriptor(socket: Socket): number | undefined {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : undefined;
+}
+
+/**
+ * Asks the kernel for a send buffer of `bytes` on a connected stream socket and says what it granted; never throws.
+ * Linux caps the request at net.core.wmem_max (root can raise that: `sysctl -w net.core.wmem_max=BYTES`).
+ */
+export function setSendBuffer(socket: Socket, bytes: number): SendBufferResult {
+  if (!Number.isInteger(bytes) || bytes <= 0 || bytes > 0x3fffffff) return { ok: false, reason: `send buffer size must be an integer in [1, 2^30), got ${bytes}` };
+  const native = addon();
+  if (typeof native === 'string') return { ok: false, reason: native };
+  const fd = descriptor(socket);
+  if (fd === undefined) return { ok: false, reason: 'the socket has no file descriptor (not connected, closed, or not on a Unix-like system)' };
+  try {
+    return { ok: true, bytes: native.setSendBuffer(fd, bytes) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
