@@ -11,7 +11,7 @@
 // Usage: node tools/compare-comm-thread.mjs [--model cnn] [--batch 64] [--variants off:25,on:1,on:25] [--repeat 2]
 //                                          [--warmup 5] [--shape-loopback RATE]
 // A variant is on|off (--comm-thread or not), the --bucket-mb of its runs and optionally the route of the workers'
-// links, tcp (the default) or unix (--unix-sockets): off:25:unix.
+// links, tcp (--no-unix-sockets) or unix (the default): off:25:tcp.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -34,12 +34,12 @@ const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'apps/cli/bin/ri
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-comm-thread-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const variants = values.variants.split(',').map((spec) => {
-  const [thread, bucketMb, route = 'tcp', ...rest] = spec.split(':');
+  const [thread, bucketMb, route = 'unix', ...rest] = spec.split(':');
   if ((thread !== 'on' && thread !== 'off') || !(Number(bucketMb) > 0) || (route !== 'unix' && route !== 'tcp') || rest.length > 0) {
     console.error(`--variants: expected on|off:BUCKET_MB[:unix|tcp], got ${spec}`);
     process.exit(2);
   }
-  const args = [...(thread === 'on' ? ['--comm-thread'] : []), '--bucket-mb', bucketMb, ...(route === 'unix' ? ['--unix-sockets'] : [])];
+  const args = [...(thread === 'on' ? ['--comm-thread'] : []), '--bucket-mb', bucketMb, ...(route === 'tcp' ? ['--no-unix-sockets'] : [])];
   return { name: `${thread} ${bucketMb} MiB ${route}`, args, runs: [] };
 });
 

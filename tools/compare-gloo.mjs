@@ -5,8 +5,8 @@
 // With --iters N both sides time N iterations per size instead of the anchor's 3-50 (3 at 64 MiB): gloo then
 // runs through tools/gloo_allreduce_iters.py, which measures as the anchor does, over N iterations, and
 // reports the slowest rank as ringtrain's benchmark does.
-// ringtrain runs once over Unix sockets (--unix-sockets) and once over TCP on loopback (its default, and what
-// gloo uses) in every round.
+// ringtrain runs once over Unix sockets (its default on Linux) and once over TCP on loopback (--no-unix-sockets,
+// what gloo uses) in every round.
 // Needs Debian's python3-torch (apt-get install -y python3-torch).
 // Usage: node tools/compare-gloo.mjs [--workers 2,4] [--sizes 1M,16M,64M] [--repeat 3] [--iters N]
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ const runs = { unix: [], tcp: [], gloo: [] };
 for (let r = 0; r < Number(values.repeat); r++) {
   const iters = values.iters === undefined ? [] : ['--iters', values.iters];
   const gloo = values.iters === undefined ? anchor : join(root, 'tools', 'gloo_allreduce_iters.py');
-  for (const [name, flags] of [['unix', ['--unix-sockets']], ['tcp', []]]) {
+  for (const [name, flags] of [['unix', []], ['tcp', ['--no-unix-sockets']]]) {
     const ours = join(dir, `ringtrain-${name}-${r}.json`);
     execFileSync(process.execPath, [join(root, 'apps/cli/bin/ringtrain.mjs'), 'bench', 'allreduce', '--workers', values.workers, '--sizes', values.sizes, ...iters, ...flags, '--json', ours], { stdio: 'ignore' });
     runs[name].push(JSON.parse(readFileSync(ours, 'utf8')).results);

@@ -55,9 +55,10 @@ describe('ringtrain launch', () => {
     expect(stdout).toContain('run config:\nmodel=mlp dataset=mnist epochs=3 batch-size=32');
     expect(stdout).toMatch(/^\[rank 0\] rank 0\/2 on wasm/m);
     expect(stdout).toMatch(/^\[rank 1\] rank 1\/2 on wasm/m);
-    // Workers of one machine link up over TCP unless told to use Unix sockets (see the two-nodes test).
-    expect(stdout).toContain('[rank 0] receiving from rank 1 over TCP\n');
-    expect(stdout).toContain('[rank 1] receiving from rank 0 over TCP\n');
+    // Workers of one machine link up over Unix sockets on Linux unless told not to (see the two-nodes test).
+    const route = process.platform === 'linux' ? 'a Unix socket' : 'TCP';
+    expect(stdout).toContain(`[rank 0] receiving from rank 1 over ${route}\n`);
+    expect(stdout).toContain(`[rank 1] receiving from rank 0 over ${route}\n`);
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 2, epochs: 3, steps: 375, global_batch_size: 64, restarts: 0, generation: 0, status: 'ok' });
     expect(s.test_accuracy).toBeGreaterThanOrEqual(0.95);
@@ -122,10 +123,10 @@ describe('ringtrain launch', () => {
         'two-nodes',
         { RINGTRAIN_TOKEN: 'shared-secret' },
       );
-    // Node 0's workers listen on and try Unix sockets, falling back to TCP for node 1's, which have none.
-    const zero = node(0, ['--out', out, '--unix-sockets']);
+    // Node 0's workers listen on and try Unix sockets (the default), falling back to TCP for node 1's, which have none.
+    const zero = node(0, ['--out', out]);
     await zero.waitFor(/coordinator on/);
-    const one = node(1, []);
+    const one = node(1, ['--no-unix-sockets']);
     expect(await Promise.all([zero.exited, one.exited])).toEqual([0, 0]);
     expect(zero.stderr() + one.stderr()).toBe('');
     // Ranks by (node rank, local rank): node 1's workers are ranks 2 and 3 and print on their own node.

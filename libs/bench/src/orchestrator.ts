@@ -18,7 +18,7 @@ export interface AllReduceBenchOptions {
   segmentBytes?: number;
   /** Bound on each network wait inside the workers. Default 60 s. */
   timeoutMs?: number;
-  /** Links over Unix domain sockets rather than TCP on loopback (DataPlaneOptions.localSockets). Default false. */
+  /** Links over Unix domain sockets rather than TCP on loopback (DataPlaneOptions.localSockets). Default false; the CLI sets it. */
   localSockets?: boolean;
   /** Bound on one world size's whole run. Default 10 min. */
   runTimeoutMs?: number;

@@ -149,8 +149,8 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     description: "the certificate's private key (PEM)" },
   { key: 'tlsCa', flag: '--tls-ca', kind: 'string', valueName: 'FILE', scope: 'node',
     description: "CA that peers' certificates must chain to (PEM; default: the system's CAs)" },
-  { key: 'unixSockets', flag: '--unix-sockets', kind: 'boolean', defaultValue: false, scope: 'node',
-    description: 'data-plane links on one machine over Unix sockets, not TCP (Linux)' },
+  { key: 'unixSockets', flag: '--no-unix-sockets', kind: 'boolean', defaultValue: true, scope: 'node',
+    description: 'link to data-plane peers on this machine over TCP, not over Unix sockets (Linux)' },
 ];
 
 /**

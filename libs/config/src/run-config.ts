@@ -174,10 +174,10 @@ export interface RunConfig {
   /** `--tls-ca` (node option): PEM file of the CA the peers' certificates must chain to; default the system's CAs. */
   tlsCa?: string;
   /**
-   * `--unix-sockets` (node option): data-plane links to peers on the same machine use Unix domain sockets instead
-   * of TCP on loopback (Linux only, and only in runs with a token, which `launch` always has; the framing, token
-   * check and TLS are the same either way). Default false: the all-reduce benchmark is faster over them, training
-   * steps were not (README, "Training step benchmark").
+   * `--no-unix-sockets` (node option) sets this false: data-plane links to peers on the same machine use Unix
+   * domain sockets instead of TCP on loopback (Linux only, and only in runs with a token, which `launch` always
+   * has; the framing, token check and TLS are the same either way). Default true: both the all-reduce benchmark
+   * and training steps are faster over them (README, "Training step benchmark").
    */
   unixSockets: boolean;
 }

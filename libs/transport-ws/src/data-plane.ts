@@ -39,7 +39,7 @@ export interface DataPlaneOptions {
    * Reach peers on this machine over a Unix domain socket instead of TCP (Linux: the listener also listens on an
    * abstract socket named after its advertised address under the token, and a pull link tries it first; see
    * local-socket.ts). Needs a token. Same framing, token check and TLS; peers elsewhere are reached over TCP.
-   * `--unix-sockets` turns it on. Default false (the README's "Training step benchmark" says why).
+   * Default false here; ringtrain's commands turn it on unless given `--no-unix-sockets`.
    */
   localSockets?: boolean;
   /**

@@ -1,5 +1,5 @@
-// Same-machine links over a Unix domain socket instead of TCP (DataPlaneOptions.localSockets, `--unix-sockets`; off
-// by default). On Linux every data-plane listener of a run with a token then also listens on an abstract Unix
+// Same-machine links over a Unix domain socket instead of TCP (DataPlaneOptions.localSockets; ringtrain's commands
+// use them unless given `--no-unix-sockets`). On Linux every data-plane listener of a run with a token then also listens on an abstract Unix
 // socket, and a pull link to a peer tries that socket first: the bytes then
 // skip the TCP/IP stack (segmentation, ACKs, softirqs) while the WebSocket framing, the handshake and the token
 // check stay exactly as they are (measured against TCP in the README, "All-reduce benchmark"). Abstract names live

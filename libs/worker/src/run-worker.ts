@@ -35,7 +35,7 @@ export interface WorkerOptions {
   dataPlaneHost?: string;
   /** Address the peers connect to, when it differs from dataPlaneHost (0.0.0.0 listens everywhere). */
   advertiseHost?: string;
-  /** --unix-sockets of a worker started without a config; otherwise the config's. Default false (DataPlaneOptions.localSockets). */
+  /** Unix socket links (false: --no-unix-sockets) of a worker started without a config; otherwise the config's. Default true. */
   unixSockets?: boolean;
   /** How long to retry reaching the coordinator, in ms. Default 60 s. */
   connectTimeoutMs?: number;
@@ -140,7 +140,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       token: opts.token,
       host: opts.dataPlaneHost ?? '127.0.0.1',
       advertiseHost: opts.advertiseHost,
-      localSockets: local?.unixSockets ?? opts.unixSockets ?? false,
+      localSockets: local?.unixSockets ?? opts.unixSockets ?? true,
       connectTimeoutMs: 30_000,
       tls: opts.tls,
     };

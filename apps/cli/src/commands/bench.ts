@@ -28,12 +28,13 @@ interface AllReduceFlags {
 
 // The bench lib (and ws with it) loads only when a bench command runs, so other commands start fast.
 async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
-  const { formatTable, parseCountList, parseSize, parseSizeList, runAllReduceBench } = await import('@ringtrain/bench');
+  const { formatTable, LOCAL_SOCKETS_SUPPORTED, parseCountList, parseSize, parseSizeList, runAllReduceBench } = await import('@ringtrain/bench');
+  const localSockets = flags.unixSockets !== false && LOCAL_SOCKETS_SUPPORTED;
   const workers = parseCountList(flags.workers, '--workers', 1, 64);
   const sizes = parseSizeList(flags.sizes, '--sizes');
   const segmentBytes = parseSize(flags.segmentBytes, '--segment-bytes');
   process.stdout.write(
-    `# ringtrain all-reduce (ring, WebSocket transport, ${flags.unixSockets ? 'Unix sockets' : 'TCP loopback'}), wire ${flags.wireDtype}, segments ${flags.segmentBytes}, node ${process.version}\n` +
+    `# ringtrain all-reduce (ring, WebSocket transport, ${localSockets ? 'Unix sockets' : 'TCP loopback'}), wire ${flags.wireDtype}, segments ${flags.segmentBytes}, node ${process.version}\n` +
       '# time = slowest rank, mean of timed iterations; busbw = algbw * 2(N-1)/N (nccl-tests)\n',
   );
   let printed = 0;
@@ -44,7 +45,7 @@ async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
     wireDtype: flags.wireDtype,
     segmentBytes,
     timeoutMs: flags.timeoutMs,
-    localSockets: flags.unixSockets === true,
+    localSockets,
     spawnWorker: (config, env) => spawnSelf(['bench', WORKER_COMMAND, JSON.stringify(config)], env),
     onResult: (row) => {
       const lines = formatTable([row]).split('\n');
@@ -85,7 +86,7 @@ export function benchCommand(): Command {
     .addOption(new Option('--wire-dtype <dtype>', 'float format on the wire').choices(['float32', 'float16']).default('float32'))
     .option('--segment-bytes <size>', 'payload bytes per message (pipelining granularity)', '4M')
     .option('--timeout-ms <ms>', 'bound on every network wait', positiveInt('--timeout-ms'), 60_000)
-    .option('--unix-sockets', 'links over Unix domain sockets instead of TCP on loopback (Linux; gloo has only TCP)')
+    .option('--no-unix-sockets', 'links over TCP on loopback (what gloo uses), not over Unix domain sockets (Linux)')
     .action(action(benchAllReduce));
   bench.command(WORKER_COMMAND, { hidden: true }).argument('<config>').action(action(allReduceWorker));
   return bench;
