@@ -143,12 +143,13 @@ describe('an elastic run', () => {
     const out = mkdtempSync(join(tmpdir(), 'ringtrain-elastic-'));
     const node = (rank: number, extra: string[]) =>
       startCli(
-        ['launch', '--nnodes', '1:2', '--node-rank', String(rank), '--nproc-per-node', '1', '--rdzv-endpoint', `127.0.0.1:${port}`, '--data-plane-host', '127.0.0.1', '--epochs', '3', '--batch-size', '64', '--log-every', '5', ...extra],
+        ['launch', '--nnodes', '1:2', '--node-rank', String(rank), '--nproc-per-node', '1', '--rdzv-endpoint', `127.0.0.1:${port}`, '--data-plane-host', '127.0.0.1', '--epochs', '8', '--batch-size', '64', '--log-every', '5', ...extra],
         'elastic-nodes',
         { RINGTRAIN_TOKEN: 'nodes' },
         240_000,
       );
-    // 3 epochs (375 steps alone): node 1's start-up (a launcher, then a worker) must fit in node 0's run.
+    // 8 epochs (1000 steps alone, ~5 s): node 1's start-up (a launcher, then a worker, on cores node 0's training
+    // keeps busy) must fit in node 0's run; 3 epochs (~2 s) were once not enough.
     const zero = node(0, ['--out', out]);
     await zero.waitFor(/step 10\//);
     const one = node(1, []);
