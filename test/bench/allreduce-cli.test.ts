@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { chooseLocalSockets } from '@ringtrain/transport-ws';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
@@ -28,8 +29,13 @@ describe('ringtrain bench allreduce', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/workers\s+size\s+time\(ms\)\s+algbw\(GB\/s\)\s+busbw\(GB\/s\)/);
+    // Unix socket links by default where they can get their send buffer (Linux), else TCP with the reason.
+    const local = chooseLocalSockets(true);
+    expect(stdout).toContain(local.use ? 'WebSocket transport, Unix sockets)' : 'WebSocket transport, TCP loopback)');
+    if (local.notice !== undefined) expect(stdout).toContain(`# ${local.notice}\n`);
     const { results } = JSON.parse(readFileSync(file, 'utf8')) as { results: Array<Record<string, number>> };
     expect(results.map((r) => [r.workers, r.bytes])).toEqual([[2, 65536], [2, 1 << 20], [3, 65536], [3, 1 << 20]]);
+    expect(new Set(results.map((r) => r.links as unknown))).toEqual(new Set([local.use ? 'unix socket' : 'tcp']));
     for (const r of results) {
       expect(Object.keys(r).slice(0, 5)).toEqual(['workers', 'bytes', 'time_ms', 'algbw_gbps', 'busbw_gbps']);
       expect(r.time_ms).toBeGreaterThan(0);
@@ -39,6 +45,14 @@ describe('ringtrain bench allreduce', () => {
       expect(r.cpu_user_ms! + r.cpu_system_ms!).toBeGreaterThan(0);
       expect(r.cpu_user_ms! + r.cpu_system_ms!).toBeLessThan(4 * r.time_ms!);
     }
+  });
+
+  it('links over TCP with --no-unix-sockets, and says so', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ringtrain-bench-')), 'out.json');
+    const { code, stdout, stderr } = await ringtrain(['bench', 'allreduce', '--workers', '2', '--sizes', '64K', '--iters', '3', '--no-unix-sockets', '--json', file]);
+    expect([code, stderr]).toEqual([0, '']);
+    expect(stdout).toContain('WebSocket transport, TCP loopback)');
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { results: Array<{ links: string }> }).results.map((r) => r.links)).toEqual(['tcp']);
   });
 
   it('refuses bad options with one line and exit code 2', async () => {

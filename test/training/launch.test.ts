@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { chooseLocalSockets } from '@ringtrain/transport-ws';
 import { freePort, leftovers, startCli } from './cli-process.js';
 
 interface Summary {
@@ -55,10 +56,13 @@ describe('ringtrain launch', () => {
     expect(stdout).toContain('run config:\nmodel=mlp dataset=mnist epochs=3 batch-size=32');
     expect(stdout).toMatch(/^\[rank 0\] rank 0\/2 on wasm/m);
     expect(stdout).toMatch(/^\[rank 1\] rank 1\/2 on wasm/m);
-    // Workers of one machine link up over Unix sockets on Linux unless told not to (see the two-nodes test).
-    const route = process.platform === 'linux' ? 'a Unix socket' : 'TCP';
+    // Workers of one machine link up over Unix sockets unless told not to (see the two-nodes test), where those can get
+    // their send buffer (Linux, net.core.wmem_max); otherwise over TCP, and each worker says why.
+    const local = chooseLocalSockets(true);
+    const route = local.use ? 'a Unix socket' : 'TCP';
     expect(stdout).toContain(`[rank 0] receiving from rank 1 over ${route}\n`);
     expect(stdout).toContain(`[rank 1] receiving from rank 0 over ${route}\n`);
+    if (local.notice !== undefined) expect(stdout).toContain(`[rank 0] ${local.notice}\n`);
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 2, epochs: 3, steps: 375, global_batch_size: 64, restarts: 0, generation: 0, status: 'ok' });
     expect(s.test_accuracy).toBeGreaterThanOrEqual(0.95);
@@ -135,7 +139,7 @@ describe('ringtrain launch', () => {
     expect(one.stdout()).toContain('[rank 2] receiving from rank 1 over TCP\n');
     expect(one.stdout()).toContain('[rank 3] receiving from rank 2 over TCP\n');
     expect(zero.stdout()).toContain('[rank 0] receiving from rank 3 over TCP\n');
-    expect(zero.stdout()).toContain(`[rank 1] receiving from rank 0 over ${process.platform === 'linux' ? 'a Unix socket' : 'TCP'}\n`);
+    expect(zero.stdout()).toContain(`[rank 1] receiving from rank 0 over ${chooseLocalSockets(true).use ? 'a Unix socket' : 'TCP'}\n`);
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 4, steps: 32, global_batch_size: 256, status: 'ok' }); // 2000 per rank / 64
     expect(new Set(s.param_hashes).size).toBe(1);

@@ -14,6 +14,9 @@ export function addTrainOptions(cmd: Command): Command {
     if (spec.valueName) option.argParser((text) => parseOptionText(spec, text));
     if (spec.key === 'token') option.env('RINGTRAIN_TOKEN');
     cmd.addOption(option);
+    // A negated flag's positive form is accepted, unlisted: it names the default, and `--unix-sockets` was the flag
+    // before Unix sockets became the default, so scripts that pass it keep working.
+    if (spec.kind === 'boolean' && spec.flag.startsWith('--no-')) cmd.addOption(new Option(`--${spec.flag.slice('--no-'.length)}`).hideHelp());
   }
   return cmd;
 }

@@ -65,7 +65,7 @@ async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllRedu
             agg.userMs += msg.cpuUserMs / n;
             agg.systemMs += msg.cpuSystemMs / n;
             if (++agg.reports === n) {
-              const row = { ...makeResult(n, msg.bytes, agg.seconds), peak_rss_over_baseline_mib: agg.peak, cpu_user_ms: agg.userMs, cpu_system_ms: agg.systemMs };
+              const row = { ...makeResult(n, msg.bytes, agg.seconds), peak_rss_over_baseline_mib: agg.peak, cpu_user_ms: agg.userMs, cpu_system_ms: agg.systemMs, links: opts.localSockets ? ('unix socket' as const) : ('tcp' as const) };
               rows.push(row);
               opts.onResult?.(row);
             }

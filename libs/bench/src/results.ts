@@ -13,6 +13,8 @@ export interface AllReduceResult {
   /** CPU time per iteration a worker spent in user mode / in the kernel, mean over the workers, in ms. */
   cpu_user_ms?: number;
   cpu_system_ms?: number;
+  /** What carried the workers' links: Unix sockets (the CLI's default on Linux) or TCP on loopback (gloo's route). */
+  links?: 'unix socket' | 'tcp';
 }
 
 export function makeResult(workers: number, bytes: number, seconds: number): AllReduceResult {

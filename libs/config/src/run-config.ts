@@ -175,9 +175,10 @@ export interface RunConfig {
   tlsCa?: string;
   /**
    * `--no-unix-sockets` (node option) sets this false: data-plane links to peers on the same machine use Unix
-   * domain sockets instead of TCP on loopback (Linux only, and only in runs with a token, which `launch` always
-   * has; the framing, token check and TLS are the same either way). Default true: both the all-reduce benchmark
-   * and training steps are faster over them (README, "Training step benchmark").
+   * domain sockets instead of TCP on loopback (Linux only, where a Unix socket can get a 4 MiB send buffer, and only
+   * in runs with a token, which `launch` always has; the framing, token check and TLS are the same either way).
+   * Default true: both the all-reduce benchmark and training steps are faster over them (README, "Training step
+   * benchmark").
    */
   unixSockets: boolean;
 }

@@ -2,4 +2,4 @@
 // at install time. Optional by design: when the addon did not build, setSendBuffer says why and sockets keep the
 // kernel's defaults.
 
-export { setSendBuffer, type SendBufferResult } from './send-buffer.js';
+export { probeUnixSendBuffer, setSendBuffer, type SendBufferResult } from './send-buffer.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, createServer, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { setSendBuffer } from './index.js';
+import { probeUnixSendBuffer, setSendBuffer } from './index.js';
 
 // CI sets RINGTRAIN_EXPECT_NATIVE_SOCKET=1, so that an addon that did not build fails these tests there instead of
 // skipping them (a machine without a C compiler skips them). Abstract Unix sockets, used here, are Linux's.
@@ -57,15 +57,21 @@ describe.runIf(supported)('setSendBuffer on a Unix socket', () => {
     expect(written).toBe(true);
   });
 
+  it('probes what a Unix socket would be granted, on a socket pair of its own', () => {
+    for (const request of [64 << 10, 1 << 20, 64 << 20]) expect(probeUnixSendBuffer(request)).toEqual({ ok: true, bytes: 2 * Math.min(request, wmemMax()) });
+  });
+
   it('says why for a socket without a descriptor', () => {
     expect(setSendBuffer(new Socket(), 1 << 20)).toEqual({ ok: false, reason: 'the socket has no file descriptor (not connected, closed, or not on a Unix-like system)' });
   });
 });
 
 describe('setSendBuffer refusals', () => {
-  it('refuses a size that is not a positive integer below 2^30, before touching the socket', () => {
+  it('refuses a size that is not a positive integer below 2^30, before touching a socket', () => {
     for (const bytes of [0, -1, 1.5, 2 ** 30, Number.NaN]) {
-      expect(setSendBuffer(new Socket(), bytes)).toEqual({ ok: false, reason: `send buffer size must be an integer in [1, 2^30), got ${bytes}` });
+      const reason = `send buffer size must be an integer in [1, 2^30), got ${bytes}`;
+      expect(setSendBuffer(new Socket(), bytes)).toEqual({ ok: false, reason });
+      expect(probeUnixSendBuffer(bytes)).toEqual({ ok: false, reason });
     }
   });
 

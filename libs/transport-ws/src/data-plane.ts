@@ -26,8 +26,8 @@ export interface DataPlaneOptions {
   /** Called for every refused link and malformed frame seen by this process; the transport keeps running. */
   onError?: (err: RingtrainError) => void;
   /**
-   * Called with what an operator may want to know but is not an error: once, when Unix socket links cannot get the
-   * send buffer they ask for (the addon did not build, or net.core.wmem_max caps it). Default: ignored.
+   * Called with what an operator may want to know but is not an error: once, when a Unix socket link could not get
+   * the send buffer it asks for (see send-buffer.ts; chooseLocalSockets tells beforehand). Default: ignored.
    */
   onNotice?: (message: string) => void;
   /**
@@ -38,8 +38,9 @@ export interface DataPlaneOptions {
   /**
    * Reach peers on this machine over a Unix domain socket instead of TCP (Linux: the listener also listens on an
    * abstract socket named after its advertised address under the token, and a pull link tries it first; see
-   * local-socket.ts). Needs a token. Same framing, token check and TLS; peers elsewhere are reached over TCP.
-   * Default false here; ringtrain's commands turn it on unless given `--no-unix-sockets`.
+   * local-socket.ts), each link with a 4 MiB send buffer (send-buffer.ts). Needs a token. Same framing, token check
+   * and TLS; peers elsewhere are reached over TCP. Default false here; ringtrain's commands turn it on, unless given
+   * `--no-unix-sockets`, where chooseLocalSockets finds that a Unix socket can get that buffer.
    */
   localSockets?: boolean;
   /**

@@ -1,7 +1,7 @@
 export { DataPlane } from './data-plane.js';
 export type { DataPlaneOptions, RingMembership, TlsMaterial } from './data-plane.js';
 export { WebSocketTransport } from './websocket-transport.js';
-export { LOCAL_SOCKETS_SUPPORTED } from './local-socket.js';
+export { chooseLocalSockets, type LocalSocketChoice } from './send-buffer.js';
 export type { LinkRoute, PeerAddress, WebSocketTransportOptions } from './websocket-transport.js';
 export { DataFrameParser } from './frame-parser.js';
 export type { FrameParserEvents, MessageSink } from './frame-parser.js';

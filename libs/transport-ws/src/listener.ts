@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
 import { setSendBuffer } from '@ringtrain/native-socket';
 import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
-import { sendBufferShortfall } from './send-buffer.js';
+import { LOCAL_SEND_BUFFER_BYTES, sendBufferShortfall } from './send-buffer.js';
 import { upgradeServer } from './server-sockets.js';
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor, tokenMatches } from './auth.js';
 
@@ -46,14 +46,6 @@ export interface ListenerEvents {
   /** Something was refused or malformed. The listener keeps serving. */
   onError(err: RingtrainError): void;
 }
-
-/**
- * The send buffer asked for on every Unix socket link: one segment of a collective (4 MiB by default), so that a
- * rank that reaches the all-reduce first hands its data to the kernel and goes on reducing what arrives, as TCP's
- * autotuned buffers allow, instead of waiting at every 208 KiB (Linux's default) for the later rank to read
- * (measured in the README's "Training step benchmark"). Over TCP the kernel's autotuning stays in charge.
- */
-export const LOCAL_SEND_BUFFER_BYTES = 4 << 20;
 
 /** Pull links carry data one way; a receiver sends only control frames. */
 const MAX_INBOUND_PAYLOAD = 125;
@@ -142,13 +134,15 @@ export class DataPlaneListener {
     });
   }
 
-  /** Raises a Unix socket link's send buffer to LOCAL_SEND_BUFFER_BYTES, or says (once) why it stays smaller. */
+  /**
+   * Raises a Unix socket link's send buffer to LOCAL_SEND_BUFFER_BYTES (see send-buffer.ts; over TCP the kernel's
+   * autotuning stays in charge), or says once why it stays smaller: DataPlane.listen probed that it would not.
+   */
   private raiseSendBuffer(socket: Socket): void {
-    const result = setSendBuffer(socket, LOCAL_SEND_BUFFER_BYTES);
-    const shortfall = sendBufferShortfall(result, LOCAL_SEND_BUFFER_BYTES);
+    const shortfall = sendBufferShortfall(setSendBuffer(socket, LOCAL_SEND_BUFFER_BYTES), LOCAL_SEND_BUFFER_BYTES);
     if (shortfall === undefined || this.sendBufferNoticed) return;
     this.sendBufferNoticed = true;
-    this.opts.onNotice(shortfall);
+    this.opts.onNotice(`a Unix socket link keeps a smaller send buffer: ${shortfall}`);
   }
 
   get address(): { host: string; port: number } {

@@ -7,7 +7,7 @@ import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, selectBlas, type BackendName, type BlasName } from '@ringtrain/models';
 import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } from '@ringtrain/protocol';
-import { DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
+import { chooseLocalSockets, DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
 import { WorkerCommThread } from './comm-thread/worker-comm-thread.js';
 import { readCheckpoint } from './checkpoint/read.js';
 import { resolveResumePath } from './checkpoint/files.js';
@@ -136,11 +136,14 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name, { threads: Math.max(1, Math.floor(availableParallelism() / opts.localWorldSize)) });
     const earlyDataset = local ? await loadDataset(local.dataset, { seed: local.seed }) : undefined;
     const logRefusal = rateLimitedLog(opts.log);
+    // Decided once per process (the communication thread's plane takes the same choice).
+    const localSockets = chooseLocalSockets(local?.unixSockets ?? opts.unixSockets ?? true);
+    if (localSockets.notice !== undefined) opts.log(localSockets.notice);
     const planeOptions = {
       token: opts.token,
       host: opts.dataPlaneHost ?? '127.0.0.1',
       advertiseHost: opts.advertiseHost,
-      localSockets: local?.unixSockets ?? opts.unixSockets ?? true,
+      localSockets: localSockets.use,
       connectTimeoutMs: 30_000,
       tls: opts.tls,
     };

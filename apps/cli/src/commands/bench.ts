@@ -28,13 +28,16 @@ interface AllReduceFlags {
 
 // The bench lib (and ws with it) loads only when a bench command runs, so other commands start fast.
 async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
-  const { formatTable, LOCAL_SOCKETS_SUPPORTED, parseCountList, parseSize, parseSizeList, runAllReduceBench } = await import('@ringtrain/bench');
-  const localSockets = flags.unixSockets !== false && LOCAL_SOCKETS_SUPPORTED;
+  const { chooseLocalSockets, formatTable, parseCountList, parseSize, parseSizeList, runAllReduceBench } = await import('@ringtrain/bench');
+  // Decided once here, so that the table says which route it measured and the workers do not each say why.
+  const local = chooseLocalSockets(flags.unixSockets !== false);
+  const localSockets = local.use;
   const workers = parseCountList(flags.workers, '--workers', 1, 64);
   const sizes = parseSizeList(flags.sizes, '--sizes');
   const segmentBytes = parseSize(flags.segmentBytes, '--segment-bytes');
   process.stdout.write(
     `# ringtrain all-reduce (ring, WebSocket transport, ${localSockets ? 'Unix sockets' : 'TCP loopback'}), wire ${flags.wireDtype}, segments ${flags.segmentBytes}, node ${process.version}\n` +
+      (local.notice === undefined ? '' : `# ${local.notice}\n`) +
       '# time = slowest rank, mean of timed iterations; busbw = algbw * 2(N-1)/N (nccl-tests)\n',
   );
   let printed = 0;
@@ -87,6 +90,7 @@ export function benchCommand(): Command {
     .option('--segment-bytes <size>', 'payload bytes per message (pipelining granularity)', '4M')
     .option('--timeout-ms <ms>', 'bound on every network wait', positiveInt('--timeout-ms'), 60_000)
     .option('--no-unix-sockets', 'links over TCP on loopback (what gloo uses), not over Unix domain sockets (Linux)')
+    .addOption(new Option('--unix-sockets').hideHelp()) // the default; the flag before it was, still accepted
     .action(action(benchAllReduce));
   bench.command(WORKER_COMMAND, { hidden: true }).argument('<config>').action(action(allReduceWorker));
   return bench;

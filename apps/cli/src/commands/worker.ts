@@ -54,6 +54,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--tls-key <FILE>', "the certificate's private key (PEM)"))
     .addOption(new Option('--tls-ca <FILE>', "CA that the coordinator's and peers' certificates must chain to (PEM)"))
     .addOption(new Option('--no-unix-sockets', 'reach data-plane peers on this machine over TCP, not over Unix domain sockets (Linux)'))
+    .addOption(new Option('--unix-sockets').hideHelp()) // the default; the flag before it was, still accepted
     .addOption(new Option('--connect-timeout <S>', 'seconds to keep retrying the coordinator').argParser(integerOption('--connect-timeout', 1)).default(DEFAULT_CONNECT_TIMEOUT_S))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for the other workers once connected').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
     .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which the coordinator counts as hung').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));

@@ -53,6 +53,8 @@ function asRunFailure(err: unknown): unknown {
 }
 
 try {
+  // No onNotice: whether links use Unix sockets was decided, and said, by the main thread (chooseLocalSockets), and a
+  // link that could still not get its send buffer is said by the main thread's plane on the same machine.
   const plane = await DataPlane.listen({ ...data.plane, onError: (err) => post({ type: 'error', error: serializeError(err) }) });
   port.on('message', (m: ToCommThread) => {
     switch (m.type) {
