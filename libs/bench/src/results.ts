@@ -13,7 +13,10 @@ export interface AllReduceResult {
   /** CPU time per iteration a worker spent in user mode / in the kernel, mean over the workers, in ms. */
   cpu_user_ms?: number;
   cpu_system_ms?: number;
-  /** What carried the workers' links: Unix sockets (the CLI's default on Linux) or TCP on loopback (gloo's route). */
+  /**
+   * The route the workers' links were set to take: Unix sockets (the CLI's default on Linux) or TCP on loopback
+   * (gloo's route). Each worker falls back to TCP for a peer whose Unix socket does not answer.
+   */
   links?: 'unix socket' | 'tcp';
 }
 

@@ -136,7 +136,8 @@ export class DataPlaneListener {
 
   /**
    * Raises a Unix socket link's send buffer to LOCAL_SEND_BUFFER_BYTES (see send-buffer.ts; over TCP the kernel's
-   * autotuning stays in charge), or says once why it stays smaller: DataPlane.listen probed that it would not.
+   * autotuning stays in charge), or says once why it stays smaller (rare: chooseLocalSockets, which ringtrain's
+   * commands ask before they turn Unix sockets on, probes that it can be raised).
    */
   private raiseSendBuffer(socket: Socket): void {
     const shortfall = sendBufferShortfall(setSendBuffer(socket, LOCAL_SEND_BUFFER_BYTES), LOCAL_SEND_BUFFER_BYTES);
