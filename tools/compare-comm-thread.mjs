@@ -14,11 +14,12 @@
 // links, tcp (--no-unix-sockets) or unix (the default): off:25:tcp.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median, stepRecords } from './run-metrics.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +33,6 @@ const { values } = parseArgs({
 });
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'apps/cli/bin/ringtrain.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-comm-thread-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const variants = values.variants.split(',').map((spec) => {
   const [thread, bucketMb, route = 'unix', ...rest] = spec.split(':');
   if ((thread !== 'on' && thread !== 'off') || !(Number(bucketMb) > 0) || (route !== 'unix' && route !== 'tcp') || rest.length > 0) {
@@ -47,7 +47,7 @@ function run(variant, index) {
   const out = join(dir, `run-${index}`);
   const args = ['launch', '--nproc-per-node', '2', '--model', values.model, '--batch-size', values.batch, '--epochs', '1', '--backend', 'wasm', '--blas', 'native', ...variant.args, '--out', out];
   execFileSync(process.execPath, [cli, ...args], { stdio: 'ignore', env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => 'step_ms' in m).slice(Number(values.warmup));
+  const steps = stepRecords(out, Number(values.warmup));
   return Object.fromEntries(['step_ms', 'compute_ms', 'comm_ms'].map((key) => [key, median(steps.map((m) => m[key]))]));
 }
 

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './run-metrics.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '2,4' }, sizes: { type: 'string', default: '1M,16M,64M' }, repeat: { type: 'string', default: '3' }, iters: { type: 'string' } } });
@@ -33,7 +34,6 @@ for (let r = 0; r < Number(values.repeat); r++) {
   execFileSync('/usr/bin/python3', [gloo, '--workers', values.workers, '--sizes', values.sizes, ...iters, '--json', theirs], { stdio: 'ignore' });
   runs.gloo.push(JSON.parse(readFileSync(theirs, 'utf8')).results);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const key = (row) => `${row.workers}/${row.bytes}`;
 const busbw = (name) => {
   const by = new Map();

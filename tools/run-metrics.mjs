@@ -1,5 +1,5 @@
 // A finished run's per-step records (metrics.jsonl in its --out) and the statistics the benchmark tools take of
-// them: shared by compare-ddp.mjs and step-times.mjs.
+// them: shared by the benchmark tools (compare-ddp, compare-comm-thread, compare-gloo, step-times, step-parity).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
