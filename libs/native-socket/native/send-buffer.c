@@ -3,20 +3,11 @@
 // Linux systems), and the sender of a Unix socket waits once that much is queued for the reader.
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <node_api.h>
 
-static napi_value throw_errno(napi_env env, const char *call) {
-  char reason[96] = "unknown error";
-  char message[160];
-  strerror_r(errno, reason, sizeof reason);  // XSI variant (_POSIX_C_SOURCE): thread-safe, unlike strerror
-  snprintf(message, sizeof message, "%s: %s", call, reason);
-  napi_throw_error(env, "E_SOCKET_OPTION", message);
-  return NULL;
-}
+#include "native-errors.h"
 
 // Asks for a send buffer of `bytes` on `fd` and stores what the kernel granted, as getsockopt reports it (Linux
 // doubles the request for its bookkeeping, after capping it at net.core.wmem_max). Returns 0, or -1 with errno set
@@ -60,7 +51,7 @@ static napi_value set_send_buffer(napi_env env, napi_callback_info info) {
   }
   int granted = 0;
   const char *call = "";
-  if (resize_send_buffer(args[0], args[1], &granted, &call) != 0) return throw_errno(env, call);
+  if (resize_send_buffer(args[0], args[1], &granted, &call) != 0) return throw_errno(env, "E_SOCKET_OPTION", call);
   return int_result(env, granted);
 }
 
@@ -73,7 +64,7 @@ static napi_value probe_unix_send_buffer(napi_env env, napi_callback_info info) 
     return NULL;
   }
   int pair[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) return throw_errno(env, "socketpair(AF_UNIX)");
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) return throw_errno(env, "E_SOCKET_OPTION", "socketpair(AF_UNIX)");
   int granted = 0;
   const char *call = "";
   int failed = resize_send_buffer(pair[0], bytes, &granted, &call);
@@ -81,22 +72,13 @@ static napi_value probe_unix_send_buffer(napi_env env, napi_callback_info info) 
   close(pair[0]);
   close(pair[1]);
   errno = saved;
-  if (failed != 0) return throw_errno(env, call);
+  if (failed != 0) return throw_errno(env, "E_SOCKET_OPTION", call);
   return int_result(env, granted);
 }
 
-static int export_function(napi_env env, napi_value exports, const char *name, napi_callback callback) {
-  napi_value fn;
-  return napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, NULL, &fn) == napi_ok &&
-                 napi_set_named_property(env, exports, name, fn) == napi_ok
-             ? 0
-             : -1;
-}
-
-NAPI_MODULE_INIT() {
-  if (export_function(env, exports, "setSendBuffer", set_send_buffer) != 0 ||
-      export_function(env, exports, "probeUnixSendBuffer", probe_unix_send_buffer) != 0) {
-    return NULL;
-  }
-  return exports;
+int export_send_buffer(napi_env env, napi_value exports) {
+  return export_function(env, exports, "setSendBuffer", set_send_buffer) != 0 ||
+                 export_function(env, exports, "probeUnixSendBuffer", probe_unix_send_buffer) != 0
+             ? -1
+             : 0;
 }

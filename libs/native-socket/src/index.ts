@@ -1,5 +1,7 @@
-// @ringtrain/native-socket: socket options Node does not expose for stream sockets, through an N-API addon built
-// at install time. Optional by design: when the addon did not build, setSendBuffer says why and sockets keep the
-// kernel's defaults.
+// @ringtrain/native-socket: what Node lacks for links between processes, through an N-API addon built at install
+// time: a stream socket's send buffer, and memory regions shared with another process of the same machine.
+// Optional by design: when the addon did not build, every call says why, sockets keep the kernel's defaults and
+// links carry their payloads over the socket.
 
 export { probeUnixSendBuffer, setSendBuffer, type SendBufferResult } from './send-buffer.js';
+export { mapSharedRegion, newSharedRegionName, sharedRegionPageBytes, unlinkSharedRegion, unmapSharedRegion, type SharedRegionResult } from './shared-region.js';

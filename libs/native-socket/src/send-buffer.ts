@@ -2,32 +2,11 @@
 // stream socket the sender's buffer is all the data in flight: once net.core.wmem_default (208 KiB on most Linux
 // systems) is queued for the reader, the sender waits until the reader has read some.
 
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-
-/** The addon's functions (../native/send-buffer.c). */
-interface Addon {
-  setSendBuffer(fd: number, bytes: number): number;
-  probeUnixSendBuffer(bytes: number): number;
-}
+import { addon, type Addon } from './addon.js';
 
 /** `bytes`: the send buffer the kernel granted, as getsockopt reports it (Linux: twice the capped request). */
 export type SendBufferResult = { ok: true; bytes: number } | { ok: false; reason: string };
-
-let loaded: Addon | string | undefined;
-
-/** The addon, or why it cannot be used; loaded once per thread. */
-function addon(): Addon | string {
-  if (loaded === undefined) {
-    try {
-      loaded = createRequire(import.meta.url)('../build/Release/ringtrain_socket.node') as Addon;
-    } catch (error) {
-      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      loaded = `the native addon is not built (${why}); \`npm rebuild @ringtrain/native-socket\` shows why (it needs a C compiler and Node's headers)`;
-    }
-  }
-  return loaded;
-}
 
 /**
  * The socket's descriptor. libuv's handle carries it as `fd` (not a documented property, but there on Unix since

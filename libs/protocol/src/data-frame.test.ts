@@ -45,6 +45,13 @@ describe('parseFrameHeader', () => {
     expect(parseFrameHeader(encodeFrameHeader(header))).toEqual(header);
   });
 
+  it("marks a slot frame ('R','S': the payload is in a shared slot) and only that one", () => {
+    const slot = encodeFrameHeader({ ...header, inSlot: true });
+    expect([slot[0], slot[1]]).toEqual([0x52, 0x53]);
+    expect(parseFrameHeader(slot)).toEqual({ ...header, inSlot: true });
+    expect(parseFrameHeader(encodeFrameHeader(header)).inSlot).toBeUndefined();
+  });
+
   it('reads a header that sits at an offset inside a larger buffer', () => {
     const buffer = Buffer.concat([Buffer.from([0xaa, 0xbb, 0xcc]), encodeFrameHeader(header), Buffer.alloc(16)]);
     expect(parseFrameHeader(buffer.subarray(3, 3 + FRAME_HEADER_BYTES))).toEqual(header);

@@ -1,4 +1,5 @@
 export * from './data-frame.js';
+export { decodeSlotMessage, encodeSlotMessage, MAX_SLOTS, type SlotMessage } from './slot-messages.js';
 export { PROTOCOL_VERSION, messageSchemas } from './messages.js';
 export type {
   Message,

@@ -1,0 +1,9 @@
+// The addon's exports: socket send buffers (send-buffer.c) and shared memory regions (shared-region.c).
+#include <node_api.h>
+
+int export_send_buffer(napi_env env, napi_value exports);
+int export_shared_region(napi_env env, napi_value exports);
+
+NAPI_MODULE_INIT() {
+  return export_send_buffer(env, exports) == 0 && export_shared_region(env, exports) == 0 ? exports : NULL;
+}

@@ -1,0 +1,28 @@
+// The native addon (../native), loaded once per thread; when it did not build, the reason instead.
+
+import { createRequire } from 'node:module';
+
+/** The addon's functions: send-buffer.c and shared-region.c. */
+export interface Addon {
+  setSendBuffer(fd: number, bytes: number): number;
+  probeUnixSendBuffer(bytes: number): number;
+  mapSharedRegion(region: Uint8Array, name: string, create: boolean): void;
+  unmapSharedRegion(region: Uint8Array): void;
+  unlinkSharedRegion(name: string): void;
+  pageBytes(): number;
+}
+
+let loaded: Addon | string | undefined;
+
+/** The addon, or why it cannot be used; loaded once per thread. */
+export function addon(): Addon | string {
+  if (loaded === undefined) {
+    try {
+      loaded = createRequire(import.meta.url)('../build/Release/ringtrain_socket.node') as Addon;
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      loaded = `the native addon is not built (${why}); \`npm rebuild @ringtrain/native-socket\` shows why (it needs a C compiler and Node's headers)`;
+    }
+  }
+  return loaded;
+}
