@@ -44,6 +44,12 @@ export interface DataPlaneOptions {
    */
   localSockets?: boolean;
   /**
+   * Over a Unix socket link (and without TLS), carry payloads of 64 KiB to 4 MiB through slots of memory the two
+   * processes share, the socket carrying only their announcements (shared-slots.ts): one copy per payload instead
+   * of two. Either end saying no keeps the link a plain socket. Default true (it takes effect with localSockets).
+   */
+  sharedMemory?: boolean;
+  /**
    * The host peers are told, when it is not `host` (which may be a wildcard such as 0.0.0.0): the local socket is
    * named after the address peers know. A wildcard listener without it has no local socket.
    */
@@ -75,6 +81,7 @@ const DEFAULTS = {
   connectTimeoutMs: 10_000,
   readBufferBytes: 256 << 10,
   localSockets: false,
+  sharedMemory: true,
   onError: () => undefined,
   onNotice: () => undefined,
 } satisfies Omit<ResolvedPlaneOptions, 'token' | 'tls'>;

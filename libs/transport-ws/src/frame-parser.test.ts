@@ -53,6 +53,7 @@ describe('DataFrameParser direct reads', () => {
           return s;
         },
         onMessageEnd: (h) => ended.push(h.chunk),
+        onSlotMessage: () => undefined,
         onClose: () => undefined,
       },
       1 << 20,
@@ -81,14 +82,14 @@ describe('DataFrameParser direct reads', () => {
   });
 
   it('offers no region to a sink without reserve()', () => {
-    const parser = new DataFrameParser({ onHeader: () => ({ write: () => undefined }), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    const parser = new DataFrameParser({ onHeader: () => ({ write: () => undefined }), onMessageEnd: () => undefined, onSlotMessage: () => undefined, onClose: () => undefined }, 1 << 20);
     parser.push(framed(header(0, 100), pattern(100, 0)).subarray(0, 40));
     expect(parser.inPayload).toBe(true);
     expect(parser.directTarget()).toBeUndefined();
   });
 
   it('fails with E_PROTOCOL when a read reports more bytes than the region offered, and stays failed', () => {
-    const parser = new DataFrameParser({ onHeader: (h) => placingSink(h.payloadBytes), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    const parser = new DataFrameParser({ onHeader: (h) => placingSink(h.payloadBytes), onMessageEnd: () => undefined, onSlotMessage: () => undefined, onClose: () => undefined }, 1 << 20);
     parser.push(framed(header(0, 100), pattern(100, 0)).subarray(0, 40));
     const region = parser.directTarget()!;
     expect(region.length).toBe(100 - (40 - 2 - 24 - 2));
@@ -99,16 +100,61 @@ describe('DataFrameParser direct reads', () => {
 
   it('clamps a region a sink makes too big, ignores a sink without commit(), and fails on a sink that throws', () => {
     const stream = framed(header(0, 100), pattern(100, 0));
-    const greedy = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => new Uint8Array(1000), commit: () => undefined }), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    const greedy = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => new Uint8Array(1000), commit: () => undefined }), onMessageEnd: () => undefined, onSlotMessage: () => undefined, onClose: () => undefined }, 1 << 20);
     greedy.push(stream.subarray(0, 28)); // the headers: the whole payload is still to come
     expect(greedy.directTarget()!.length).toBe(100);
 
-    const noCommit = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => new Uint8Array(100) }), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    const noCommit = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => new Uint8Array(100) }), onMessageEnd: () => undefined, onSlotMessage: () => undefined, onClose: () => undefined }, 1 << 20);
     noCommit.push(stream.subarray(0, 28));
     expect(noCommit.directTarget()).toBeUndefined();
 
-    const throwing = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => { throw new Error('sink broke'); }, commit: () => undefined }), onMessageEnd: () => undefined, onClose: () => undefined }, 1 << 20);
+    const throwing = new DataFrameParser({ onHeader: () => ({ write: () => undefined, reserve: () => { throw new Error('sink broke'); }, commit: () => undefined }), onMessageEnd: () => undefined, onSlotMessage: () => undefined, onClose: () => undefined }, 1 << 20);
     throwing.push(stream.subarray(0, 28));
     expect(() => throwing.directTarget()).toThrow(expect.objectContaining({ code: 'E_PROTOCOL' }));
+  });
+});
+
+/** A slot frame as the sender writes it: the 24-byte header ('R','S') and the slot index, in one frame. */
+function slotFrame(h: FrameHeader, body: number[]): Buffer {
+  return Buffer.concat([Buffer.from([0x82, 24 + body.length]), encodeFrameHeader({ ...h, inSlot: true }), Buffer.from(body)]);
+}
+
+describe('DataFrameParser slot frames', () => {
+  function parserSeeing(events: string[]) {
+    return new DataFrameParser(
+      {
+        onHeader: (h) => {
+          events.push(`header ${h.chunk}`);
+          return { write: (piece) => void events.push(`${piece.length} bytes`) };
+        },
+        onMessageEnd: (h) => void events.push(`end ${h.chunk}`),
+        onSlotMessage: (h, slot) => void events.push(`slot ${slot}: chunk ${h.chunk}, ${h.payloadBytes} bytes`),
+        onClose: () => undefined,
+      },
+      1 << 20,
+    );
+  }
+
+  it('hands the slot index and the header to onSlotMessage, between ordinary messages, however the bytes are split', () => {
+    const stream = Buffer.concat([framed(header(0, 3), pattern(3, 1)), slotFrame(header(1, 70_000), [3, 0, 0, 0]), framed(header(2, 2), pattern(2, 2))]);
+    for (const step of [1, 7, stream.length]) {
+      const events: string[] = [];
+      const parser = parserSeeing(events);
+      for (let at = 0; at < stream.length; at += step) parser.push(stream.subarray(at, at + step));
+      expect(events.filter((e) => !e.endsWith('bytes') || e.startsWith('slot'))).toEqual(['header 0', 'end 0', 'slot 3: chunk 1, 70000 bytes', 'header 2', 'end 2']);
+    }
+  });
+
+  it.each([
+    ['a short slot index', [1, 0], 'slot frame body is 2 bytes, not a 4-byte slot index'],
+    ['a long slot index', [1, 0, 0, 0, 0], 'slot frame body is longer than its 4-byte slot index'],
+  ])('E_PROTOCOL for %s', (_what, body, detail) => {
+    const parser = parserSeeing([]);
+    expect(() => parser.push(slotFrame(header(0, 8), body))).toThrow(detail);
+  });
+
+  it('E_OVERSIZE for a slot payload over the limit', () => {
+    const parser = new DataFrameParser({ onHeader: () => ({ write: () => undefined }), onMessageEnd: () => undefined, onSlotMessage: () => undefined, onClose: () => undefined }, 1000);
+    expect(() => parser.push(slotFrame(header(0, 1001), [0, 0, 0, 0]))).toThrow(/E_OVERSIZE/);
   });
 });

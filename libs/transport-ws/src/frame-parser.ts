@@ -4,11 +4,12 @@
 // whatever bytes arrived - any split, any offset - and hands payload pieces straight to the sink the
 // header asked for, so the payload is never buffered or concatenated here. A reader that can choose
 // where its next read lands asks directTarget() first: inside a payload whose sink offers a region
-// (MessageSink.reserve), the bytes go there and pushDirect() accounts for them. Every error is a
-// ProtocolError with a code; after one, the parser refuses further input.
+// (MessageSink.reserve), the bytes go there and pushDirect() accounts for them. A slot frame (its payload lies in
+// memory the two processes share, see shared-slots.ts) carries only the slot's index, which goes to onSlotMessage.
+// Every error is a ProtocolError with a code; after one, the parser refuses further input.
 
 import { ErrorCodes, ProtocolError, type ErrorContext } from '@ringtrain/common';
-import { FRAME_HEADER_BYTES, parseFrameHeader, payloadLengthError, type FrameHeader } from '@ringtrain/protocol';
+import { FRAME_HEADER_BYTES, parseFrameHeader, payloadLengthError, SLOT_INDEX_BYTES, type FrameHeader } from '@ringtrain/protocol';
 
 export interface MessageSink {
   /** Consecutive payload bytes; valid only during the call. */
@@ -24,6 +25,8 @@ export interface FrameParserEvents {
   onHeader(header: FrameHeader): MessageSink;
   /** The message's last payload byte has been written to its sink. */
   onMessageEnd(header: FrameHeader): void;
+  /** A slot frame arrived whole: its payload (header.payloadBytes long) is in shared slot `slot`. */
+  onSlotMessage(header: FrameHeader, slot: number): void;
   /** The listener sent a close frame. */
   onClose(code: number, reason: string): void;
 }
@@ -53,6 +56,8 @@ export class DataFrameParser {
   private header: FrameHeader | undefined;
   private sink: MessageSink | undefined;
   private payloadSeen = 0;
+  /** A slot frame's body: the slot index, gathered whole. */
+  private readonly slotIndex = new Uint8Array(SLOT_INDEX_BYTES);
   /** Length of the region directTarget() handed out, until pushDirect() accounts for it. */
   private directRoom = 0;
   private failed: ProtocolError | undefined;
@@ -204,9 +209,15 @@ export class DataFrameParser {
         this.fail(`message announces ${header.payloadBytes} payload bytes, over the ${this.maxPayloadBytes}-byte limit`, ErrorCodes.OVERSIZE);
       }
       this.header = header;
-      this.sink = this.events.onHeader(header);
+      if (!header.inSlot) this.sink = this.events.onHeader(header);
     }
     if (rest.length === 0) return;
+    if (this.header.inSlot) {
+      if (this.payloadSeen + rest.length > SLOT_INDEX_BYTES) this.fail(`slot frame body is longer than its ${SLOT_INDEX_BYTES}-byte slot index`);
+      this.slotIndex.set(rest, this.payloadSeen);
+      this.payloadSeen += rest.length;
+      return;
+    }
     if (this.payloadSeen + rest.length > this.header.payloadBytes) throw payloadLengthError(this.header.payloadBytes, this.payloadSeen + rest.length, this.context);
     this.payloadSeen += rest.length;
     this.sink!.write(rest);
@@ -226,10 +237,12 @@ export class DataFrameParser {
     if (!this.fin) return;
     const header = this.header;
     if (!header) this.fail(`message of ${this.msgHeadLen} bytes is shorter than its ${FRAME_HEADER_BYTES}-byte header`);
-    if (this.payloadSeen !== header.payloadBytes) throw payloadLengthError(header.payloadBytes, this.payloadSeen, this.context);
+    if (header.inSlot && this.payloadSeen !== SLOT_INDEX_BYTES) this.fail(`slot frame body is ${this.payloadSeen} bytes, not a ${SLOT_INDEX_BYTES}-byte slot index`);
+    if (!header.inSlot && this.payloadSeen !== header.payloadBytes) throw payloadLengthError(header.payloadBytes, this.payloadSeen, this.context);
     this.inMessage = false;
     this.header = undefined;
     this.sink = undefined;
-    this.events.onMessageEnd(header);
+    if (header.inSlot) this.events.onSlotMessage(header, new DataView(this.slotIndex.buffer).getUint32(0, true));
+    else this.events.onMessageEnd(header);
   }
 }

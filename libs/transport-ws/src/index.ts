@@ -2,6 +2,8 @@ export { DataPlane } from './data-plane.js';
 export type { DataPlaneOptions, RingMembership, TlsMaterial } from './data-plane.js';
 export { WebSocketTransport } from './websocket-transport.js';
 export { chooseLocalSockets, type LocalSocketChoice } from './send-buffer.js';
+export { chooseSharedMemory, type SharedMemoryChoice } from './shared-memory-choice.js';
+export { SHARED_SLOTS_MEMORY_BYTES } from './shared-slots.js';
 export type { LinkRoute, PeerAddress, WebSocketTransportOptions } from './websocket-transport.js';
 export { DataFrameParser } from './frame-parser.js';
 export type { FrameParserEvents, MessageSink } from './frame-parser.js';

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
 import { setSendBuffer } from '@ringtrain/native-socket';
+import { decodeSlotMessage, type SlotMessage } from '@ringtrain/protocol';
 import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
 import { LOCAL_SEND_BUFFER_BYTES, sendBufferShortfall } from './send-buffer.js';
 import { upgradeServer } from './server-sockets.js';
@@ -43,11 +44,16 @@ export interface ListenerEvents {
   onLink(peer: number, ws: WebSocket): void;
   /** That link closed. */
   onLinkClosed(peer: number, ws: WebSocket, reason: string): void;
+  /**
+   * The peer offered shared slots on its link, or handed one back (shared-slots.ts). May throw ProtocolError, which
+   * ends the link.
+   */
+  onSlotMessage(peer: number, ws: WebSocket, message: SlotMessage): void;
   /** Something was refused or malformed. The listener keeps serving. */
   onError(err: RingtrainError): void;
 }
 
-/** Pull links carry data one way; a receiver sends only control frames. */
+/** Pull links carry data one way; a receiver sends only control frames and slot messages (one short frame each). */
 const MAX_INBOUND_PAYLOAD = 125;
 
 function refuse(socket: Duplex, status: number, statusText: string, code: string, reason: string): void {
@@ -243,11 +249,16 @@ export class DataPlaneListener {
   private accept(peer: number, ws: WebSocket, ctx: ErrorContext, events: ListenerEvents): void {
     this.links.set(peer, ws);
     let why = '';
-    ws.on('message', () => {
-      const err = new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} sent data on a receive-only link`, ctx);
-      why = err.message;
-      events.onError(err);
-      ws.close(1002, err.code);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      try {
+        if (!isBinary) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} sent text on a receive-only link`, ctx);
+        events.onSlotMessage(peer, ws, decodeSlotMessage(data, ctx));
+      } catch (error) {
+        const err = error instanceof ProtocolError ? error : new ProtocolError(ErrorCodes.PROTOCOL, String(error), ctx);
+        why = err.message;
+        events.onError(err);
+        ws.close(1002, err.code);
+      }
     });
     ws.on('error', (err: Error & { code?: string }) => {
       const code = err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? ErrorCodes.OVERSIZE : ErrorCodes.PROTOCOL;

@@ -5,15 +5,18 @@
 // only a header's worth is read into that buffer, so the next payload is not pulled in with it. (ws's
 // client reads 64 KiB per syscall into fresh buffers and copies each message once more into a new
 // buffer; on loopback this path is measured in the README.) The handshake is RFC 6455's, done here because the
-// socket's bytes never reach an HTTP parser.
+// socket's bytes never reach an HTTP parser. Over a Unix socket the link may also offer the peer shared slots
+// (shared-slots.ts): payloads announced by slot frames are then read where they lie, and each slot is handed back.
 
 import { connect, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
+import { encodeSlotMessage, type FrameHeader } from '@ringtrain/protocol';
 import { HEADER_ERROR_CODE, HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, newNonce, proofMatches } from './auth.js';
 import { DataFrameParser, type FrameParserEvents } from './frame-parser.js';
 import { expectedAccept, MAX_RESPONSE_HEAD_BYTES, newWebSocketKey, parseResponseHead, upgradeRequest } from './handshake.js';
 import { LOCAL_SOCKETS_SUPPORTED, localSocketName, noLocalListener } from './local-socket.js';
+import type { InboundSlots } from './shared-slots.js';
 
 export interface PeerAddress {
   rank: number;
@@ -45,7 +48,9 @@ type Route = { path: string; host: string } | { host: string; port: number };
 /** What carries a link's bytes. */
 export type LinkRoute = 'unix socket' | 'tcp';
 
-export interface PullLinkEvents extends Omit<FrameParserEvents, 'onClose'> {
+export interface PullLinkEvents extends Omit<FrameParserEvents, 'onClose' | 'onSlotMessage'> {
+  /** A payload arrived in a shared slot: `payload` is valid only during the call (the slot is handed back after it). */
+  onSlotPayload(header: FrameHeader, payload: Uint8Array): void;
   /** The link is gone; `cause` is set when it failed rather than closed. */
   onClosed(reason: string, cause?: RingtrainError): void;
 }
@@ -57,6 +62,11 @@ const RETRY_MAX_MS = 500;
 /** A client close frame with status 1000 and an all-zero masking key. */
 const CLOSE_FRAME = Buffer.from([0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8]);
 
+/** A client's binary frame of at most 125 bytes, masked with an all-zero key (RFC 6455 requires the mask bit). */
+function clientFrame(payload: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from([0x82, 0x80 | payload.length, 0, 0, 0, 0]), payload]);
+}
+
 type Attempt = { ok: true; link: PullLink } | { ok: false; retry: boolean; error: RingtrainError; noLocalListener?: boolean };
 
 export class PullLink {
@@ -65,6 +75,11 @@ export class PullLink {
   private closedReported = false;
   /** Whether the last read target was a sink's region (then the read is accounted with pushDirect). */
   private readingDirect = false;
+  /** The slots offered to the peer, once offerSlots() has; released when the link is gone. */
+  private slots: InboundSlots | undefined;
+  private slotUsed!: () => void;
+  /** Settles when the first payload arrives in a shared slot (the peer took the offer); never, if none does. */
+  readonly firstSlotPayload = new Promise<void>((resolve) => (this.slotUsed = resolve));
 
   private constructor(
     /** What carries this link's bytes. */
@@ -79,6 +94,12 @@ export class PullLink {
       {
         onHeader: (h) => events.onHeader(h),
         onMessageEnd: (h) => events.onMessageEnd(h),
+        onSlotMessage: (h, slot) => {
+          if (!this.slots) throw new ProtocolError(ErrorCodes.PROTOCOL, 'slot frame on a link that offered no shared slots', ctx);
+          events.onSlotPayload(h, this.slots.payload(slot, h.payloadBytes, ctx));
+          this.slotUsed();
+          if (!socket.destroyed) socket.write(clientFrame(encodeSlotMessage({ kind: 'free', slot })));
+        },
         onClose: (code, reason) => {
           this.closeFrame = `peer closed the link (code ${code}${reason ? `, ${reason}` : ''})`;
           socket.end();
@@ -118,6 +139,16 @@ export class PullLink {
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
+  }
+
+  /**
+   * Offers the peer `slots` (made for this link, which then owns them): from now on it may place payloads there.
+   * Only over a Unix socket, which proves the peer shares this machine.
+   */
+  offerSlots(slots: InboundSlots): void {
+    if (this.route !== 'unix socket' || this.slots || this.closedReported) return slots.release();
+    this.slots = slots;
+    this.socket.write(clientFrame(slots.offer()));
   }
 
   /** Where the next read of a plain TCP socket goes (see the top of this file). */
@@ -165,6 +196,7 @@ export class PullLink {
   private report(reason: string, cause?: RingtrainError): void {
     if (this.closedReported) return;
     this.closedReported = true;
+    this.slots?.release(); // nothing reads from them any more: slot payloads are consumed within onSlotPayload
     this.events.onClosed(reason, cause);
   }
 }

@@ -1,18 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
+import WebSocketClient, { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, type RingtrainError } from '@ringtrain/common';
 import { encodeFrameHeader } from '@ringtrain/protocol';
 import { transportComplianceSuite, type TransportGroup } from '@ringtrain/transport/testing';
-import { HEADER_NONCE, HEADER_PROOF, proofFor } from './auth.js';
+import { simdMemory } from '@ringtrain/simd';
+import { HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor } from './auth.js';
 import type * as nativeSocket from '@ringtrain/native-socket';
 import { probeUnixSendBuffer, setSendBuffer, type SendBufferResult } from '@ringtrain/native-socket';
 import { DataPlane } from './data-plane.js';
 import { chooseLocalSockets, LOCAL_SEND_BUFFER_BYTES, sendBufferShortfall } from './send-buffer.js';
 import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
+import { chooseSharedMemory } from './shared-memory-choice.js';
+import { MIN_SLOT_PAYLOAD, SLOT_BYTES, SLOT_COUNT } from './shared-slots.js';
 import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 
 // The real socket addon, watched: tests see what the listener asked of it and what the kernel granted.
@@ -284,6 +287,130 @@ async function fakeListener(onLink: (ws: WebSocket, socket: Socket) => void, pro
   return { address: { rank: 0, host: '127.0.0.1', port }, close: () => new Promise((r) => wss.close(r)) };
 }
 
+describe.runIf(chooseSharedMemory(true, LOCAL_SOCKETS_SUPPORTED).use || (LOCAL_SOCKETS_SUPPORTED && addonExpected))('WebSocketTransport shared memory on one machine', () => {
+  const pattern = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff);
+  /** Whether sharedMemoryFrom(peer) has settled: it does, before the receive, with the first slot payload. */
+  const watch = (t: WebSocketTransport, peer: number) => {
+    const seen = { used: false };
+    t.sharedMemoryFrom(peer).then(() => (seen.used = true), () => undefined);
+    return seen;
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+
+  /** Sends 1 MiB messages from `from` to `to` until one arrives through a slot (the offer has reached the sender). */
+  async function untilShared(to: WebSocketTransport, from: WebSocketTransport): Promise<void> {
+    const seen = watch(to, from.rank);
+    for (let i = 0; !seen.used && i < 50; i++) {
+      const got = to.recv(from.rank, tag(1000 + i), { timeoutMs: 5000 });
+      await from.send(to.rank, tag(1000 + i), pattern(1 << 20, i));
+      await got;
+      await settle();
+    }
+    expect(seen.used).toBe(true);
+  }
+
+  it('carry payloads of 64 KiB to 4 MiB through slots, where a sink reads them in place, the rest over the socket, all in order', async () => {
+    const { transports: [a, b], cleanup } = await createGroup(2, { localSockets: true });
+    try {
+      await untilShared(a!, b!);
+      // More messages than slots, of every kind, into sinks and into buffers.
+      const sizes = [SLOT_BYTES, 10, MIN_SLOT_PAYLOAD, SLOT_BYTES + 1, 0, MIN_SLOT_PAYLOAD - 1, 3 << 20, 1 << 20, 1 << 20];
+      const all = [...sizes, ...sizes].map((n, i) => pattern(n, i));
+      let inPlace = 0;
+      const received = all.map((p, i) => {
+        const bytes = new Uint8Array(p.length);
+        let filled = 0;
+        const sink = {
+          byteLength: p.length,
+          write(piece: Uint8Array) {
+            if (simdMemory.addressOf(piece) !== undefined) inPlace++; // a slot: in the SIMD memory, where kernels read
+            bytes.set(piece, filled);
+            filled += piece.length;
+          },
+        };
+        return i % 2 === 0 ? a!.recvInto(1, tag(i), sink, { timeoutMs: 10_000 }).then(() => bytes) : a!.recv(1, tag(i), { timeoutMs: 10_000 });
+      });
+      await Promise.all(all.map((p, i) => b!.send(0, tag(i), p)));
+      const got = await Promise.all(received);
+      got.forEach((bytes, i) => expect(Buffer.from(bytes).equals(Buffer.from(all[i]!)), `message ${i}`).toBe(true));
+      // The sink receives of slot-sized payloads (SLOT_BYTES, MIN_SLOT_PAYLOAD, 3 MiB, 1 MiB: even positions) read in place.
+      expect(inPlace).toBe(5);
+      // Sends that outnumber the slots wait for them to come back; none is lost.
+      const many = Array.from({ length: 4 * SLOT_COUNT }, (_, i) => pattern(1 << 20, 100 + i));
+      const back = many.map((_, i) => a!.recv(1, tag(100 + i), { timeoutMs: 10_000 }));
+      await Promise.all(many.map((p, i) => b!.send(0, tag(100 + i), p)));
+      (await Promise.all(back)).forEach((bytes, i) => expect(Buffer.from(bytes).equals(Buffer.from(many[i]!))).toBe(true));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('keep payloads on the socket when either end has shared memory off, or with TLS, and say so at the sender', async () => {
+    const notices: string[] = [];
+    const mixed = await Promise.all([
+      WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, localSockets: true }),
+      WebSocketTransport.listen({ rank: 1, worldSize: 2, token: TOKEN, localSockets: true, sharedMemory: false, onNotice: (m) => notices.push(m) }),
+    ]);
+    for (const t of mixed) t.setPeers(mixed.map((m) => m.address));
+    const tls = await createGroup(2, { localSockets: true, tls: IP_ONLY_TLS });
+    try {
+      // Rank 0 offers, rank 1 (off) declines; rank 1 (off) never offers; TLS links never offer.
+      for (const [to, from] of [mixed, [mixed[1], mixed[0]], tls.transports] as Array<[WebSocketTransport, WebSocketTransport]>) {
+        const seen = watch(to, from.rank);
+        expect(await to.linkRoute(from.rank, { timeoutMs: 5000 })).toBe('unix socket');
+        for (let i = 0; i < 3; i++) {
+          const got = to.recv(from.rank, tag(i), { timeoutMs: 5000 });
+          await from.send(to.rank, tag(i), pattern(1 << 20, i));
+          expect(Buffer.from(await got).equals(Buffer.from(pattern(1 << 20, i)))).toBe(true);
+        }
+        await settle();
+        expect(seen.used).toBe(false);
+      }
+      expect(notices).toEqual(['a link on this machine carries payloads over its socket, not through shared memory (sending to rank 0: shared memory is off for this data plane)']);
+    } finally {
+      await Promise.all([...mixed.map((t) => t.close()), tls.cleanup()]);
+    }
+  });
+
+  it('leave nothing in /dev/shm once the links are up, nor after they close', async () => {
+    const before = new Set(readdirSync('/dev/shm'));
+    const fresh = () => readdirSync('/dev/shm').filter((f) => !before.has(f) && f.startsWith('ringtrain-'));
+    const { transports: [a, b], cleanup } = await createGroup(2, { localSockets: true });
+    try {
+      await untilShared(a!, b!);
+      await untilShared(b!, a!);
+      expect(fresh()).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+    expect(fresh()).toEqual([]);
+  });
+
+  it('end a link whose receiver hands back a slot it was not given, or sends anything but slot messages, with E_PROTOCOL', async () => {
+    const seen = collectErrors();
+    const sender = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, onError: seen.onError });
+    try {
+      for (const [bytes, why] of [
+        [Buffer.from([2, 0]), 'rank 1 handed back slot 0 on a link without shared slots'],
+        [Buffer.from([9]), 'bad slot message: unknown kind 9'],
+        ['text', 'rank 1 sent text on a receive-only link'],
+      ] as const) {
+        const { port, host } = sender.address;
+        const client = new WebSocketClient(`ws://${host}:${port}/`, { headers: { [HEADER_TOKEN]: TOKEN, [HEADER_RANK]: '1', [HEADER_GENERATION]: '0', [HEADER_NONCE]: 'n' } });
+        await once(client, 'open');
+        const closed = once(client, 'close');
+        client.send(bytes);
+        const [code] = (await closed) as [number];
+        expect(code).toBe(1002);
+        await waitUntil(() => seen.errors.some((e) => e.detail === why));
+        expect(seen.errors.find((e) => e.detail === why)).toMatchObject({ code: ErrorCodes.PROTOCOL, context: { rank: 0, peer: 1 } });
+      }
+    } finally {
+      await sender.close();
+    }
+  });
+});
+
 describe('WebSocketTransport authentication', () => {
   it('refuses a peer with a wrong token with a clear reason on both sides, and keeps serving', async () => {
     const seen = collectErrors();
@@ -399,6 +526,12 @@ describe('WebSocketTransport bad frames from a peer', () => {
       /announces 100 payload bytes but 10 arrived/,
     ],
     ['a frame of another generation', (ws) => ws.send(header(3, 0)), ErrorCodes.PROTOCOL, /frame of generation 3 on a generation-0 link/],
+    [
+      'a slot frame on a link that offered no slots',
+      (ws) => ws.send(Buffer.concat([encodeFrameHeader({ generation: 0, step: 0, bucket: 0, phase: 0, chunk: 0, payloadBytes: 8, inSlot: true }), Buffer.alloc(4)])),
+      ErrorCodes.PROTOCOL,
+      /slot frame on a link that offered no shared slots/,
+    ],
     ['a payload over the limit', (ws) => ws.send(Buffer.concat([header(0, 4096), Buffer.alloc(4096)])), ErrorCodes.OVERSIZE, /over the 1024-byte payload limit/],
     ['a masked frame', (_ws, socket) => socket.write(rawFrame(0x82, header(0, 0), true)), ErrorCodes.PROTOCOL, /masked/],
     ['reserved bits', (_ws, socket) => socket.write(rawFrame(0xc2, header(0, 0))), ErrorCodes.PROTOCOL, /RSV bits/],

@@ -2,17 +2,20 @@
 // connects to that peer's listener (a pull link) and the peer sends on the accepted socket. So the
 // sender uses ws's server-side Sender (unmasked frames, zero-copy, backpressure via the write
 // callback) and the receiver reads into one reusable buffer and streams payloads straight into the
-// receive that waits for them (see pull-link.ts and frame-parser.ts).
+// receive that waits for them (see pull-link.ts and frame-parser.ts). Between two processes of one machine
+// (a Unix socket link) the payloads themselves go through shared slots, and the socket carries only their
+// announcements (shared-slots.ts).
 
 import type WebSocket from 'ws';
 import { ErrorCodes, ProtocolError, TransportError, waitFor, type RingtrainError, type WaitOptions } from '@ringtrain/common';
-import { encodeFrameHeader, type FrameHeader } from '@ringtrain/protocol';
+import { encodeFrameHeader, SLOT_INDEX_BYTES, type FrameHeader, type SlotMessage } from '@ringtrain/protocol';
 import { checkPeer, Mailbox, type MessageTag, type PayloadSink, type Transport, type Waiter } from '@ringtrain/transport';
 import type { MessageSink } from './frame-parser.js';
 import { DataPlane, type DataPlaneOptions, type ResolvedPlaneOptions, type RingMembership } from './data-plane.js';
 import type { DataPlaneListener } from './listener.js';
 import { PayloadPool } from './payload-pool.js';
 import { PullLink, type LinkRoute, type PeerAddress } from './pull-link.js';
+import { InboundSlots, OutboundSlots } from './shared-slots.js';
 
 export type { LinkRoute, PeerAddress } from './pull-link.js';
 
@@ -36,6 +39,14 @@ class BufferSink implements MessageSink {
 
 const discard: MessageSink = { write: () => undefined };
 
+/** A slot frame: the header, marked, and the slot index (little-endian u32). */
+function slotFrame(header: FrameHeader, slot: number): Buffer {
+  const frame = Buffer.alloc(24 + SLOT_INDEX_BYTES);
+  encodeFrameHeader({ ...header, inSlot: true }).copy(frame);
+  frame.writeUInt32LE(slot, 24);
+  return frame;
+}
+
 export class WebSocketTransport implements Transport {
   readonly rank: number;
   readonly worldSize: number;
@@ -48,6 +59,10 @@ export class WebSocketTransport implements Transport {
   /** Links we opened to receive from peers. */
   private readonly pullLinks = new Map<number, Promise<PullLink>>();
   private peers = new Map<number, PeerAddress>();
+  /** Peers' shared slots, per send link that offered them. */
+  private readonly outbound = new Map<WebSocket, OutboundSlots>();
+  /** Whether onNotice has heard why a link could not get shared slots: once is enough. */
+  private slotsNoticed = false;
   private closed = false;
 
   /** Use DataPlane.join, or WebSocketTransport.listen for a transport with a port of its own. */
@@ -68,9 +83,12 @@ export class WebSocketTransport implements Transport {
       generation: this.generation,
       events: {
         onLink: (peer, ws) => this.addSendLink(peer, ws),
-        onLinkClosed: (peer, ws) => {
+        onLinkClosed: (peer, ws, reason) => {
           if (this.sendLinks.get(peer) === ws) this.sendLinks.delete(peer);
+          this.outbound.get(ws)?.close(reason);
+          this.outbound.delete(ws);
         },
+        onSlotMessage: (peer, ws, message) => this.onSlotMessage(peer, ws, message),
         onError: opts.onError,
       },
     });
@@ -106,16 +124,21 @@ export class WebSocketTransport implements Transport {
     const ctx = { rank: this.rank, peer, generation: this.generation };
     if (this.closed) return Promise.reject(new TransportError(ErrorCodes.CLOSED, 'transport closed', ctx));
     if (opts.signal?.aborted) return waitFor(Promise.resolve(), `send to peer ${peer}`, opts, ctx);
-    const header = encodeFrameHeader({ generation: this.generation, ...tag, payloadBytes: payload.byteLength });
-    const body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    const write = (ws: WebSocket) =>
+    const header = { generation: this.generation, ...tag, payloadBytes: payload.byteLength };
+    // A message in one or two fragments: header and payload, or a slot frame's header and slot index.
+    const writeFrame = (ws: WebSocket, slot: number | undefined) =>
       new Promise<void>((resolve, reject) => {
         if (ws.readyState !== ws.OPEN) return reject(new TransportError(ErrorCodes.PEER_CLOSED, `link to peer ${peer} is closed`, ctx));
-        ws.send(header, { binary: true, fin: false });
-        ws.send(body, { binary: true, fin: true }, (err) =>
-          err ? reject(new TransportError(ErrorCodes.PEER_CLOSED, `send to peer ${peer} failed: ${err.message}`, ctx, { cause: err })) : resolve(),
-        );
+        const done = (err?: Error) =>
+          err ? reject(new TransportError(ErrorCodes.PEER_CLOSED, `send to peer ${peer} failed: ${err.message}`, ctx, { cause: err })) : resolve();
+        if (slot !== undefined) return ws.send(slotFrame(header, slot), { binary: true, fin: true }, done);
+        ws.send(encodeFrameHeader(header), { binary: true, fin: false });
+        ws.send(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { binary: true, fin: true }, done);
       });
+    const write = (ws: WebSocket): Promise<void> => {
+      const slots = this.outbound.get(ws);
+      return slots ? slots.send(payload, (slot) => writeFrame(ws, slot)) : writeFrame(ws, undefined);
+    };
     // With the link open the bytes go to the socket now, synchronously, not a microtask later: a send started
     // from inside a long synchronous computation (a gradient hook during the backward pass) reaches the kernel
     // while that computation goes on.
@@ -128,6 +151,15 @@ export class WebSocketTransport implements Transport {
   async linkRoute(peer: number, opts: WaitOptions = {}): Promise<LinkRoute> {
     checkPeer(this, peer);
     return (await waitFor(this.pullLink(peer), `connect to peer ${peer}`, opts, { rank: this.rank, peer })).route;
+  }
+
+  /**
+   * Settles when the first payload from `peer` arrives through shared memory (shared-slots.ts): the peer is on this
+   * machine and took this rank's offer of slots. Never settles on a link without them; rejects if the link fails to open.
+   */
+  async sharedMemoryFrom(peer: number): Promise<void> {
+    checkPeer(this, peer);
+    return (await this.pullLink(peer)).firstSlotPayload;
   }
 
   recv(peer: number, tag: MessageTag, opts: WaitOptions = {}): Promise<Uint8Array> {
@@ -149,6 +181,7 @@ export class WebSocketTransport implements Transport {
     this.mailbox.close();
     for (const link of this.pullLinks.values()) link.then((l) => l.close(), () => undefined);
     await (this.ownsListener ? this.listener.close() : this.listener.leave());
+    this.closeOutbound('transport closed');
   }
 
   /** Drops every link at once without flushing, as a crashed process would (fault injection, fast teardown). */
@@ -158,6 +191,34 @@ export class WebSocketTransport implements Transport {
     for (const link of this.pullLinks.values()) link.then((l) => l.abort(), () => undefined);
     if (this.ownsListener) await this.listener.abort();
     else this.listener.dropLinks();
+    this.closeOutbound('transport aborted');
+  }
+
+  private closeOutbound(reason: string): void {
+    for (const slots of this.outbound.values()) slots.close(reason);
+    this.outbound.clear();
+  }
+
+  /** A receiver offers its shared slots, or hands one back. */
+  private onSlotMessage(peer: number, ws: WebSocket, message: SlotMessage): void {
+    const ctx = { rank: this.rank, peer, generation: this.generation };
+    if (message.kind === 'free') {
+      const slots = this.outbound.get(ws);
+      if (!slots) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} handed back slot ${message.slot} on a link without shared slots`, ctx);
+      return slots.release(message.slot);
+    }
+    if (this.outbound.has(ws)) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} offered shared slots twice`, ctx);
+    const slots = this.opts.sharedMemory ? OutboundSlots.accept(message, ctx) : 'shared memory is off for this data plane';
+    if (typeof slots === 'string') return this.noticeNoSlots(`sending to rank ${peer}: ${slots}`);
+    if (this.closed || ws.readyState !== ws.OPEN) return slots.close('link closed before its shared slots were mapped');
+    this.outbound.set(ws, slots);
+  }
+
+  /** Says once why a link carries its payloads over the socket although it could have shared slots. */
+  private noticeNoSlots(why: string): void {
+    if (this.slotsNoticed) return;
+    this.slotsNoticed = true;
+    this.opts.onNotice(`a link on this machine carries payloads over its socket, not through shared memory (${why})`);
   }
 
   private addSendLink(peer: number, ws: WebSocket): void {
@@ -206,7 +267,10 @@ export class WebSocketTransport implements Transport {
       this.receiveEvents(peer),
     );
     link.then(
-      () => this.mailbox.peerOpened(peer),
+      (l) => {
+        this.offerSlots(peer, l);
+        this.mailbox.peerOpened(peer);
+      },
       (err: RingtrainError) => {
         this.opts.onError(err);
         this.mailbox.peerClosed(peer, err.detail, err);
@@ -216,11 +280,19 @@ export class WebSocketTransport implements Transport {
     return link;
   }
 
+  /** Offers the peer shared slots on a link over a Unix socket (not with TLS, whose bytes they would bypass). */
+  private offerSlots(peer: number, link: PullLink): void {
+    if (link.route !== 'unix socket' || !this.opts.sharedMemory || this.opts.tls) return;
+    const slots = InboundSlots.create();
+    if (typeof slots === 'string') return this.noticeNoSlots(`receiving from rank ${peer}: ${slots}`);
+    link.offerSlots(slots);
+  }
+
   /** What happens to each message arriving from `peer`: stream it into a waiting receive, or buffer it. */
   private receiveEvents(peer: number) {
     let waiter: Waiter | undefined;
     let buffer: BufferSink | undefined;
-    return {
+    const events = {
       onHeader: (header: FrameHeader): MessageSink => {
         if (header.generation !== this.generation) {
           throw new ProtocolError(ErrorCodes.PROTOCOL, `frame of generation ${header.generation} on a generation-${this.generation} link`, { rank: this.rank, peer });
@@ -242,10 +314,16 @@ export class WebSocketTransport implements Transport {
         waiter = undefined;
         buffer = undefined;
       },
+      /** A payload in a shared slot: the same path, with the whole payload as one piece, read where it lies. */
+      onSlotPayload: (header: FrameHeader, payload: Uint8Array): void => {
+        events.onHeader(header).write(payload);
+        events.onMessageEnd(header);
+      },
       onClosed: (reason: string, cause?: RingtrainError): void => {
         if (cause && cause.code !== ErrorCodes.PEER_CLOSED) this.opts.onError(cause);
         this.mailbox.peerClosed(peer, reason, cause);
       },
     };
+    return events;
   }
 }
