@@ -44,6 +44,7 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
     worldSize: cfg.worldSize,
     token,
     localSockets: cfg.localSockets,
+    sharedMemory: cfg.sharedMemory,
     onError: (err) => process.stderr.write(`[rank ${cfg.rank}] ${err.message}\n`),
     onNotice: (message) => process.stderr.write(`[rank ${cfg.rank}] ${message}\n`),
   });

@@ -5,5 +5,5 @@ export type { BenchWorkerConfig } from './worker-protocol.js';
 export { formatTable } from './table.js';
 export { makeResult, defaultIters } from './results.js';
 export type { AllReduceResult } from './results.js';
-export { chooseLocalSockets } from '@ringtrain/transport-ws';
+export { chooseLocalSockets, chooseSharedMemory } from '@ringtrain/transport-ws';
 export { parseSize, parseSizeList, parseCountList, formatSize } from './sizes.js';

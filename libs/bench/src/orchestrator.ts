@@ -20,6 +20,8 @@ export interface AllReduceBenchOptions {
   timeoutMs?: number;
   /** Links over Unix domain sockets rather than TCP on loopback (DataPlaneOptions.localSockets). Default false; the CLI sets it. */
   localSockets?: boolean;
+  /** With localSockets, payloads through shared slots (DataPlaneOptions.sharedMemory). Default false; the CLI sets it. */
+  sharedMemory?: boolean;
   /** Bound on one world size's whole run. Default 10 min. */
   runTimeoutMs?: number;
   /**
@@ -31,13 +33,19 @@ export interface AllReduceBenchOptions {
   onResult?(row: AllReduceResult): void;
 }
 
+/** The route the options set the links to take (what a bench row reports). */
+function linkRoute(opts: AllReduceBenchOptions): NonNullable<AllReduceResult['links']> {
+  if (!opts.localSockets) return 'tcp';
+  return opts.sharedMemory ? 'shared memory' : 'unix socket';
+}
+
 async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllReduceResult[]> {
   const sizes = [...opts.sizes].sort((a, b) => a - b);
   const env = { RINGTRAIN_TOKEN: randomBytes(24).toString('base64url') };
   const children = Array.from({ length: n }, (_, rank) =>
     opts.spawnWorker(
       { rank, worldSize: n, sizes, iters: opts.iters, wireDtype: opts.wireDtype ?? 'float32', segmentBytes: opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, timeoutMs: opts.timeoutMs ?? 60_000,
-        localSockets: opts.localSockets ?? false },
+        localSockets: opts.localSockets ?? false, sharedMemory: opts.sharedMemory ?? false },
       env,
     ),
   );
@@ -65,7 +73,7 @@ async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllRedu
             agg.userMs += msg.cpuUserMs / n;
             agg.systemMs += msg.cpuSystemMs / n;
             if (++agg.reports === n) {
-              const row = { ...makeResult(n, msg.bytes, agg.seconds), peak_rss_over_baseline_mib: agg.peak, cpu_user_ms: agg.userMs, cpu_system_ms: agg.systemMs, links: opts.localSockets ? ('unix socket' as const) : ('tcp' as const) };
+              const row = { ...makeResult(n, msg.bytes, agg.seconds), peak_rss_over_baseline_mib: agg.peak, cpu_user_ms: agg.userMs, cpu_system_ms: agg.systemMs, links: linkRoute(opts) };
               rows.push(row);
               opts.onResult?.(row);
             }

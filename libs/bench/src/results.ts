@@ -14,10 +14,11 @@ export interface AllReduceResult {
   cpu_user_ms?: number;
   cpu_system_ms?: number;
   /**
-   * The route the workers' links were set to take: Unix sockets (the CLI's default on Linux) or TCP on loopback
-   * (gloo's route). Each worker falls back to TCP for a peer whose Unix socket does not answer.
+   * The route the workers' links were set to take: Unix sockets whose payloads go through shared memory (the CLI's
+   * default on Linux), Unix sockets carrying the payloads themselves, or TCP on loopback (gloo's route). Each worker
+   * falls back to TCP for a peer whose Unix socket does not answer, and to the socket for a link without slots.
    */
-  links?: 'unix socket' | 'tcp';
+  links?: 'shared memory' | 'unix socket' | 'tcp';
 }
 
 export function makeResult(workers: number, bytes: number, seconds: number): AllReduceResult {

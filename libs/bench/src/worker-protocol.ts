@@ -15,6 +15,8 @@ export interface BenchWorkerConfig {
   timeoutMs: number;
   /** Links over Unix domain sockets (DataPlaneOptions.localSockets) rather than TCP on loopback. */
   localSockets: boolean;
+  /** Payloads of Unix socket links through shared slots (DataPlaneOptions.sharedMemory). */
+  sharedMemory: boolean;
 }
 
 export type ToWorker = { kind: 'peers'; peers: PeerAddress[] };

@@ -11,7 +11,7 @@ const EVERY_FIELD: Record<keyof RunConfig, true> = {
   scheduler: true, tMax: true, t0: true, tMult: true, etaMin: true, stepSize: true, gamma: true, warmupSteps: true,
   warmupStartFactor: true, scaleLrBatch: true, clipNorm: true, clipMode: true, clipNormType: true, seed: true,
   shuffle: true, dropLast: true, bucketMb: true, commThread: true, wireDtype: true, hashEvery: true, logEvery: true, commTimeoutMs: true,
-  backend: true, blas: true, checkpointDir: true, checkpointEvery: true, resume: true, out: true, token: true, tlsCert: true, tlsKey: true, tlsCa: true, unixSockets: true,
+  backend: true, blas: true, checkpointDir: true, checkpointEvery: true, resume: true, out: true, token: true, tlsCert: true, tlsKey: true, tlsCa: true, unixSockets: true, sharedMemory: true,
 };
 
 describe('TRAIN_OPTIONS', () => {
@@ -47,7 +47,7 @@ describe('TRAIN_OPTIONS', () => {
 
   it('marks exactly the per-node options as node scope', () => {
     const nodeKeys = TRAIN_OPTIONS.filter((spec) => spec.scope === 'node').map((spec) => spec.key);
-    expect(nodeKeys.sort()).toEqual(['backend', 'blas', 'checkpointDir', 'out', 'resume', 'tlsCa', 'tlsCert', 'tlsKey', 'token', 'unixSockets']);
+    expect(nodeKeys.sort()).toEqual(['backend', 'blas', 'checkpointDir', 'out', 'resume', 'sharedMemory', 'tlsCa', 'tlsCert', 'tlsKey', 'token', 'unixSockets']);
   });
 
   it('leaves without a default exactly the options that are derived or off when unset', () => {

@@ -151,6 +151,8 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     description: "CA that peers' certificates must chain to (PEM; default: the system's CAs)" },
   { key: 'unixSockets', flag: '--no-unix-sockets', kind: 'boolean', defaultValue: true, scope: 'node',
     description: 'link to data-plane peers on this machine over TCP, not over Unix sockets (Linux)' },
+  { key: 'sharedMemory', flag: '--no-shared-memory', kind: 'boolean', defaultValue: true, scope: 'node',
+    description: 'Unix socket links carry their payloads, not shared memory (Linux)' },
 ];
 
 /**

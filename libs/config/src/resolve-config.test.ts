@@ -8,7 +8,7 @@ describe('resolveConfig', () => {
       dampening: 0, nesterov: false, weightDecay: 0, l2: 0, adamBeta1: 0.9, adamBeta2: 0.999, adamEps: 1e-8,
       scheduler: 'cosine', tMult: 1, etaMin: 0, gamma: 0.1, warmupSteps: 0, warmupStartFactor: 1 / 3, clipMode: 'norm',
       clipNormType: '2', seed: 0, shuffle: true, dropLast: false, bucketMb: 25, commThread: false, wireDtype: 'float32', hashEvery: 50,
-      logEvery: 10, commTimeoutMs: 60000, backend: 'auto', blas: 'auto', checkpointEvery: 0, unixSockets: true,
+      logEvery: 10, commTimeoutMs: 60000, backend: 'auto', blas: 'auto', checkpointEvery: 0, unixSockets: true, sharedMemory: true,
     });
   });
 

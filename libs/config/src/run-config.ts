@@ -181,6 +181,13 @@ export interface RunConfig {
    * benchmark").
    */
   unixSockets: boolean;
+  /**
+   * `--no-shared-memory` (node option) sets this false: over a Unix socket link, payloads of 64 KiB to 4 MiB go
+   * through slots of memory the two workers share, the socket carrying only their announcements (one copy per
+   * payload instead of two; README, "All-reduce benchmark"). Takes effect only with Unix socket links and without
+   * TLS; a worker whose native addon did not build says why and uses the socket. Default true.
+   */
+  sharedMemory: boolean;
 }
 
 /** A RunConfig key: the camelCase name of a training option. */

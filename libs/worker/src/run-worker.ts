@@ -7,7 +7,7 @@ import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, selectBlas, type BackendName, type BlasName } from '@ringtrain/models';
 import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } from '@ringtrain/protocol';
-import { chooseLocalSockets, DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
+import { chooseLocalSockets, chooseSharedMemory, DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
 import { WorkerCommThread } from './comm-thread/worker-comm-thread.js';
 import { readCheckpoint } from './checkpoint/read.js';
 import { resolveResumePath } from './checkpoint/files.js';
@@ -37,6 +37,8 @@ export interface WorkerOptions {
   advertiseHost?: string;
   /** Unix socket links (false: --no-unix-sockets) of a worker started without a config; otherwise the config's. Default true. */
   unixSockets?: boolean;
+  /** Shared-memory slots on Unix socket links (false: --no-shared-memory) of a worker started without a config; otherwise the config's. Default true. */
+  sharedMemory?: boolean;
   /** How long to retry reaching the coordinator, in ms. Default 60 s. */
   connectTimeoutMs?: number;
   /** How long to wait for the other workers (the welcome) once connected, in ms. Default 300 s. */
@@ -87,11 +89,16 @@ function leftNeighbour(m: Membership): RingMember[] {
 
 /**
  * Says what carries the link from `peer` once it is open (as NCCL's "via SHM" / "via NET" lines do): a Unix socket
- * when the peer is on this machine, TCP otherwise. A link that does not open fails the first collective instead.
+ * when the peer is on this machine, TCP otherwise; and, with the first payload that arrives through shared memory,
+ * that payloads do. A link that does not open fails the first collective instead.
  */
 function logLinkRoute(transport: WebSocketTransport, peer: number, log: (line: string) => void): void {
   transport.linkRoute(peer, { timeoutMs: 60_000 }).then(
     (route) => log(`receiving from rank ${peer} over ${route === 'tcp' ? 'TCP' : 'a Unix socket'}`),
+    () => undefined,
+  );
+  transport.sharedMemoryFrom(peer).then(
+    () => log(`receiving payloads from rank ${peer} through shared memory`),
     () => undefined,
   );
 }
@@ -139,11 +146,14 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     // Decided once per process (the communication thread's plane takes the same choice).
     const localSockets = chooseLocalSockets(local?.unixSockets ?? opts.unixSockets ?? true);
     if (localSockets.notice !== undefined) opts.log(localSockets.notice);
+    const sharedMemory = chooseSharedMemory(local?.sharedMemory ?? opts.sharedMemory ?? true, localSockets.use);
+    if (sharedMemory.notice !== undefined) opts.log(sharedMemory.notice);
     const planeOptions = {
       token: opts.token,
       host: opts.dataPlaneHost ?? '127.0.0.1',
       advertiseHost: opts.advertiseHost,
       localSockets: localSockets.use,
+      sharedMemory: sharedMemory.use,
       connectTimeoutMs: 30_000,
       tls: opts.tls,
     };

@@ -9,7 +9,7 @@ import { CommThread } from '../src/comm-thread/comm-thread.js';
 // vitest loads this file's TypeScript itself; a thread needs module hooks of its own to load the sources: the
 // ones the CLI gives its workers' threads (a file, not an import: the CLI app is no dependency of this lib).
 const HOOKS = new URL('../../../apps/cli/bin/register-hooks.mjs', import.meta.url).href;
-const plane = { token: 'secret', host: '127.0.0.1', advertiseHost: undefined, localSockets: true, connectTimeoutMs: 5_000, tls: undefined };
+const plane = { token: 'secret', host: '127.0.0.1', advertiseHost: undefined, localSockets: true, sharedMemory: true, connectTimeoutMs: 5_000, tls: undefined };
 const start = () => CommThread.start({ plane, moduleHooks: HOOKS, maxInFlight: 4, timeoutMs: 30_000 });
 const reduceOpts = (bucket: number, extra: { timeoutMs?: number; signal?: AbortSignal } = {}) => ({ step: 3, bucket, wireDtype: 'float32' as const, timeoutMs: 10_000, ...extra });
 

@@ -8,7 +8,7 @@ import { WorkerCommThread } from '../src/comm-thread/worker-comm-thread.js';
 
 // As in comm-thread.test.ts: the CLI's module hooks let the thread load the TypeScript sources.
 const HOOKS = new URL('../../../apps/cli/bin/register-hooks.mjs', import.meta.url).href;
-const plane = { token: undefined, host: '127.0.0.1', advertiseHost: undefined, localSockets: true, connectTimeoutMs: 5_000, tls: undefined };
+const plane = { token: undefined, host: '127.0.0.1', advertiseHost: undefined, localSockets: true, sharedMemory: true, connectTimeoutMs: 5_000, tls: undefined };
 const ring = [0, 1].map((rank) => ({ rank, host: '127.0.0.1', port: 1 }));
 const wait = { timeoutMs: 10_000 };
 

@@ -24,20 +24,23 @@ interface AllReduceFlags {
   segmentBytes: string;
   timeoutMs: number;
   unixSockets?: boolean;
+  sharedMemory?: boolean;
 }
 
 // The bench lib (and ws with it) loads only when a bench command runs, so other commands start fast.
 async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
-  const { chooseLocalSockets, formatTable, parseCountList, parseSize, parseSizeList, runAllReduceBench } = await import('@ringtrain/bench');
+  const { chooseLocalSockets, chooseSharedMemory, formatTable, parseCountList, parseSize, parseSizeList, runAllReduceBench } = await import('@ringtrain/bench');
   // Decided once here, so that the table says which route it measured and the workers do not each say why.
   const local = chooseLocalSockets(flags.unixSockets !== false);
   const localSockets = local.use;
+  const shared = chooseSharedMemory(flags.sharedMemory !== false, localSockets);
+  const route = !localSockets ? 'TCP loopback' : shared.use ? 'Unix sockets, payloads through shared memory' : 'Unix sockets';
   const workers = parseCountList(flags.workers, '--workers', 1, 64);
   const sizes = parseSizeList(flags.sizes, '--sizes');
   const segmentBytes = parseSize(flags.segmentBytes, '--segment-bytes');
   process.stdout.write(
-    `# ringtrain all-reduce (ring, WebSocket transport, ${localSockets ? 'Unix sockets' : 'TCP loopback'}), wire ${flags.wireDtype}, segments ${flags.segmentBytes}, node ${process.version}\n` +
-      (local.notice === undefined ? '' : `# ${local.notice}\n`) +
+    `# ringtrain all-reduce (ring, WebSocket transport, ${route}), wire ${flags.wireDtype}, segments ${flags.segmentBytes}, node ${process.version}\n` +
+      [local.notice, shared.notice].map((notice) => (notice === undefined ? '' : `# ${notice}\n`)).join('') +
       '# time = slowest rank, mean of timed iterations; busbw = algbw * 2(N-1)/N (nccl-tests)\n',
   );
   let printed = 0;
@@ -49,6 +52,7 @@ async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
     segmentBytes,
     timeoutMs: flags.timeoutMs,
     localSockets,
+    sharedMemory: shared.use,
     spawnWorker: (config, env) => spawnSelf(['bench', WORKER_COMMAND, JSON.stringify(config)], env),
     onResult: (row) => {
       const lines = formatTable([row]).split('\n');
@@ -91,6 +95,7 @@ export function benchCommand(): Command {
     .option('--timeout-ms <ms>', 'bound on every network wait', positiveInt('--timeout-ms'), 60_000)
     .option('--no-unix-sockets', 'links over TCP on loopback (what gloo uses), not over Unix domain sockets (Linux)')
     .addOption(new Option('--unix-sockets').hideHelp()) // the default; the flag before it was, still accepted
+    .option('--no-shared-memory', 'Unix socket links carry the payloads themselves, not through shared memory (Linux)')
     .action(action(benchAllReduce));
   bench.command(WORKER_COMMAND, { hidden: true }).argument('<config>').action(action(allReduceWorker));
   return bench;

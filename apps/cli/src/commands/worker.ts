@@ -55,6 +55,7 @@ export function workerCommand(): Command {
     .addOption(new Option('--tls-ca <FILE>', "CA that the coordinator's and peers' certificates must chain to (PEM)"))
     .addOption(new Option('--no-unix-sockets', 'reach data-plane peers on this machine over TCP, not over Unix domain sockets (Linux)'))
     .addOption(new Option('--unix-sockets').hideHelp()) // the default; the flag before it was, still accepted
+    .addOption(new Option('--no-shared-memory', 'carry payloads to peers on this machine over their Unix sockets, not through shared memory (Linux)'))
     .addOption(new Option('--connect-timeout <S>', 'seconds to keep retrying the coordinator').argParser(integerOption('--connect-timeout', 1)).default(DEFAULT_CONNECT_TIMEOUT_S))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for the other workers once connected').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
     .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which the coordinator counts as hung').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
@@ -77,6 +78,7 @@ export function workerCommand(): Command {
         tlsKey?: string;
         tlsCa?: string;
         unixSockets?: boolean;
+        sharedMemory?: boolean;
       }>();
       const endpointText = o.rdzvEndpoint ?? (process.env.MASTER_ADDR && process.env.MASTER_PORT ? `${process.env.MASTER_ADDR}:${process.env.MASTER_PORT}` : undefined);
       if (endpointText === undefined) throw new InvalidArgumentError('--rdzv-endpoint HOST:PORT is required (or set MASTER_ADDR and MASTER_PORT)', { subject: '--rdzv-endpoint' });
@@ -107,6 +109,7 @@ export function workerCommand(): Command {
         ...(o.blas ? { blas: o.blas as RunConfig['blas'] } : {}),
         dataPlaneHost: o.dataPlaneHost,
         unixSockets: o.unixSockets !== false,
+        sharedMemory: o.sharedMemory !== false,
         tls,
         ...(o.advertiseHost ? { advertiseHost: o.advertiseHost } : {}),
         connectTimeoutMs: o.connectTimeout * 1000,

@@ -6,17 +6,18 @@ import { Worker } from 'node:worker_threads';
 import { AbortedError, CollectiveError, ErrorCodes, isRingtrainError, reviveError, RunError, serializeError, TimeoutError, type RingtrainError } from '@ringtrain/common';
 import { DEFAULT_SEGMENT_BYTES, LANDING_BYTES } from '@ringtrain/collective';
 import { simdMemory, type SimdArena } from '@ringtrain/simd';
+import { SHARED_SLOTS_MEMORY_BYTES } from '@ringtrain/transport-ws';
 import type { BucketReduceOptions } from '../gradient-sync.js';
 import type { CommThreadData, FromCommThread, ToCommThread } from './messages.js';
 
 /**
  * The thread's own buffers in the SIMD memory, for `rings` all-reduces in flight at once: a landing region per ring
- * (twice: a ring that failed mid-message keeps its region), and staging for messages that arrived before their
- * receive, which grows by reallocation up to a segment (room for 16 segments). The arena never grows, but only
- * the pages touched take memory.
+ * (twice: a ring that failed mid-message keeps its region), staging for messages that arrived before their
+ * receive, which grows by reallocation up to a segment (room for 16 segments), and the shared slots of its two
+ * links (from its left neighbour, to its right). The arena never grows, but only the pages touched take memory.
  */
 function arenaBytes(rings: number): number {
-  return 2 * rings * LANDING_BYTES + 16 * DEFAULT_SEGMENT_BYTES;
+  return 2 * rings * LANDING_BYTES + 16 * DEFAULT_SEGMENT_BYTES + 2 * SHARED_SLOTS_MEMORY_BYTES;
 }
 
 const ENTRY = new URL('./comm-thread-entry.ts', import.meta.url);

@@ -15,6 +15,7 @@ export interface CommThreadData {
     host: string;
     advertiseHost: string | undefined;
     localSockets: boolean;
+    sharedMemory: boolean;
     connectTimeoutMs: number;
     tls: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer | undefined } | undefined;
   };
