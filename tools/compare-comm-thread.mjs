@@ -11,7 +11,8 @@
 // Usage: node tools/compare-comm-thread.mjs [--model cnn] [--batch 64] [--variants off:25,on:1,on:25] [--repeat 2]
 //                                          [--warmup 5] [--shape-loopback RATE]
 // A variant is on|off (--comm-thread or not), the --bucket-mb of its runs and optionally the route of the workers'
-// links, tcp (--no-unix-sockets) or unix (the default): off:25:tcp.
+// links: shm (the default: Unix sockets, payloads through shared memory), unix (--no-shared-memory: Unix sockets
+// carrying the payloads) or tcp (--no-unix-sockets): off:25:tcp.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -31,15 +32,17 @@ const { values } = parseArgs({
     'shape-loopback': { type: 'string' },
   },
 });
+/** What each route adds to the launch command. */
+const ROUTE_FLAGS = { shm: [], unix: ['--no-shared-memory'], tcp: ['--no-unix-sockets'] };
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'apps/cli/bin/ringtrain.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-comm-thread-'));
 const variants = values.variants.split(',').map((spec) => {
-  const [thread, bucketMb, route = 'unix', ...rest] = spec.split(':');
-  if ((thread !== 'on' && thread !== 'off') || !(Number(bucketMb) > 0) || (route !== 'unix' && route !== 'tcp') || rest.length > 0) {
-    console.error(`--variants: expected on|off:BUCKET_MB[:unix|tcp], got ${spec}`);
+  const [thread, bucketMb, route = 'shm', ...rest] = spec.split(':');
+  if ((thread !== 'on' && thread !== 'off') || !(Number(bucketMb) > 0) || !(route in ROUTE_FLAGS) || rest.length > 0) {
+    console.error(`--variants: expected on|off:BUCKET_MB[:shm|unix|tcp], got ${spec}`);
     process.exit(2);
   }
-  const args = [...(thread === 'on' ? ['--comm-thread'] : []), '--bucket-mb', bucketMb, ...(route === 'tcp' ? ['--no-unix-sockets'] : [])];
+  const args = [...(thread === 'on' ? ['--comm-thread'] : []), '--bucket-mb', bucketMb, ...ROUTE_FLAGS[route]];
   return { name: `${thread} ${bucketMb} MiB ${route}`, args, runs: [] };
 });
 

@@ -5,8 +5,9 @@
 // With --iters N both sides time N iterations per size instead of the anchor's 3-50 (3 at 64 MiB): gloo then
 // runs through tools/gloo_allreduce_iters.py, which measures as the anchor does, over N iterations, and
 // reports the slowest rank as ringtrain's benchmark does.
-// ringtrain runs once over Unix sockets (its default on Linux) and once over TCP on loopback (--no-unix-sockets,
-// what gloo uses) in every round.
+// ringtrain runs three times in every round: with its default on Linux (Unix sockets, payloads through shared
+// memory: shm), over Unix sockets carrying the payloads (--no-shared-memory: unix), and over TCP on loopback
+// (--no-unix-sockets: tcp, what gloo uses).
 // Needs Debian's python3-torch (apt-get install -y python3-torch).
 // Usage: node tools/compare-gloo.mjs [--workers 2,4] [--sizes 1M,16M,64M] [--repeat 3] [--iters N]
 import { execFileSync } from 'node:child_process';
@@ -21,11 +22,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '2,4' }, sizes: { type: 'string', default: '1M,16M,64M' }, repeat: { type: 'string', default: '3' }, iters: { type: 'string' } } });
 const anchor = join(root, '..', 'shared', 'anchors', 'gloo_allreduce.py');
 const dir = mkdtempSync(join(tmpdir(), 'ringtrain-vs-gloo-'));
-const runs = { unix: [], tcp: [], gloo: [] };
+/** ringtrain's routes, with the flags that choose them. */
+const ROUTES = [['shm', []], ['unix', ['--no-shared-memory']], ['tcp', ['--no-unix-sockets']]];
+const runs = { shm: [], unix: [], tcp: [], gloo: [] };
 for (let r = 0; r < Number(values.repeat); r++) {
   const iters = values.iters === undefined ? [] : ['--iters', values.iters];
   const gloo = values.iters === undefined ? anchor : join(root, 'tools', 'gloo_allreduce_iters.py');
-  for (const [name, flags] of [['unix', []], ['tcp', ['--no-unix-sockets']]]) {
+  for (const [name, flags] of ROUTES) {
     const ours = join(dir, `ringtrain-${name}-${r}.json`);
     execFileSync(process.execPath, [join(root, 'apps/cli/bin/ringtrain.mjs'), 'bench', 'allreduce', '--workers', values.workers, '--sizes', values.sizes, ...iters, ...flags, '--json', ours], { stdio: 'ignore' });
     runs[name].push(JSON.parse(readFileSync(ours, 'utf8')).results);
@@ -40,14 +43,15 @@ const busbw = (name) => {
   for (const run of runs[name]) for (const row of run) by.set(key(row), [...(by.get(key(row)) ?? []), row.busbw_gbps]);
   return by;
 };
-const unix = busbw('unix');
-const tcp = busbw('tcp');
+const ours = ROUTES.map(([name]) => busbw(name));
 const theirs = busbw('gloo');
 console.log(`median busbw (GB/s) over ${values.repeat} alternating runs, ${values.iters ?? "the anchor's 3-50"} timed iterations per size`);
-console.log('workers  bytes      unix    tcp     gloo    unix/gloo  tcp/gloo');
-for (const [k, xs] of unix) {
+console.log('workers  bytes       shm    unix     tcp    gloo  shm/gloo  unix/gloo  tcp/gloo');
+for (const k of ours[0].keys()) {
   const [w, b] = k.split('/');
-  const [u, t, g] = [median(xs), median(tcp.get(k) ?? [NaN]), median(theirs.get(k) ?? [NaN])];
-  const col = (x, width) => x.toFixed(3).padStart(width);
-  console.log(`${w.padStart(7)}  ${b.padStart(9)}  ${col(u, 6)}  ${col(t, 6)}  ${col(g, 6)}  ${(u / g).toFixed(2).padStart(9)}  ${(t / g).toFixed(2).padStart(8)}`);
+  const mine = ours.map((by) => median(by.get(k) ?? [NaN]));
+  const g = median(theirs.get(k) ?? [NaN]);
+  const cols = mine.map((x) => x.toFixed(3).padStart(6)).join('  ');
+  const ratios = mine.map((x, i) => (x / g).toFixed(2).padStart([8, 9, 8][i])).join('  ');
+  console.log(`${w.padStart(7)}  ${b.padStart(9)}  ${cols}  ${g.toFixed(3).padStart(6)}  ${ratios}`);
 }
