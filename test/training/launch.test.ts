@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chooseLocalSockets } from '@ringtrain/transport-ws';
+import { chooseLocalSockets, chooseSharedMemory } from '@ringtrain/transport-ws';
 import { freePort, leftovers, startCli } from './cli-process.js';
 
 interface Summary {
@@ -63,6 +63,14 @@ describe('ringtrain launch', () => {
     expect(stdout).toContain(`[rank 0] receiving from rank 1 over ${route}\n`);
     expect(stdout).toContain(`[rank 1] receiving from rank 0 over ${route}\n`);
     if (local.notice !== undefined) expect(stdout).toContain(`[rank 0] ${local.notice}\n`);
+    // And their payloads (the mlp's 1 MB gradient halves) go through shared memory where Unix sockets do and it can be mapped.
+    const shared = chooseSharedMemory(true, local.use);
+    for (const [rank, peer] of [[0, 1], [1, 0]]) {
+      const line = `[rank ${rank}] receiving payloads from rank ${peer} through shared memory\n`;
+      if (shared.use) expect(stdout).toContain(line);
+      else expect(stdout).not.toContain(line);
+    }
+    if (shared.notice !== undefined) expect(stdout).toContain(`[rank 0] ${shared.notice}\n`);
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 2, epochs: 3, steps: 375, global_batch_size: 64, restarts: 0, generation: 0, status: 'ok' });
     expect(s.test_accuracy).toBeGreaterThanOrEqual(0.95);
