@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { chooseLocalSockets } from '@ringtrain/transport-ws';
+import { chooseLocalSockets, chooseSharedMemory } from '@ringtrain/transport-ws';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
@@ -29,13 +29,16 @@ describe('ringtrain bench allreduce', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/workers\s+size\s+time\(ms\)\s+algbw\(GB\/s\)\s+busbw\(GB\/s\)/);
-    // Unix socket links by default where they can get their send buffer (Linux), else TCP with the reason.
+    // Unix socket links by default where they can get their send buffer (Linux), else TCP with the reason; over Unix
+    // sockets, payloads through shared memory where this machine can map it, else the reason.
     const local = chooseLocalSockets(true);
-    expect(stdout).toContain(local.use ? 'WebSocket transport, Unix sockets)' : 'WebSocket transport, TCP loopback)');
-    if (local.notice !== undefined) expect(stdout).toContain(`# ${local.notice}\n`);
+    const shared = chooseSharedMemory(true, local.use);
+    const route = !local.use ? 'TCP loopback' : shared.use ? 'Unix sockets, payloads through shared memory' : 'Unix sockets';
+    expect(stdout).toContain(`WebSocket transport, ${route})`);
+    for (const notice of [local.notice, shared.notice]) if (notice !== undefined) expect(stdout).toContain(`# ${notice}\n`);
     const { results } = JSON.parse(readFileSync(file, 'utf8')) as { results: Array<Record<string, number>> };
     expect(results.map((r) => [r.workers, r.bytes])).toEqual([[2, 65536], [2, 1 << 20], [3, 65536], [3, 1 << 20]]);
-    expect(new Set(results.map((r) => r.links as unknown))).toEqual(new Set([local.use ? 'unix socket' : 'tcp']));
+    expect(new Set(results.map((r) => r.links as unknown))).toEqual(new Set([!local.use ? 'tcp' : shared.use ? 'shared memory' : 'unix socket']));
     for (const r of results) {
       expect(Object.keys(r).slice(0, 5)).toEqual(['workers', 'bytes', 'time_ms', 'algbw_gbps', 'busbw_gbps']);
       expect(r.time_ms).toBeGreaterThan(0);
@@ -53,6 +56,15 @@ describe('ringtrain bench allreduce', () => {
     expect([code, stderr]).toEqual([0, '']);
     expect(stdout).toContain('WebSocket transport, TCP loopback)');
     expect((JSON.parse(readFileSync(file, 'utf8')) as { results: Array<{ links: string }> }).results.map((r) => r.links)).toEqual(['tcp']);
+  });
+
+  it('keeps the payloads on the Unix sockets with --no-shared-memory, and says so', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ringtrain-bench-')), 'out.json');
+    const { code, stdout, stderr } = await ringtrain(['bench', 'allreduce', '--workers', '2', '--sizes', '1M', '--iters', '3', '--no-shared-memory', '--json', file]);
+    expect([code, stderr]).toEqual([0, '']);
+    const unix = chooseLocalSockets(true).use;
+    expect(stdout).toContain(unix ? 'WebSocket transport, Unix sockets)' : 'WebSocket transport, TCP loopback)');
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { results: Array<{ links: string }> }).results.map((r) => r.links)).toEqual([unix ? 'unix socket' : 'tcp']);
   });
 
   it('refuses bad options with one line and exit code 2', async () => {
