@@ -1,13 +1,16 @@
 // Shared memory between two processes of one machine, placed inside memory the caller already owns: a page-aligned
 // region of a typed array's buffer (in ringtrain, the WebAssembly memory the SIMD kernels work on) is replaced by a
-// mapping of a POSIX shared-memory object, so that the same bytes appear in both processes and the kernels read a
-// peer's data where it lies. mmap(MAP_FIXED) swaps the pages under the region without moving it: views of the
-// buffer stay valid. unmapSharedRegion puts private zero pages back.
+// mapping of an anonymous shared file (memfd), so that the same bytes appear in both processes and the kernels read
+// a peer's data where it lies. mmap(MAP_FIXED) swaps the pages under the region without moving it: views of the
+// buffer stay valid. The creator keeps the file's descriptor open; the other process opens it as
+// /proc/<creator pid>/fd/<fd> (the kernel allows that to the same user) and maps it too. The file has no name
+// anywhere, so nothing is left behind when either process dies: its memory goes with the last mapping.
+// unmapSharedRegion puts private zero pages back.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
-#include <string.h>
+#include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,8 +18,8 @@
 
 #include "native-errors.h"
 
-// Object names are "/" and up to 200 more characters (the TypeScript side makes them; POSIX wants one slash).
-#define MAX_NAME 202
+// A /proc/<pid>/fd/<fd> path: well under this.
+#define MAX_PATH 64
 
 // The typed array's bytes, which must start on a page boundary and be a positive multiple of pages long.
 static int page_region(napi_env env, napi_value value, void **data, size_t *bytes) {
@@ -31,47 +34,70 @@ static int page_region(napi_env env, napi_value value, void **data, size_t *byte
   return 0;
 }
 
-static int name_argument(napi_env env, napi_value value, char *name) {
-  size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, name, MAX_NAME + 1, &length) != napi_ok) return -1;
-  return length >= 2 && length < MAX_NAME && name[0] == '/' && strchr(name + 1, '/') == NULL ? 0 : -1;
+// Maps `fd` over the region, shared; 0 or -1 with errno set.
+static int map_over(void *data, size_t bytes, int fd) {
+  return mmap(data, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ? -1 : 0;
 }
 
-// mapSharedRegion(region: Uint8Array, name: string, create: boolean): maps the shared-memory object `name` over
-// `region` - a new one of the region's size (readable and writable by this user only) when `create`, else an
-// existing one, which must have exactly that size. The region's previous contents are gone either way.
-static napi_value map_shared_region(napi_env env, napi_callback_info info) {
+// createSharedRegion(region: Uint8Array): fd. A new anonymous shared file of the region's size, mapped over it; the
+// descriptor stays open (close it with closeSharedRegion) so that a peer can open it.
+static napi_value create_shared_region(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = NULL;
+  size_t bytes = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || page_region(env, argv[0], &data, &bytes) != 0) {
+    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "createSharedRegion(region) takes a page-aligned Uint8Array of whole pages");
+    return NULL;
+  }
+  int fd = memfd_create("ringtrain-slots", MFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "E_SHARED_MEMORY", "memfd_create");
+  const char *failed = ftruncate(fd, (off_t)bytes) != 0 ? "ftruncate" : map_over(data, bytes, fd) != 0 ? "mmap" : NULL;
+  if (failed != NULL) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return throw_errno(env, "E_SHARED_MEMORY", failed);
+  }
+  napi_value result;
+  return napi_create_int32(env, fd, &result) == napi_ok ? result : NULL;
+}
+
+// openSharedRegion(region: Uint8Array, pid: number, fd: number): maps another process's shared file - its descriptor
+// `fd`, reached as /proc/<pid>/fd/<fd> - over the region. The file must be exactly the region's size.
+static napi_value open_shared_region(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   void *data = NULL;
   size_t bytes = 0;
-  char name[MAX_NAME + 1];
-  bool create = false;
+  int32_t pid = 0;
+  int32_t their_fd = -1;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3 || page_region(env, argv[0], &data, &bytes) != 0 ||
-      name_argument(env, argv[1], name) != 0 || napi_get_value_bool(env, argv[2], &create) != napi_ok) {
-    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "mapSharedRegion(region, name, create) takes a page-aligned Uint8Array of whole pages, a name '/...' and a boolean");
+      napi_get_value_int32(env, argv[1], &pid) != napi_ok || napi_get_value_int32(env, argv[2], &their_fd) != napi_ok || pid <= 0 || their_fd < 0) {
+    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "openSharedRegion(region, pid, fd) takes a page-aligned Uint8Array of whole pages, a pid > 0 and a descriptor >= 0");
     return NULL;
   }
-  int fd = shm_open(name, create ? O_RDWR | O_CREAT | O_EXCL : O_RDWR, 0600);
-  if (fd < 0) return throw_errno(env, "E_SHARED_MEMORY", "shm_open");
-  const char *failed = NULL;
+  char path[MAX_PATH];
+  snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, their_fd);
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "E_SHARED_MEMORY", "open(/proc/PID/fd/FD)");
   struct stat st;
-  if (create && ftruncate(fd, (off_t)bytes) != 0) failed = "ftruncate";
-  else if (!create && fstat(fd, &st) != 0) failed = "fstat";
-  else if (!create && (size_t)st.st_size != bytes) {
+  const char *failed = NULL;
+  if (fstat(fd, &st) != 0) {
+    failed = "fstat";
+  } else if (!S_ISREG(st.st_mode) || (size_t)st.st_size != bytes) {
     errno = EINVAL;
-    failed = "fstat (the object's size differs from the region's)";
-  } else if (mmap(data, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+    failed = "fstat (not a shared file of the region's size)";
+  } else if (map_over(data, bytes, fd) != 0) {
     failed = "mmap";
   }
   int saved = errno;
-  close(fd);
-  if (failed != NULL && create) shm_unlink(name);
+  close(fd);  // the mapping keeps the file
   errno = saved;
   return failed != NULL ? throw_errno(env, "E_SHARED_MEMORY", failed) : NULL;
 }
 
-// unmapSharedRegion(region): private zero-filled pages in place of a mapping from mapSharedRegion.
+// unmapSharedRegion(region): private zero-filled pages in place of a shared mapping.
 static napi_value unmap_shared_region(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -87,20 +113,20 @@ static napi_value unmap_shared_region(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// unlinkSharedRegion(name): removes the object's name (mappings stay); a name already gone is not an error.
-static napi_value unlink_shared_region(napi_env env, napi_callback_info info) {
+// closeSharedRegion(fd): closes a descriptor createSharedRegion returned (mappings stay).
+static napi_value close_shared_region(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  char name[MAX_NAME + 1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || name_argument(env, argv[0], name) != 0) {
-    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "unlinkSharedRegion(name) takes a name '/...'");
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "closeSharedRegion(fd) takes a descriptor >= 0");
     return NULL;
   }
-  if (shm_unlink(name) != 0 && errno != ENOENT) return throw_errno(env, "E_SHARED_MEMORY", "shm_unlink");
+  if (close(fd) != 0) return throw_errno(env, "E_SHARED_MEMORY", "close");
   return NULL;
 }
 
-// pageBytes(): the page size mapSharedRegion aligns to.
+// pageBytes(): the page size regions align to.
 static napi_value page_bytes(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result;
@@ -108,9 +134,10 @@ static napi_value page_bytes(napi_env env, napi_callback_info info) {
 }
 
 int export_shared_region(napi_env env, napi_value exports) {
-  return export_function(env, exports, "mapSharedRegion", map_shared_region) != 0 ||
+  return export_function(env, exports, "createSharedRegion", create_shared_region) != 0 ||
+                 export_function(env, exports, "openSharedRegion", open_shared_region) != 0 ||
                  export_function(env, exports, "unmapSharedRegion", unmap_shared_region) != 0 ||
-                 export_function(env, exports, "unlinkSharedRegion", unlink_shared_region) != 0 ||
+                 export_function(env, exports, "closeSharedRegion", close_shared_region) != 0 ||
                  export_function(env, exports, "pageBytes", page_bytes) != 0
              ? -1
              : 0;

@@ -6,9 +6,10 @@ import { createRequire } from 'node:module';
 export interface Addon {
   setSendBuffer(fd: number, bytes: number): number;
   probeUnixSendBuffer(bytes: number): number;
-  mapSharedRegion(region: Uint8Array, name: string, create: boolean): void;
+  createSharedRegion(region: Uint8Array): number;
+  openSharedRegion(region: Uint8Array, pid: number, fd: number): void;
   unmapSharedRegion(region: Uint8Array): void;
-  unlinkSharedRegion(name: string): void;
+  closeSharedRegion(fd: number): void;
   pageBytes(): number;
 }
 

@@ -4,4 +4,12 @@
 // links carry their payloads over the socket.
 
 export { probeUnixSendBuffer, setSendBuffer, type SendBufferResult } from './send-buffer.js';
-export { mapSharedRegion, newSharedRegionName, sharedRegionPageBytes, unlinkSharedRegion, unmapSharedRegion, type SharedRegionResult } from './shared-region.js';
+export {
+  closeSharedRegion,
+  createSharedRegion,
+  openSharedRegion,
+  sharedRegionPageBytes,
+  unmapSharedRegion,
+  type SharedRegionHandle,
+  type SharedRegionResult,
+} from './shared-region.js';

@@ -1,14 +1,20 @@
 // Memory two processes of one machine share, placed inside memory this process already owns: a page-aligned region
 // of a typed array's buffer (ringtrain's SIMD memory, where the collectives reduce in place) is replaced by a
-// mapping of a POSIX shared-memory object (shm_open; /dev/shm on Linux). One process creates the object over its
-// region and tells the other the name; the other maps it over a region of its own and removes the name. The bytes
-// one writes are then the bytes the other reads, and views of the buffer stay valid: the pages change, the
-// addresses do not. Linux only: elsewhere every call reports why not.
+// mapping of an anonymous shared file (memfd_create). One process creates it over its region and tells the other
+// its handle (pid and descriptor); the other opens /proc/<pid>/fd/<fd> - the kernel lets the same user do so - and
+// maps it over a region of its own. The bytes one writes are then the bytes the other reads, and views of the
+// buffer stay valid: the pages change, the addresses do not. The file has no name, so a process that dies leaves
+// nothing behind. Linux only: elsewhere every call reports why not.
 
-import { randomBytes } from 'node:crypto';
 import { addon, type Addon } from './addon.js';
 
 export type SharedRegionResult = { ok: true } | { ok: false; reason: string };
+
+/** How a peer reaches a shared region: the creating process and its descriptor of the file. */
+export interface SharedRegionHandle {
+  pid: number;
+  fd: number;
+}
 
 /** The addon on a platform where mapping over a buffer is known to work, or why not. */
 function usable(): Addon | string {
@@ -17,16 +23,17 @@ function usable(): Addon | string {
 }
 
 /** Runs `call` on the addon, turning every failure into a reason. */
-function attempt(call: (native: Addon) => void): SharedRegionResult {
+function attempt<T>(call: (native: Addon) => T): { ok: true; value: T } | { ok: false; reason: string } {
   const native = usable();
   if (typeof native === 'string') return { ok: false, reason: native };
   try {
-    call(native);
-    return { ok: true };
+    return { ok: true, value: call(native) };
   } catch (error) {
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
 }
+
+const done = (result: { ok: true } | { ok: false; reason: string }): SharedRegionResult => (result.ok ? { ok: true } : result);
 
 /** The page size regions must be aligned to and made of, or why shared regions cannot be used here. */
 export function sharedRegionPageBytes(): number | string {
@@ -34,26 +41,27 @@ export function sharedRegionPageBytes(): number | string {
   return typeof native === 'string' ? native : native.pageBytes();
 }
 
-/** A fresh object name: unguessable, so that no other process claims it first. */
-export function newSharedRegionName(): string {
-  return `/ringtrain-${process.pid}-${randomBytes(12).toString('hex')}`;
-}
-
 /**
- * Maps the shared-memory object `name` over `region` (page-aligned, whole pages): a new object of the region's size,
- * readable and writable by this user only, when `create`; else the existing one, which must have that size. The
- * region's bytes are those of the object afterwards (zeros for a new one). Never throws.
+ * Maps a new shared file of the region's size over `region` (page-aligned, whole pages; its bytes are zeros
+ * afterwards) and returns the handle a peer opens it by. Its descriptor stays open until closeSharedRegion. Never
+ * throws.
  */
-export function mapSharedRegion(region: Uint8Array, name: string, create: boolean): SharedRegionResult {
-  return attempt((native) => native.mapSharedRegion(region, name, create));
+export function createSharedRegion(region: Uint8Array): { ok: true; handle: SharedRegionHandle } | { ok: false; reason: string } {
+  const created = attempt((native) => native.createSharedRegion(region));
+  return created.ok ? { ok: true, handle: { pid: process.pid, fd: created.value } } : created;
 }
 
-/** Puts private zero-filled pages back under a region mapSharedRegion mapped. Never throws. */
+/** Maps the shared file another process created (its `handle`) over `region`, which must be the file's size. Never throws. */
+export function openSharedRegion(region: Uint8Array, handle: SharedRegionHandle): SharedRegionResult {
+  return done(attempt((native) => native.openSharedRegion(region, handle.pid, handle.fd)));
+}
+
+/** Puts private zero-filled pages back under a region mapped by createSharedRegion or openSharedRegion. Never throws. */
 export function unmapSharedRegion(region: Uint8Array): SharedRegionResult {
-  return attempt((native) => native.unmapSharedRegion(region));
+  return done(attempt((native) => native.unmapSharedRegion(region)));
 }
 
-/** Removes an object's name (mappings of it stay); a name already removed is not an error. Never throws. */
-export function unlinkSharedRegion(name: string): SharedRegionResult {
-  return attempt((native) => native.unlinkSharedRegion(name));
+/** Closes the descriptor of a region this process created (the mappings stay; peers can no longer open it). Never throws. */
+export function closeSharedRegion(handle: SharedRegionHandle): SharedRegionResult {
+  return done(attempt((native) => native.closeSharedRegion(handle.fd)));
 }

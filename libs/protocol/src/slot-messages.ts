@@ -3,7 +3,8 @@
 // payload a slot frame announced there has been consumed. Each is one binary WebSocket message, small enough
 // for a single short frame:
 //
-//   offer  0x01, slot count (u8, 1..MAX_SLOTS), bytes per slot (u32 LE, > 0), object name (UTF-8, the rest)
+//   offer  0x01, slot count (u8, 1..MAX_SLOTS), bytes per slot (u32 LE, > 0), the receiver's pid (u32 LE, > 0)
+//          and its descriptor of the slots' shared file (u32 LE): 14 bytes
 //   free   0x02, slot index (u8)
 //
 // Decoding knows nothing of sockets or shared memory: it validates and returns a message or throws ProtocolError.
@@ -12,12 +13,13 @@ import { ErrorCodes, ProtocolError, type ErrorContext } from '@ringtrain/common'
 
 /** The most slots one link offers (a slot index fits in a byte). */
 export const MAX_SLOTS = 16;
-/** A shared-memory object name as ringtrain makes them: '/' and up to 100 of [A-Za-z0-9._-]. */
-const NAME = /^\/[A-Za-z0-9._-]{1,100}$/;
 const OFFER = 0x01;
 const FREE = 0x02;
 
-export type SlotMessage = { kind: 'offer'; name: string; slots: number; slotBytes: number } | { kind: 'free'; slot: number };
+export type SlotMessage = { kind: 'offer'; slots: number; slotBytes: number; pid: number; fd: number } | { kind: 'free'; slot: number };
+
+const OFFER_BYTES = 14;
+const isU32 = (v: number, min = 0): boolean => Number.isInteger(v) && v >= min && v <= 0xffffffff;
 
 /** Encodes `m`. Throws RangeError for fields out of range (a local bug). */
 export function encodeSlotMessage(m: SlotMessage): Buffer {
@@ -25,14 +27,15 @@ export function encodeSlotMessage(m: SlotMessage): Buffer {
     if (!Number.isInteger(m.slot) || m.slot < 0 || m.slot >= MAX_SLOTS) throw new RangeError(`slot index must be in [0, ${MAX_SLOTS}), got ${m.slot}`);
     return Buffer.from([FREE, m.slot]);
   }
-  if (!NAME.test(m.name)) throw new RangeError(`shared-memory name ${JSON.stringify(m.name)} is not '/' and 1-100 of [A-Za-z0-9._-]`);
   if (!Number.isInteger(m.slots) || m.slots < 1 || m.slots > MAX_SLOTS) throw new RangeError(`slot count must be in [1, ${MAX_SLOTS}], got ${m.slots}`);
-  if (!Number.isInteger(m.slotBytes) || m.slotBytes <= 0 || m.slotBytes > 0xffffffff) throw new RangeError(`slot size must be a positive u32, got ${m.slotBytes}`);
-  const b = Buffer.alloc(6 + m.name.length);
+  if (!isU32(m.slotBytes, 1)) throw new RangeError(`slot size must be a positive u32, got ${m.slotBytes}`);
+  if (!isU32(m.pid, 1) || !isU32(m.fd)) throw new RangeError(`pid and descriptor must be u32 (pid > 0), got ${m.pid} and ${m.fd}`);
+  const b = Buffer.alloc(OFFER_BYTES);
   b[0] = OFFER;
   b[1] = m.slots;
   b.writeUInt32LE(m.slotBytes, 2);
-  b.write(m.name, 6, 'latin1');
+  b.writeUInt32LE(m.pid, 6);
+  b.writeUInt32LE(m.fd, 10);
   return b;
 }
 
@@ -47,12 +50,12 @@ export function decodeSlotMessage(bytes: Uint8Array, context: ErrorContext = {})
     return { kind: 'free', slot: bytes[1]! };
   }
   if (bytes[0] !== OFFER) return fail(bytes.length === 0 ? 'empty message' : `unknown kind ${bytes[0]}`);
-  if (bytes.length < 7) fail(`an offer is at least 7 bytes, got ${bytes.length}`);
+  if (bytes.length !== OFFER_BYTES) fail(`an offer is ${OFFER_BYTES} bytes, got ${bytes.length}`);
   const slots = bytes[1]!;
   if (slots < 1 || slots > MAX_SLOTS) fail(`slot count ${slots} is not in [1, ${MAX_SLOTS}]`);
-  const slotBytes = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(2, true);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [slotBytes, pid, fd] = [view.getUint32(2, true), view.getUint32(6, true), view.getUint32(10, true)];
   if (slotBytes === 0) fail('slot size 0');
-  const name = Buffer.from(bytes.buffer, bytes.byteOffset + 6, bytes.length - 6).toString('latin1');
-  if (!NAME.test(name)) fail(`shared-memory name ${JSON.stringify(name)} is not '/' and 1-100 of [A-Za-z0-9._-]`);
-  return { kind: 'offer', name, slots, slotBytes };
+  if (pid === 0) fail('pid 0');
+  return { kind: 'offer', slots, slotBytes, pid, fd };
 }

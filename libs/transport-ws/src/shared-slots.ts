@@ -4,15 +4,15 @@
 // (@ringtrain/simd) with the same shared pages mapped under them (@ringtrain/native-socket), so the collectives'
 // kernels work on them in place. NCCL moves data between the GPUs of a node through shared memory the same way.
 //
-// The receiver makes the slots when its pull link runs over a Unix socket and offers them to the sender
-// (slot-messages.ts in @ringtrain/protocol); the sender maps them and removes their name, so nothing is left in
-// /dev/shm. From then on the sender copies every payload that fits into a free slot and announces it with a slot
+// The receiver makes the slots (an anonymous shared file: nothing to clean up when a process dies) when its pull link
+// runs over a Unix socket and offers them to the sender (slot-messages.ts in @ringtrain/protocol), which maps them
+// through /proc. From then on the sender copies every payload that fits into a free slot and announces it with a slot
 // frame on the link (the link's order is the messages' order); the receiver consumes it and hands the slot back
 // with a free message. A payload larger than a slot, or sent while earlier ones still wait for a slot, keeps its
 // place in line. Without the addon, or where the memory has no room, the link simply stays a socket.
 
 import { ErrorCodes, ProtocolError, TransportError, type ErrorContext } from '@ringtrain/common';
-import { mapSharedRegion, newSharedRegionName, sharedRegionPageBytes, unlinkSharedRegion, unmapSharedRegion } from '@ringtrain/native-socket';
+import { closeSharedRegion, createSharedRegion, openSharedRegion, sharedRegionPageBytes, unmapSharedRegion, type SharedRegionHandle } from '@ringtrain/native-socket';
 import { encodeSlotMessage, type SlotMessage } from '@ringtrain/protocol';
 import { simdMemory, type SimdMemory } from '@ringtrain/simd';
 
@@ -31,17 +31,19 @@ export const SHARED_SLOTS_MEMORY_BYTES = SLOT_COUNT * SLOT_BYTES + (64 << 10);
 /** Smaller payloads go over the socket: a copy through the kernel costs them less than a slot's round trip. */
 export const MIN_SLOT_PAYLOAD = 64 << 10;
 
-/** A page-aligned stretch of the SIMD memory with a shared-memory object mapped under it. */
+/** A page-aligned stretch of the SIMD memory with a shared file mapped under it. */
 class MappedRegion {
   private constructor(
     private readonly memory: SimdMemory,
     /** What the allocator handed out (a page longer than the region, to align it). */
     private readonly allocation: Uint8Array,
     readonly bytes: Uint8Array,
+    /** Set when this process created the file: the handle a peer opens it by, closed on release. */
+    readonly handle: SharedRegionHandle | undefined,
   ) {}
 
-  /** Maps `name` (creating it when `create`) over a new region of `length` bytes, or says why it cannot. */
-  static map(length: number, name: string, create: boolean, memory: SimdMemory): MappedRegion | string {
+  /** A shared file mapped over a new region of `length` bytes: `peer`'s (by its handle), else a new one; or why not. */
+  static map(length: number, memory: SimdMemory, peer?: SharedRegionHandle): MappedRegion | string {
     const page = sharedRegionPageBytes();
     if (typeof page === 'string') return page;
     if (length % page !== 0) return `a ${length}-byte region is not whole ${page}-byte pages`;
@@ -54,16 +56,17 @@ class MappedRegion {
     // The memory starts on a page boundary (WebAssembly memories are mapped whole), so offsets align addresses.
     const skip = (page - (allocation.byteOffset % page)) % page;
     const bytes = allocation.subarray(skip, skip + length);
-    const mapped = mapSharedRegion(bytes, name, create);
+    const mapped = peer ? { ...openSharedRegion(bytes, peer), handle: undefined } : createSharedRegion(bytes);
     if (!mapped.ok) {
       memory.release(allocation);
       return mapped.reason;
     }
-    return new MappedRegion(memory, allocation, bytes);
+    return new MappedRegion(memory, allocation, bytes, mapped.handle);
   }
 
-  /** Private pages back under the region, and the region back to the allocator. */
+  /** Private pages back under the region, the region back to the allocator, and the file's descriptor closed. */
   release(): void {
+    if (this.handle) closeSharedRegion(this.handle);
     // If unmapping failed the pages would stay shared with the peer: then the region is never handed out again.
     if (unmapSharedRegion(this.bytes).ok) this.memory.release(this.allocation);
   }
@@ -75,21 +78,19 @@ export class InboundSlots {
 
   private constructor(
     private readonly region: MappedRegion,
-    readonly name: string,
     readonly count: number,
     readonly slotBytes: number,
   ) {}
 
   /** Makes `count` slots of `slotBytes` in `memory`, or says why it cannot (no addon, not Linux, no room). */
   static create(memory: SimdMemory = simdMemory, count = SLOT_COUNT, slotBytes = SLOT_BYTES): InboundSlots | string {
-    const name = newSharedRegionName();
-    const region = MappedRegion.map(count * slotBytes, name, true, memory);
-    return typeof region === 'string' ? region : new InboundSlots(region, name, count, slotBytes);
+    const region = MappedRegion.map(count * slotBytes, memory);
+    return typeof region === 'string' ? region : new InboundSlots(region, count, slotBytes);
   }
 
   /** The message that offers these slots to the sender. */
   offer(): Buffer {
-    return encodeSlotMessage({ kind: 'offer', name: this.name, slots: this.count, slotBytes: this.slotBytes });
+    return encodeSlotMessage({ kind: 'offer', slots: this.count, slotBytes: this.slotBytes, ...this.region.handle! });
   }
 
   /** The `length` payload bytes in `slot`, where they lie. Throws ProtocolError for a slot frame these slots cannot hold. */
@@ -100,14 +101,10 @@ export class InboundSlots {
     return this.region.bytes.subarray(slot * this.slotBytes, slot * this.slotBytes + length);
   }
 
-  /**
-   * Removes the name (already gone once the sender mapped it) and gives the memory back. Only once nothing reads
-   * from a slot any more: the link is closed.
-   */
+  /** Gives the memory back. Only once nothing reads from a slot any more: the link is closed. */
   release(): void {
     if (this.released) return;
     this.released = true;
-    unlinkSharedRegion(this.name);
     this.region.release();
   }
 }
@@ -131,10 +128,9 @@ export class OutboundSlots {
     this.free = Array.from({ length: count }, (_, i) => count - 1 - i); // pop() hands out slot 0 first
   }
 
-  /** Maps the slots an offer names and removes their name, or says why it cannot. */
+  /** Maps the slots an offer names, or says why it cannot. */
   static accept(offer: Extract<SlotMessage, { kind: 'offer' }>, context: ErrorContext, memory: SimdMemory = simdMemory): OutboundSlots | string {
-    const region = MappedRegion.map(offer.slots * offer.slotBytes, offer.name, false, memory);
-    unlinkSharedRegion(offer.name); // mapped or not, the name has served its purpose
+    const region = MappedRegion.map(offer.slots * offer.slotBytes, memory, { pid: offer.pid, fd: offer.fd });
     return typeof region === 'string' ? region : new OutboundSlots(region, offer.slots, offer.slotBytes, context);
   }
 
