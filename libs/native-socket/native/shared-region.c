@@ -3,14 +3,18 @@
 // mapping of an anonymous shared file (memfd), so that the same bytes appear in both processes and the kernels read
 // a peer's data where it lies. mmap(MAP_FIXED) swaps the pages under the region without moving it: views of the
 // buffer stay valid. The creator keeps the file's descriptor open; the other process opens it as
-// /proc/<creator pid>/fd/<fd> (the kernel allows that to the same user) and maps it too. The file has no name
-// anywhere, so nothing is left behind when either process dies: its memory goes with the last mapping.
-// unmapSharedRegion puts private zero pages back.
+// /proc/<creator pid>/fd/<fd> (the kernel allows that to the same user), checks that it is the very file offered
+// (its inode) and that its size is sealed, and maps it too. The file has no name anywhere, so nothing is left
+// behind when either process dies: its memory goes with the last mapping. Its size is sealed because a file that
+// shrank under a mapping would kill the process that touched the lost pages (SIGBUS). unmapSharedRegion puts
+// private zero pages back.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,13 +38,47 @@ static int page_region(napi_env env, napi_value value, void **data, size_t *byte
   return 0;
 }
 
+#define SIZE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
+
+// Private zero-filled pages over the region; 0 or -1 with errno set.
+static int map_private(void *data, size_t bytes) {
+  return mmap(data, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED ? -1 : 0;
+}
+
+// Throws for a failed `call`. E_SHARED_MEMORY when the region is as it was; E_SHARED_MEMORY_LOST when a failed
+// mmap(MAP_FIXED) may have taken its pages and private ones could not be put back: the caller must never use or
+// hand out the region again.
+static napi_value throw_failure(napi_env env, const char *call, bool mapping, void *data, size_t bytes) {
+  int saved = errno;
+  bool lost = mapping && map_private(data, bytes) != 0;
+  errno = saved;
+  return throw_errno(env, lost ? "E_SHARED_MEMORY_LOST" : "E_SHARED_MEMORY", call);
+}
+
 // Maps `fd` over the region, shared; 0 or -1 with errno set.
 static int map_over(void *data, size_t bytes, int fd) {
   return mmap(data, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ? -1 : 0;
 }
 
-// createSharedRegion(region: Uint8Array): fd. A new anonymous shared file of the region's size, mapped over it; the
-// descriptor stays open (close it with closeSharedRegion) so that a peer can open it.
+// Whether the file's size can no longer change (F_GET_SEALS fails, -1, on files that take no seals).
+static bool size_sealed(int fd) {
+  int seals = fcntl(fd, F_GET_SEALS);
+  return seals >= 0 && (seals & SIZE_SEALS) == SIZE_SEALS;
+}
+
+// { fd, inode } as a JavaScript object.
+static napi_value handle_object(napi_env env, int fd, ino_t inode) {
+  napi_value result, fd_value, inode_value;
+  if (napi_create_object(env, &result) != napi_ok || napi_create_int32(env, fd, &fd_value) != napi_ok ||
+      napi_create_double(env, (double)inode, &inode_value) != napi_ok || napi_set_named_property(env, result, "fd", fd_value) != napi_ok ||
+      napi_set_named_property(env, result, "inode", inode_value) != napi_ok) {
+    return NULL;
+  }
+  return result;
+}
+
+// createSharedRegion(region: Uint8Array): { fd, inode }. A new anonymous shared file of the region's size, its size
+// sealed, mapped over it; the descriptor stays open (close it with closeSharedRegion) so that a peer can open it.
 static napi_value create_shared_region(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -50,31 +88,38 @@ static napi_value create_shared_region(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "E_INVALID_ARGUMENT", "createSharedRegion(region) takes a page-aligned Uint8Array of whole pages");
     return NULL;
   }
-  int fd = memfd_create("ringtrain-slots", MFD_CLOEXEC);
+  int fd = memfd_create("ringtrain-slots", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return throw_errno(env, "E_SHARED_MEMORY", "memfd_create");
-  const char *failed = ftruncate(fd, (off_t)bytes) != 0 ? "ftruncate" : map_over(data, bytes, fd) != 0 ? "mmap" : NULL;
+  struct stat st;
+  const char *failed = ftruncate(fd, (off_t)bytes) != 0                        ? "ftruncate"
+                       : fcntl(fd, F_ADD_SEALS, SIZE_SEALS | F_SEAL_SEAL) != 0 ? "fcntl(F_ADD_SEALS)"
+                       : fstat(fd, &st) != 0                                  ? "fstat"
+                       : map_over(data, bytes, fd) != 0                       ? "mmap"
+                                                                              : NULL;
   if (failed != NULL) {
     int saved = errno;
     close(fd);
     errno = saved;
-    return throw_errno(env, "E_SHARED_MEMORY", failed);
+    return throw_failure(env, failed, strcmp(failed, "mmap") == 0, data, bytes);
   }
-  napi_value result;
-  return napi_create_int32(env, fd, &result) == napi_ok ? result : NULL;
+  return handle_object(env, fd, st.st_ino);
 }
 
-// openSharedRegion(region: Uint8Array, pid: number, fd: number): maps another process's shared file - its descriptor
-// `fd`, reached as /proc/<pid>/fd/<fd> - over the region. The file must be exactly the region's size.
+// openSharedRegion(region: Uint8Array, pid: number, fd: number, inode: number): maps another process's shared file -
+// its descriptor `fd`, reached as /proc/<pid>/fd/<fd> - over the region. The file must be that inode (not another
+// file that took the descriptor's number), exactly the region's size, and sealed at that size.
 static napi_value open_shared_region(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   void *data = NULL;
   size_t bytes = 0;
   int32_t pid = 0;
   int32_t their_fd = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3 || page_region(env, argv[0], &data, &bytes) != 0 ||
-      napi_get_value_int32(env, argv[1], &pid) != napi_ok || napi_get_value_int32(env, argv[2], &their_fd) != napi_ok || pid <= 0 || their_fd < 0) {
-    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "openSharedRegion(region, pid, fd) takes a page-aligned Uint8Array of whole pages, a pid > 0 and a descriptor >= 0");
+  double inode = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4 || page_region(env, argv[0], &data, &bytes) != 0 ||
+      napi_get_value_int32(env, argv[1], &pid) != napi_ok || napi_get_value_int32(env, argv[2], &their_fd) != napi_ok ||
+      napi_get_value_double(env, argv[3], &inode) != napi_ok || pid <= 0 || their_fd < 0 || !(inode >= 0)) {
+    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "openSharedRegion(region, pid, fd, inode) takes a page-aligned Uint8Array of whole pages, a pid > 0, a descriptor >= 0 and an inode >= 0");
     return NULL;
   }
   char path[MAX_PATH];
@@ -85,16 +130,19 @@ static napi_value open_shared_region(napi_env env, napi_callback_info info) {
   const char *failed = NULL;
   if (fstat(fd, &st) != 0) {
     failed = "fstat";
-  } else if (!S_ISREG(st.st_mode) || (size_t)st.st_size != bytes) {
+  } else if (!S_ISREG(st.st_mode) || (double)st.st_ino != inode || (size_t)st.st_size != bytes) {
     errno = EINVAL;
-    failed = "fstat (not a shared file of the region's size)";
+    failed = "fstat (not the offered file, or not of the region's size)";
+  } else if (!size_sealed(fd)) {
+    errno = EINVAL;
+    failed = "fcntl(F_GET_SEALS) (the file's size is not sealed)";
   } else if (map_over(data, bytes, fd) != 0) {
     failed = "mmap";
   }
   int saved = errno;
   close(fd);  // the mapping keeps the file
   errno = saved;
-  return failed != NULL ? throw_errno(env, "E_SHARED_MEMORY", failed) : NULL;
+  return failed != NULL ? throw_failure(env, failed, strcmp(failed, "mmap") == 0, data, bytes) : NULL;
 }
 
 // unmapSharedRegion(region): private zero-filled pages in place of a shared mapping.
@@ -107,9 +155,7 @@ static napi_value unmap_shared_region(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "E_INVALID_ARGUMENT", "unmapSharedRegion(region) takes a page-aligned Uint8Array of whole pages");
     return NULL;
   }
-  if (mmap(data, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
-    return throw_errno(env, "E_SHARED_MEMORY", "mmap(MAP_ANONYMOUS)");
-  }
+  if (map_private(data, bytes) != 0) return throw_errno(env, "E_SHARED_MEMORY_LOST", "mmap(MAP_ANONYMOUS)");
   return NULL;
 }
 

@@ -3,19 +3,10 @@
 // systems) is queued for the reader, the sender waits until the reader has read some.
 
 import type { Socket } from 'node:net';
-import { addon, type Addon } from './addon.js';
+import { addon, descriptor, type Addon } from './addon.js';
 
 /** `bytes`: the send buffer the kernel granted, as getsockopt reports it (Linux: twice the capped request). */
 export type SendBufferResult = { ok: true; bytes: number } | { ok: false; reason: string };
-
-/**
- * The socket's descriptor. libuv's handle carries it as `fd` (not a documented property, but there on Unix since
- * Node's early days); -1 or absent on Windows, before connecting and after closing.
- */
-function descriptor(socket: Socket): number | undefined {
-  const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
-  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : undefined;
-}
 
 /** Runs `call` with the addon for a valid `bytes`, turning every failure into a reason. */
 function withAddon(bytes: number, call: (native: Addon) => number | string): SendBufferResult {

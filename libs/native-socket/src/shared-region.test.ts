@@ -1,5 +1,9 @@
+import { closeSync, fstatSync, ftruncateSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { closeSharedRegion, createSharedRegion, openSharedRegion, sharedRegionPageBytes, unmapSharedRegion, type SharedRegionHandle } from './index.js';
+import { peerProcess, closeSharedRegion, createSharedRegion, openSharedRegion, sharedRegionPageBytes, unmapSharedRegion, type SharedRegionHandle } from './index.js';
 
 // As in send-buffer.test.ts: CI sets RINGTRAIN_EXPECT_NATIVE_SOCKET=1 so that an addon that did not build fails here.
 const expected = process.env['RINGTRAIN_EXPECT_NATIVE_SOCKET'] === '1';
@@ -42,26 +46,53 @@ describe.runIf(supported)('shared regions', () => {
     expect([a[5], a[7], b[7]]).toEqual([0, 3, 0]); // private zero pages again, apart
   });
 
-  it('keeps the bytes around the region and the views of the buffer', () => {
+  it('keeps the bytes around the region, and views made before it was mapped see the shared pages', () => {
     const p = page as number;
     const all = memory();
+    const other = memory();
     all.fill(5);
-    const view = new Float32Array(all.buffer, p, 4);
+    const view = new Float32Array(all.buffer, p, 4); // made before the mapping
     const handle = create(all.subarray(p, 2 * p));
-    view[0] = 1.5;
-    expect([all[p - 1], all[2 * p], new Float32Array(all.buffer, p, 1)[0]]).toEqual([5, 5, 1.5]);
-    unmapSharedRegion(all.subarray(p, 2 * p));
-    closeSharedRegion(handle);
+    expect(openSharedRegion(other.subarray(0, p), handle)).toEqual({ ok: true });
+    new Float32Array(other.buffer, 0, 1)[0] = 1.5; // written through the other end
+    expect([all[p - 1], all[2 * p], view[0]]).toEqual([5, 5, 1.5]);
+    expect([unmapSharedRegion(all.subarray(p, 2 * p)), unmapSharedRegion(other.subarray(0, p)), closeSharedRegion(handle)]).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
   });
 
-  it('opens only a shared file of the region\'s size, and only while its creator keeps it open', () => {
+  it('opens only the offered file, of the region\'s size, and only while its creator keeps it open', () => {
     const p = page as number;
     const all = memory();
     const handle = create(all.subarray(0, p));
-    expect(openSharedRegion(all.subarray(p, 3 * p), handle)).toEqual({ ok: false, reason: "fstat (not a shared file of the region's size): Invalid argument" });
-    closeSharedRegion(handle);
+    const notIt = { ok: false, reason: "fstat (not the offered file, or not of the region's size): Invalid argument" };
+    expect(openSharedRegion(all.subarray(p, 3 * p), handle)).toEqual(notIt);
+    expect(openSharedRegion(all.subarray(p, 2 * p), { ...handle, inode: handle.inode + 1 })).toEqual(notIt); // another file under that number
+    expect(closeSharedRegion({ ...handle, pid: handle.pid + 1 })).toMatchObject({ ok: false, reason: expect.stringMatching(/not ours to close/) });
+    expect(closeSharedRegion(handle)).toEqual({ ok: true });
     expect(openSharedRegion(all.subarray(p, 2 * p), handle)).toEqual({ ok: false, reason: 'open(/proc/PID/fd/FD): No such file or directory' });
+    expect(unmapSharedRegion(all.subarray(0, p))).toEqual({ ok: true });
+  });
+
+  it("seals the file's size: nobody can shrink it under a mapping (which would kill with SIGBUS)", () => {
+    const p = page as number;
+    const all = memory();
+    const handle = create(all.subarray(0, p));
+    expect(() => ftruncateSync(handle.fd, 0)).toThrow(/EPERM/);
+    expect(() => ftruncateSync(handle.fd, 2 * p)).toThrow(/EPERM/);
+    expect(fstatSync(handle.fd).size).toBe(p);
+    closeSharedRegion(handle);
     unmapSharedRegion(all.subarray(0, p));
+  });
+
+  it('refuses a file whose size is not sealed', () => {
+    const p = page as number;
+    const path = join(mkdtempSync(join(tmpdir(), 'ringtrain-region-')), 'plain');
+    writeFileSync(path, Buffer.alloc(p));
+    const fd = openSync(path, 'r+');
+    try {
+      expect(openSharedRegion(memory().subarray(0, p), { pid: process.pid, fd, inode: fstatSync(fd).ino })).toEqual({ ok: false, reason: "fcntl(F_GET_SEALS) (the file's size is not sealed): Invalid argument" });
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('refuses regions that are not whole pages on a page boundary', () => {
@@ -71,7 +102,26 @@ describe.runIf(supported)('shared regions', () => {
     expect(createSharedRegion(all.subarray(64, 64 + p))).toEqual(refusal);
     expect(createSharedRegion(all.subarray(0, p - 64))).toEqual(refusal);
     expect(createSharedRegion(all.subarray(0, 0))).toEqual(refusal);
-    expect(openSharedRegion(all.subarray(64, 64 + p), { pid: process.pid, fd: 0 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^openSharedRegion\(region, pid, fd\) takes/) });
+    expect(openSharedRegion(all.subarray(64, 64 + p), { pid: process.pid, fd: 0, inode: 0 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^openSharedRegion\(region, pid, fd, inode\) takes/) });
     expect(unmapSharedRegion(all.subarray(64, 64 + p))).toEqual({ ok: false, reason: 'unmapSharedRegion(region) takes a page-aligned Uint8Array of whole pages' });
+  });
+});
+
+describe.runIf(supported)('peerProcess', () => {
+  it("names the process at the other end of a Unix socket as the kernel knows it (here: this one), and says why it cannot", async () => {
+    const name = `\0ringtrain-peer-test-${process.pid}-${Math.random()}`;
+    const server = createServer();
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve) => server.listen(name, resolve));
+    const client = connect(name);
+    const socket = await accepted;
+    try {
+      expect([peerProcess(socket), peerProcess(client)]).toEqual([process.pid, process.pid]);
+    } finally {
+      client.destroy();
+      socket.destroy();
+      server.close();
+    }
+    expect(peerProcess(socket)).toBe('the socket has no file descriptor (not connected, or closed)');
   });
 });

@@ -1,6 +1,6 @@
 import { ErrorCodes, ProtocolError } from '@ringtrain/common';
 import { describe, expect, it } from 'vitest';
-import { FRAME_HEADER_BYTES, FRAME_VERSION, encodeFrameHeader, parseFrameHeader, payloadLengthError, type FrameHeader } from './index.js';
+import { FRAME_HEADER_BYTES, FRAME_VERSION, encodeFrameHeader, encodeSlotFrame, parseFrameHeader, payloadLengthError, type FrameHeader } from './index.js';
 
 const header: FrameHeader = { generation: 0x01020304, step: 5, bucket: 6, phase: 7, chunk: 8, payloadBytes: 16 };
 
@@ -50,6 +50,13 @@ describe('parseFrameHeader', () => {
     expect([slot[0], slot[1]]).toEqual([0x52, 0x53]);
     expect(parseFrameHeader(slot)).toEqual({ ...header, inSlot: true });
     expect(parseFrameHeader(encodeFrameHeader(header)).inSlot).toBeUndefined();
+  });
+
+  it('encodes a whole slot frame: the marked header, then the slot index', () => {
+    const frame = encodeSlotFrame(header, 0x0a0b0c0d);
+    expect(parseFrameHeader(frame.subarray(0, FRAME_HEADER_BYTES))).toEqual({ ...header, inSlot: true });
+    expect([...frame.subarray(FRAME_HEADER_BYTES)]).toEqual([0x0d, 0x0c, 0x0b, 0x0a]);
+    expect(() => encodeSlotFrame(header, -1)).toThrow(RangeError);
   });
 
   it('reads a header that sits at an offset inside a larger buffer', () => {

@@ -67,6 +67,15 @@ export function encodeFrameHeader(h: FrameHeader): Buffer {
   return b;
 }
 
+/** A whole slot frame: `h`'s header marked as a slot frame, then the slot index (little-endian u32). */
+export function encodeSlotFrame(h: FrameHeader, slot: number): Buffer {
+  checkU32('slot', slot);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + SLOT_INDEX_BYTES);
+  encodeFrameHeader({ ...h, inSlot: true }).copy(frame);
+  frame.writeUInt32LE(slot, FRAME_HEADER_BYTES);
+  return frame;
+}
+
 /**
  * Parses a header on its own, for receivers that stream the payload and learn its length at the end.
  * Throws ProtocolError E_PROTOCOL (truncated, bad magic) or E_VERSION.

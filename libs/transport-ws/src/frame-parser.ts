@@ -97,7 +97,7 @@ export class DataFrameParser {
 
   /** True while the next bytes are payload bytes of a data frame (a reader may then read a lot at once). */
   get inPayload(): boolean {
-    return !this.failed && !this.control && this.header !== undefined && this.frameRemaining > 0;
+    return !this.failed && !this.control && this.header !== undefined && !this.header.inSlot && this.frameRemaining > 0;
   }
 
   /** `n` bytes were read into the region the last directTarget() returned. */

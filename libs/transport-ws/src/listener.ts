@@ -9,7 +9,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AuthError, ErrorCodes, ProtocolError, TransportError, type ErrorContext, type RingtrainError } from '@ringtrain/common';
-import { setSendBuffer } from '@ringtrain/native-socket';
+import { peerProcess, setSendBuffer } from '@ringtrain/native-socket';
 import { decodeSlotMessage, type SlotMessage } from '@ringtrain/protocol';
 import { LOCAL_SOCKETS_SUPPORTED, localSocketName } from './local-socket.js';
 import { LOCAL_SEND_BUFFER_BYTES, sendBufferShortfall } from './send-buffer.js';
@@ -45,10 +45,11 @@ export interface ListenerEvents {
   /** That link closed. */
   onLinkClosed(peer: number, ws: WebSocket, reason: string): void;
   /**
-   * The peer offered shared slots on its link, or handed one back (shared-slots.ts). May throw ProtocolError, which
-   * ends the link.
+   * The peer offered shared slots on its link, or handed one back (shared-slots.ts). `localPeer`: for a link that came
+   * in over the local (Unix) socket, the pid of the process at its other end as the kernel reports it, or why that is
+   * unknown; undefined for a link over TCP. May throw ProtocolError, which ends the link.
    */
-  onSlotMessage(peer: number, ws: WebSocket, message: SlotMessage): void;
+  onSlotMessage(peer: number, ws: WebSocket, message: SlotMessage, localPeer: number | string | undefined): void;
   /** Something was refused or malformed. The listener keeps serving. */
   onError(err: RingtrainError): void;
 }
@@ -84,6 +85,8 @@ export class DataPlaneListener {
   private readonly shutDown: () => Promise<void>;
   /** The abstract Unix socket listener, when there is one: its connections go to the same HTTP(S) server. */
   private local: NetServer | undefined;
+  /** Connections that came in over the local socket: the peer's pid as the kernel reports it, or why it is unknown. */
+  private readonly localPeers = new WeakMap<object, number | string>();
   /** Whether onNotice has been told that a link's send buffer fell short: once is enough. */
   private sendBufferNoticed = false;
 
@@ -123,6 +126,7 @@ export class DataPlaneListener {
   private listenLocally(token: string, host: string): Promise<NetServer | undefined> {
     const server = createNetServer((socket) => {
       this.raiseSendBuffer(socket);
+      this.localPeers.set(socket, peerProcess(socket));
       this.http.emit('connection', socket);
     });
     const where = `local socket of ${host}:${this.address.port}`;
@@ -242,19 +246,20 @@ export class DataPlaneListener {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (this.membership !== membership) return void ws.terminate(); // the ring changed during the upgrade
-      this.accept(peer, ws, ctx, membership.events);
+      this.accept(peer, ws, ctx, membership.events, this.localPeers.get(req.socket));
     });
   }
 
-  private accept(peer: number, ws: WebSocket, ctx: ErrorContext, events: ListenerEvents): void {
+  private accept(peer: number, ws: WebSocket, ctx: ErrorContext, events: ListenerEvents, localPeer: number | string | undefined): void {
     this.links.set(peer, ws);
     let why = '';
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       try {
         if (!isBinary) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} sent text on a receive-only link`, ctx);
-        events.onSlotMessage(peer, ws, decodeSlotMessage(data, ctx));
+        events.onSlotMessage(peer, ws, decodeSlotMessage(data, ctx), localPeer);
       } catch (error) {
-        const err = error instanceof ProtocolError ? error : new ProtocolError(ErrorCodes.PROTOCOL, String(error), ctx);
+        // Not the peer's fault, but this link cannot go on either; the cause keeps the stack.
+        const err = error instanceof ProtocolError ? error : new ProtocolError(ErrorCodes.PROTOCOL, `failed on a slot message from rank ${peer}: ${String(error)}`, ctx, { cause: error });
         why = err.message;
         events.onError(err);
         ws.close(1002, err.code);

@@ -78,6 +78,9 @@ export class PullLink {
   /** The slots offered to the peer, once offerSlots() has; released when the link is gone. */
   private slots: InboundSlots | undefined;
   private slotUsed!: () => void;
+  private reported!: () => void;
+  /** Settles once the link is gone and its slots are released (after close(), abort(), or a failure). */
+  private readonly gone = new Promise<void>((resolve) => (this.reported = resolve));
   /** Settles when the first payload arrives in a shared slot (the peer took the offer); never, if none does. */
   readonly firstSlotPayload = new Promise<void>((resolve) => (this.slotUsed = resolve));
 
@@ -98,7 +101,7 @@ export class PullLink {
           if (!this.slots) throw new ProtocolError(ErrorCodes.PROTOCOL, 'slot frame on a link that offered no shared slots', ctx);
           events.onSlotPayload(h, this.slots.payload(slot, h.payloadBytes, ctx));
           this.slotUsed();
-          if (!socket.destroyed) socket.write(clientFrame(encodeSlotMessage({ kind: 'free', slot })));
+          if (!socket.destroyed && !socket.writableEnded) socket.write(clientFrame(encodeSlotMessage({ kind: 'free', slot })));
         },
         onClose: (code, reason) => {
           this.closeFrame = `peer closed the link (code ${code}${reason ? `, ${reason}` : ''})`;
@@ -171,16 +174,21 @@ export class PullLink {
     this.parse(() => this.parser.push(bytes));
   }
 
-  /** Closes after telling the listener (status 1000). Nothing is read any more: no region a receive reserved is written after this. */
-  close(): void {
+  /**
+   * Closes after telling the listener (status 1000). Nothing is read any more: no region a receive reserved is written
+   * after this. Resolves once the connection is gone and the link's shared slots are released (within about 1 s).
+   */
+  close(): Promise<void> {
     this.socket.pause();
     if (!this.socket.destroyed) this.socket.end(CLOSE_FRAME);
     setTimeout(() => this.socket.destroy(), 1000).unref();
+    return this.gone;
   }
 
-  /** Drops the connection at once, as a crashed process would. */
-  abort(): void {
+  /** Drops the connection at once, as a crashed process would. Resolves as close() does. */
+  abort(): Promise<void> {
     this.socket.destroy();
+    return this.gone;
   }
 
   private parse(step: () => void): void {
@@ -198,6 +206,7 @@ export class PullLink {
     this.closedReported = true;
     this.slots?.release(); // nothing reads from them any more: slot payloads are consumed within onSlotPayload
     this.events.onClosed(reason, cause);
+    this.reported();
   }
 }
 

@@ -1,5 +1,6 @@
-// The slots without sockets: both ends mapped in this one process (two regions of the SIMD memory over one
-// shared-memory object), a FrameWriter that records what the link would carry.
+// The slots without sockets: both ends mapped in this one process (two regions of the SIMD memory over one shared
+// file, the sender's end opened through /proc as a peer process opens it), a FrameWriter that records what the link
+// would carry.
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, ProtocolError, TransportError } from '@ringtrain/common';
 import { decodeSlotMessage } from '@ringtrain/protocol';
@@ -29,11 +30,11 @@ function pair(count = 2) {
 }
 
 describe.runIf(supported)('shared slots', () => {
-  it('carry a payload from the sender into the receiver\'s slot, and leave no name behind', async () => {
+  it("carry a payload from the sender into the receiver's slot", async () => {
     const { inbound, outbound, offer, written, write } = pair();
     expect([offer.slots, offer.slotBytes, offer.pid]).toEqual([2, SLOT, process.pid]);
     const payload = pattern(SLOT, 3);
-    await outbound.send(payload, write);
+    await outbound.send(payload, write).done;
     payload.fill(0); // the caller may reuse it at once: the bytes are in the slot
     expect(written).toEqual([0]);
     expect(Buffer.from(inbound.payload(0, SLOT, ctx)).equals(Buffer.from(pattern(SLOT, 3)))).toBe(true);
@@ -50,7 +51,7 @@ describe.runIf(supported)('shared slots', () => {
       outbound.send(pattern(SLOT, 4), write), // waits: both slots in use
       outbound.send(pattern(10, 5), write), // waits behind it, although it needs no slot
       outbound.send(pattern(SLOT + 1, 6), write), // socket: too big, also behind
-    ];
+    ].map((s) => s.done);
     let settled = 0;
     sends.forEach((s) => void s.then(() => settled++));
     await new Promise((r) => setTimeout(r, 10));
@@ -90,10 +91,10 @@ describe.runIf(supported)('shared slots', () => {
 
   it('fail sends still waiting for a slot with E_PEER_CLOSED when the link closes, and every later one', async () => {
     const { inbound, outbound, write } = pair(1);
-    await outbound.send(pattern(SLOT, 1), write);
-    const waiting = outbound.send(pattern(SLOT, 2), write).catch((e: TransportError) => e);
+    await outbound.send(pattern(SLOT, 1), write).done;
+    const waiting = outbound.send(pattern(SLOT, 2), write).done.catch((e: TransportError) => e);
     outbound.close('link closed (code 1006)');
-    const later = outbound.send(pattern(SLOT, 3), write).catch((e: TransportError) => e);
+    const later = outbound.send(pattern(SLOT, 3), write).done.catch((e: TransportError) => e);
     for (const err of [await waiting, await later]) {
       expect(err).toBeInstanceOf(TransportError);
       expect([(err as TransportError).code, (err as TransportError).detail]).toEqual([ErrorCodes.PEER_CLOSED, 'link closed while a send waited for a shared slot: link closed (code 1006)']);
@@ -101,8 +102,44 @@ describe.runIf(supported)('shared slots', () => {
     inbound.release();
   });
 
-  it('say why when the offered object cannot be mapped', () => {
-    const outbound = OutboundSlots.accept({ kind: 'offer', slots: 2, slotBytes: SLOT, pid: process.pid, fd: 999_999 }, ctx);
+  it('take a cancelled send out of the line, never copying its payload, and let the ones behind it go', async () => {
+    const { inbound, outbound, written, write } = pair(1);
+    await outbound.send(pattern(SLOT, 1), write).done; // slot 0, held by the receiver
+    const given = pattern(SLOT, 2);
+    const cancelled = outbound.send(given, write);
+    const behind = outbound.send(pattern(10, 3), write);
+    cancelled.cancel(); // its caller timed out: the small send behind it goes at once
+    await behind.done;
+    expect(written).toEqual([0, 'socket']);
+    outbound.release(0);
+    expect(written).toEqual([0, 'socket']); // the cancelled one never runs
+    expect(Buffer.from(inbound.payload(0, SLOT, ctx)).equals(Buffer.from(pattern(SLOT, 1)))).toBe(true);
+    outbound.close('done', ErrorCodes.CLOSED);
+    inbound.release();
+  });
+
+  it('take back a slot whose announcement could not be written', async () => {
+    const { inbound, outbound } = pair(1);
+    const failing = () => Promise.reject(new TransportError(ErrorCodes.PEER_CLOSED, 'link to peer 0 is closed'));
+    await expect(outbound.send(pattern(SLOT, 1), failing).done).rejects.toThrow('link to peer 0 is closed');
+    const written: Array<number | undefined> = [];
+    await outbound.send(pattern(SLOT, 2), (slot) => (written.push(slot), Promise.resolve())).done; // slot 0 is free again
+    expect(written).toEqual([0]);
+    outbound.close('done');
+    inbound.release();
+  });
+
+  it('fail waiting sends with E_CLOSED when this rank closes the transport', async () => {
+    const { inbound, outbound, write } = pair(1);
+    await outbound.send(pattern(SLOT, 1), write).done;
+    const waiting = outbound.send(pattern(SLOT, 2), write).done.catch((e: TransportError) => e);
+    outbound.close('transport closed', ErrorCodes.CLOSED);
+    expect((await waiting as TransportError).code).toBe(ErrorCodes.CLOSED);
+    inbound.release();
+  });
+
+  it('say why when the offered file cannot be mapped', () => {
+    const outbound = OutboundSlots.accept({ kind: 'offer', slots: 2, slotBytes: SLOT, pid: process.pid, fd: 999_999, inode: 1 }, ctx);
     expect(outbound).toBe('open(/proc/PID/fd/FD): No such file or directory');
   });
 });

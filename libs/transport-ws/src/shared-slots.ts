@@ -11,7 +11,7 @@
 // with a free message. A payload larger than a slot, or sent while earlier ones still wait for a slot, keeps its
 // place in line. Without the addon, or where the memory has no room, the link simply stays a socket.
 
-import { ErrorCodes, ProtocolError, TransportError, type ErrorContext } from '@ringtrain/common';
+import { ErrorCodes, ProtocolError, TransportError, type ErrorCode, type ErrorContext } from '@ringtrain/common';
 import { closeSharedRegion, createSharedRegion, openSharedRegion, sharedRegionPageBytes, unmapSharedRegion, type SharedRegionHandle } from '@ringtrain/native-socket';
 import { encodeSlotMessage, type SlotMessage } from '@ringtrain/protocol';
 import { simdMemory, type SimdMemory } from '@ringtrain/simd';
@@ -58,7 +58,7 @@ class MappedRegion {
     const bytes = allocation.subarray(skip, skip + length);
     const mapped = peer ? { ...openSharedRegion(bytes, peer), handle: undefined } : createSharedRegion(bytes);
     if (!mapped.ok) {
-      memory.release(allocation);
+      if (!mapped.lost) memory.release(allocation); // else its pages may be gone: it is never handed out again
       return mapped.reason;
     }
     return new MappedRegion(memory, allocation, bytes, mapped.handle);
@@ -112,6 +112,12 @@ export class InboundSlots {
 /** Writes one message on the link: a slot frame for `slot`, or header and payload when `slot` is undefined. */
 export type FrameWriter = (slot: number | undefined) => Promise<void>;
 
+/** A send in the link's line: settles when written; cancel() takes it out of the line if it has not been yet. */
+export interface QueuedSend {
+  done: Promise<void>;
+  cancel(): void;
+}
+
 /** The sending end: the peer's slots, mapped here, and the line of sends on the link. */
 export class OutboundSlots {
   private readonly free: number[];
@@ -130,17 +136,19 @@ export class OutboundSlots {
 
   /** Maps the slots an offer names, or says why it cannot. */
   static accept(offer: Extract<SlotMessage, { kind: 'offer' }>, context: ErrorContext, memory: SimdMemory = simdMemory): OutboundSlots | string {
-    const region = MappedRegion.map(offer.slots * offer.slotBytes, memory, { pid: offer.pid, fd: offer.fd });
+    const region = MappedRegion.map(offer.slots * offer.slotBytes, memory, { pid: offer.pid, fd: offer.fd, inode: offer.inode });
     return typeof region === 'string' ? region : new OutboundSlots(region, offer.slots, offer.slotBytes, context);
   }
 
   /**
    * Sends `payload` in its turn: copied into a slot when it fits one and is not small (MIN_SLOT_PAYLOAD; it may be
-   * reused as soon as this resolves), over the socket otherwise. While no slot is free it waits, and so does every later send on the link.
+   * reused as soon as this resolves), over the socket otherwise. While no slot is free it waits, and so does every
+   * later send on the link. A send cancelled while it waits (its caller gave up) never touches `payload`.
    */
-  send(payload: Uint8Array, write: FrameWriter): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const attempt = (): boolean => {
+  send(payload: Uint8Array, write: FrameWriter): QueuedSend {
+    let attempt!: () => boolean;
+    const done = new Promise<void>((resolve, reject) => {
+      attempt = (): boolean => {
         if (this.closedBecause) {
           reject(this.closedBecause);
           return true;
@@ -151,11 +159,23 @@ export class OutboundSlots {
           if (slot === undefined) return false;
           this.region.bytes.set(payload, slot * this.slotBytes);
         }
-        write(slot).then(resolve, reject);
+        write(slot).then(resolve, (err: Error) => {
+          if (slot !== undefined) this.free.push(slot); // never announced: the receiver will not hand it back
+          reject(err);
+        });
         return true;
       };
-      if (this.line.length > 0 || !attempt()) this.line.push(attempt);
     });
+    if (this.line.length > 0 || !attempt()) this.line.push(attempt);
+    return {
+      done,
+      cancel: () => {
+        const at = this.line.indexOf(attempt);
+        if (at < 0) return;
+        this.line.splice(at, 1);
+        if (at === 0) this.advance(); // it held up the line
+      },
+    };
   }
 
   /** The receiver consumed the payload in `slot`. Throws ProtocolError for a slot that was not in use. */
@@ -164,14 +184,22 @@ export class OutboundSlots {
       throw new ProtocolError(ErrorCodes.PROTOCOL, `peer handed back slot ${slot}, which it was not holding (${this.count} slots)`, this.context);
     }
     this.free.push(slot);
-    while (this.line.length > 0 && this.line[0]!()) this.line.shift();
+    this.advance();
   }
 
-  /** The link is gone: sends still waiting fail, and the slots' memory goes back. */
-  close(reason: string): void {
+  /**
+   * The link is gone (`code` E_PEER_CLOSED) or this rank closed it (E_CLOSED): sends still waiting fail with `code`,
+   * and the slots' memory goes back.
+   */
+  close(reason: string, code: ErrorCode = ErrorCodes.PEER_CLOSED): void {
     if (this.closedBecause) return;
-    this.closedBecause = new TransportError(ErrorCodes.PEER_CLOSED, `link closed while a send waited for a shared slot: ${reason}`, this.context);
+    this.closedBecause = new TransportError(code, `link closed while a send waited for a shared slot: ${reason}`, this.context);
     for (const attempt of this.line.splice(0)) attempt();
     this.region.release();
+  }
+
+  /** Writes the sends at the head of the line for as long as they can go. */
+  private advance(): void {
+    while (this.line.length > 0 && this.line[0]!()) this.line.shift();
   }
 }

@@ -5,7 +5,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import WebSocketClient, { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCodes, type RingtrainError } from '@ringtrain/common';
-import { encodeFrameHeader } from '@ringtrain/protocol';
+import { encodeFrameHeader, encodeSlotMessage } from '@ringtrain/protocol';
 import { transportComplianceSuite, type TransportGroup } from '@ringtrain/transport/testing';
 import { simdMemory } from '@ringtrain/simd';
 import { HEADER_GENERATION, HEADER_NONCE, HEADER_PROOF, HEADER_RANK, HEADER_TOKEN, proofFor } from './auth.js';
@@ -313,7 +313,8 @@ describe.runIf(chooseSharedMemory(true, LOCAL_SOCKETS_SUPPORTED).use || (LOCAL_S
     const { transports: [a, b], cleanup } = await createGroup(2, { localSockets: true });
     try {
       await untilShared(a!, b!);
-      // More messages than slots, of every kind, into sinks and into buffers.
+      // More messages than slots, of every kind, into sinks and into buffers, all with one tag: the receives take
+      // them in the order they arrive, so each gets the length and bytes it expects only if the link kept the order.
       const sizes = [SLOT_BYTES, 10, MIN_SLOT_PAYLOAD, SLOT_BYTES + 1, 0, MIN_SLOT_PAYLOAD - 1, 3 << 20, 1 << 20, 1 << 20];
       const all = [...sizes, ...sizes].map((n, i) => pattern(n, i));
       let inPlace = 0;
@@ -328,9 +329,9 @@ describe.runIf(chooseSharedMemory(true, LOCAL_SOCKETS_SUPPORTED).use || (LOCAL_S
             filled += piece.length;
           },
         };
-        return i % 2 === 0 ? a!.recvInto(1, tag(i), sink, { timeoutMs: 10_000 }).then(() => bytes) : a!.recv(1, tag(i), { timeoutMs: 10_000 });
+        return i % 2 === 0 ? a!.recvInto(1, tag(7), sink, { timeoutMs: 10_000 }).then(() => bytes) : a!.recv(1, tag(7), { timeoutMs: 10_000 });
       });
-      await Promise.all(all.map((p, i) => b!.send(0, tag(i), p)));
+      await Promise.all(all.map((p) => b!.send(0, tag(7), p)));
       const got = await Promise.all(received);
       got.forEach((bytes, i) => expect(Buffer.from(bytes).equals(Buffer.from(all[i]!)), `message ${i}`).toBe(true));
       // The sink receives of slot-sized payloads (SLOT_BYTES, MIN_SLOT_PAYLOAD, 3 MiB, 1 MiB: even positions) read in place.
@@ -390,12 +391,15 @@ describe.runIf(chooseSharedMemory(true, LOCAL_SOCKETS_SUPPORTED).use || (LOCAL_S
     await waitUntil(() => descriptors() === before[0]! && mappings() === before[1]!);
   });
 
-  it('end a link whose receiver hands back a slot it was not given, or sends anything but slot messages, with E_PROTOCOL', async () => {
+  it('end a link whose receiver hands back a slot it was not given, offers slots over TCP or of another size, or sends anything else, with E_PROTOCOL', async () => {
     const seen = collectErrors();
     const sender = await WebSocketTransport.listen({ rank: 0, worldSize: 2, token: TOKEN, onError: seen.onError });
     try {
+      const offer = { kind: 'offer', slots: SLOT_COUNT, slotBytes: SLOT_BYTES, pid: process.pid, fd: 0, inode: 0 } as const;
       for (const [bytes, why] of [
         [Buffer.from([2, 0]), 'rank 1 handed back slot 0 on a link without shared slots'],
+        [encodeSlotMessage(offer), 'rank 1 offered shared slots on a link that is not a Unix socket'],
+        [encodeSlotMessage({ ...offer, slotBytes: 1 << 30 }), `rank 1 offered ${SLOT_COUNT} slots of ${1 << 30} bytes; slots are ${SLOT_BYTES} bytes, at most ${SLOT_COUNT}`],
         [Buffer.from([9]), 'bad slot message: unknown kind 9'],
         ['text', 'rank 1 sent text on a receive-only link'],
       ] as const) {

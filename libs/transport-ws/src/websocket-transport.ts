@@ -8,14 +8,14 @@
 
 import type WebSocket from 'ws';
 import { ErrorCodes, ProtocolError, TransportError, waitFor, type RingtrainError, type WaitOptions } from '@ringtrain/common';
-import { encodeFrameHeader, SLOT_INDEX_BYTES, type FrameHeader, type SlotMessage } from '@ringtrain/protocol';
+import { encodeFrameHeader, encodeSlotFrame, type FrameHeader, type SlotMessage } from '@ringtrain/protocol';
 import { checkPeer, Mailbox, type MessageTag, type PayloadSink, type Transport, type Waiter } from '@ringtrain/transport';
 import type { MessageSink } from './frame-parser.js';
 import { DataPlane, type DataPlaneOptions, type ResolvedPlaneOptions, type RingMembership } from './data-plane.js';
 import type { DataPlaneListener } from './listener.js';
 import { PayloadPool } from './payload-pool.js';
 import { PullLink, type LinkRoute, type PeerAddress } from './pull-link.js';
-import { InboundSlots, OutboundSlots } from './shared-slots.js';
+import { InboundSlots, OutboundSlots, SLOT_BYTES, SLOT_COUNT } from './shared-slots.js';
 
 export type { LinkRoute, PeerAddress } from './pull-link.js';
 
@@ -39,14 +39,6 @@ class BufferSink implements MessageSink {
 
 const discard: MessageSink = { write: () => undefined };
 
-/** A slot frame: the header, marked, and the slot index (little-endian u32). */
-function slotFrame(header: FrameHeader, slot: number): Buffer {
-  const frame = Buffer.alloc(24 + SLOT_INDEX_BYTES);
-  encodeFrameHeader({ ...header, inSlot: true }).copy(frame);
-  frame.writeUInt32LE(slot, 24);
-  return frame;
-}
-
 export class WebSocketTransport implements Transport {
   readonly rank: number;
   readonly worldSize: number;
@@ -58,9 +50,13 @@ export class WebSocketTransport implements Transport {
   private readonly sendLinkWaiters = new Map<number, Array<(ws: WebSocket) => void>>();
   /** Links we opened to receive from peers. */
   private readonly pullLinks = new Map<number, Promise<PullLink>>();
+  /** Those of them that are open (closing the transport waits for these to be gone). */
+  private readonly openPullLinks = new Set<PullLink>();
   private peers = new Map<number, PeerAddress>();
   /** Peers' shared slots, per send link that offered them. */
   private readonly outbound = new Map<WebSocket, OutboundSlots>();
+  /** Send links whose offer this rank declined (a second offer is a protocol error all the same). */
+  private readonly declined = new WeakSet<WebSocket>();
   /** Whether onNotice has heard why a link could not get shared slots: once is enough. */
   private slotsNoticed = false;
   private closed = false;
@@ -88,7 +84,7 @@ export class WebSocketTransport implements Transport {
           this.outbound.get(ws)?.close(reason);
           this.outbound.delete(ws);
         },
-        onSlotMessage: (peer, ws, message) => this.onSlotMessage(peer, ws, message),
+        onSlotMessage: (peer, ws, message, localPeer) => this.onSlotMessage(peer, ws, message, localPeer),
         onError: opts.onError,
       },
     });
@@ -131,20 +127,25 @@ export class WebSocketTransport implements Transport {
         if (ws.readyState !== ws.OPEN) return reject(new TransportError(ErrorCodes.PEER_CLOSED, `link to peer ${peer} is closed`, ctx));
         const done = (err?: Error) =>
           err ? reject(new TransportError(ErrorCodes.PEER_CLOSED, `send to peer ${peer} failed: ${err.message}`, ctx, { cause: err })) : resolve();
-        if (slot !== undefined) return ws.send(slotFrame(header, slot), { binary: true, fin: true }, done);
+        if (slot !== undefined) return ws.send(encodeSlotFrame(header, slot), { binary: true, fin: true }, done);
         ws.send(encodeFrameHeader(header), { binary: true, fin: false });
         ws.send(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { binary: true, fin: true }, done);
       });
+    let cancel = (): void => undefined;
     const write = (ws: WebSocket): Promise<void> => {
       const slots = this.outbound.get(ws);
-      return slots ? slots.send(payload, (slot) => writeFrame(ws, slot)) : writeFrame(ws, undefined);
+      if (!slots) return writeFrame(ws, undefined);
+      const queued = slots.send(payload, (slot) => writeFrame(ws, slot));
+      cancel = queued.cancel;
+      return queued.done;
     };
     // With the link open the bytes go to the socket now, synchronously, not a microtask later: a send started
     // from inside a long synchronous computation (a gradient hook during the backward pass) reaches the kernel
-    // while that computation goes on.
+    // (or its slot) while that computation goes on.
     const open = this.sendLinks.get(peer);
     const sent = open ? write(open) : this.sendLink(peer).then(write);
-    return waitFor(sent, `send to peer ${peer}`, opts, ctx);
+    // A send that times out or is aborted while it waits for a slot leaves the line: its payload is not copied later.
+    return waitFor(sent, `send to peer ${peer}`, opts, ctx, () => cancel());
   }
 
   /** What carries the link this rank receives from `peer` on, once it is open (opening it if need be). */
@@ -180,8 +181,12 @@ export class WebSocketTransport implements Transport {
     this.closed = true;
     this.mailbox.close();
     for (const link of this.pullLinks.values()) link.then((l) => l.close(), () => undefined);
+    // The open ones are waited for: a link's shared slots are released once its connection is gone. (One still
+    // connecting closes as soon as it opens, and offers nothing.)
+    const pulls = [...this.openPullLinks].map((l) => l.close());
     await (this.ownsListener ? this.listener.close() : this.listener.leave());
     this.closeOutbound('transport closed');
+    await Promise.all(pulls);
   }
 
   /** Drops every link at once without flushing, as a crashed process would (fault injection, fast teardown). */
@@ -189,28 +194,50 @@ export class WebSocketTransport implements Transport {
     this.closed = true;
     this.mailbox.close();
     for (const link of this.pullLinks.values()) link.then((l) => l.abort(), () => undefined);
+    const pulls = [...this.openPullLinks].map((l) => l.abort());
     if (this.ownsListener) await this.listener.abort();
     else this.listener.dropLinks();
     this.closeOutbound('transport aborted');
+    await Promise.all(pulls);
   }
 
   private closeOutbound(reason: string): void {
-    for (const slots of this.outbound.values()) slots.close(reason);
+    for (const slots of this.outbound.values()) slots.close(reason, ErrorCodes.CLOSED);
     this.outbound.clear();
   }
 
-  /** A receiver offers its shared slots, or hands one back. */
-  private onSlotMessage(peer: number, ws: WebSocket, message: SlotMessage): void {
+  /**
+   * A receiver offers its shared slots, or hands one back. An offer is taken only on a link that came in over this
+   * listener's Unix socket, from the very process the kernel says is at its other end, never with TLS (whose bytes
+   * the slots would bypass), and only for slots of the size this transport makes.
+   */
+  private onSlotMessage(peer: number, ws: WebSocket, message: SlotMessage, localPeer: number | string | undefined): void {
+    if (this.closed || ws.readyState !== ws.OPEN) return; // a link on its way out: nothing to send any more
     const ctx = { rank: this.rank, peer, generation: this.generation };
     if (message.kind === 'free') {
       const slots = this.outbound.get(ws);
       if (!slots) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} handed back slot ${message.slot} on a link without shared slots`, ctx);
       return slots.release(message.slot);
     }
-    if (this.outbound.has(ws)) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} offered shared slots twice`, ctx);
-    const slots = this.opts.sharedMemory ? OutboundSlots.accept(message, ctx) : 'shared memory is off for this data plane';
-    if (typeof slots === 'string') return this.noticeNoSlots(`sending to rank ${peer}: ${slots}`);
-    if (this.closed || ws.readyState !== ws.OPEN) return slots.close('link closed before its shared slots were mapped');
+    if (this.outbound.has(ws) || this.declined.has(ws)) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} offered shared slots twice`, ctx);
+    if (message.slots > SLOT_COUNT || message.slotBytes !== SLOT_BYTES) {
+      throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} offered ${message.slots} slots of ${message.slotBytes} bytes; slots are ${SLOT_BYTES} bytes, at most ${SLOT_COUNT}`, ctx);
+    }
+    if (localPeer === undefined) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} offered shared slots on a link that is not a Unix socket`, ctx);
+    const why = !this.opts.sharedMemory
+      ? 'shared memory is off for this data plane'
+      : this.opts.tls
+        ? 'links with TLS keep their payloads on the socket'
+        : typeof localPeer === 'string'
+          ? `the process at the other end is unknown: ${localPeer}`
+          : localPeer !== message.pid
+            ? `it says it is process ${message.pid}, the kernel says ${localPeer} (another PID namespace?)`
+            : undefined;
+    const slots = why ?? OutboundSlots.accept({ ...message, pid: localPeer as number }, ctx);
+    if (typeof slots === 'string') {
+      this.declined.add(ws);
+      return this.noticeNoSlots(`sending to rank ${peer}: ${slots}`);
+    }
     this.outbound.set(ws, slots);
   }
 
@@ -268,6 +295,7 @@ export class WebSocketTransport implements Transport {
     );
     link.then(
       (l) => {
+        this.openPullLinks.add(l);
         this.offerSlots(peer, l);
         this.mailbox.peerOpened(peer);
       },
@@ -282,7 +310,7 @@ export class WebSocketTransport implements Transport {
 
   /** Offers the peer shared slots on a link over a Unix socket (not with TLS, whose bytes they would bypass). */
   private offerSlots(peer: number, link: PullLink): void {
-    if (link.route !== 'unix socket' || !this.opts.sharedMemory || this.opts.tls) return;
+    if (this.closed || link.route !== 'unix socket' || !this.opts.sharedMemory || this.opts.tls) return;
     const slots = InboundSlots.create();
     if (typeof slots === 'string') return this.noticeNoSlots(`receiving from rank ${peer}: ${slots}`);
     link.offerSlots(slots);

@@ -142,10 +142,13 @@ export class CommThread {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (!this.gone) await this.request({ type: 'close' }, 'closed').catch(() => undefined);
+    const answered = !this.gone && (await this.request({ type: 'close' }, 'closed').then(() => true, () => false));
     this.die(new RunError(ErrorCodes.WORKER_FAILED, 'the communication thread is closed'));
     await this.worker.terminate();
-    simdMemory.releaseArena(this.arena); // nothing runs in it any more
+    // Nothing runs in the arena any more. But only a thread that closed its links has unmapped their shared slots
+    // (regions of the arena shared with a peer process, which may still write into them): a thread that died or did
+    // not answer keeps its arena for the life of the process.
+    if (answered) simdMemory.releaseArena(this.arena);
   }
 
   private request(message: ToCommThread, answer: 'left' | 'closed'): Promise<void> {

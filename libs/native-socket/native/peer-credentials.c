@@ -1,0 +1,28 @@
+// The process at the other end of a connected Unix domain socket, as the kernel knows it (SO_PEERCRED): unlike what
+// the peer says of itself, it cannot be made up, and it is the peer's pid as this process's PID namespace sees it.
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <node_api.h>
+
+#include "native-errors.h"
+
+// peerPid(fd): the pid of the process that connected (or accepted) the Unix socket `fd`; 0 when it is in a PID
+// namespace this process cannot see.
+static napi_value peer_pid(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "peerPid(fd) takes a descriptor >= 0");
+    return NULL;
+  }
+  struct ucred credentials;
+  socklen_t length = sizeof credentials;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return throw_errno(env, "E_SOCKET_OPTION", "getsockopt(SO_PEERCRED)");
+  napi_value result;
+  return napi_create_int32(env, credentials.pid, &result) == napi_ok ? result : NULL;
+}
+
+int export_peer_credentials(napi_env env, napi_value exports) {
+  return export_function(env, exports, "peerPid", peer_pid);
+}
