@@ -4,15 +4,13 @@
 #include <sys/socket.h>
 #include <node_api.h>
 
-#include "native-errors.h"
+#include "napi-helpers.h"
 
 // peerPid(fd): the pid of the process that connected (or accepted) the Unix socket `fd`; 0 when it is in a PID
 // namespace this process cannot see.
 static napi_value peer_pid(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+  if (one_descriptor_argument(env, info, &fd) != 0) {
     napi_throw_type_error(env, "E_INVALID_ARGUMENT", "peerPid(fd) takes a descriptor >= 0");
     return NULL;
   }

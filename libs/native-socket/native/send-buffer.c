@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <node_api.h>
 
-#include "native-errors.h"
+#include "napi-helpers.h"
 
 // Asks for a send buffer of `bytes` on `fd` and stores what the kernel granted, as getsockopt reports it (Linux
 // doubles the request for its bookkeeping, after capping it at net.core.wmem_max). Returns 0, or -1 with errno set

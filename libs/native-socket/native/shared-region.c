@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <node_api.h>
 
-#include "native-errors.h"
+#include "napi-helpers.h"
 
 // A /proc/<pid>/fd/<fd> path: well under this.
 #define MAX_PATH 64
@@ -55,6 +55,13 @@ static napi_value throw_failure(napi_env env, const char *call, bool mapping, vo
   return throw_errno(env, lost ? "E_SHARED_MEMORY_LOST" : "E_SHARED_MEMORY", call);
 }
 
+// Reads the one argument of a call, a region as page_region() wants it; 0 on success, else -1 (nothing thrown).
+static int one_region_argument(napi_env env, napi_callback_info info, void **data, size_t *bytes) {
+  size_t argc = 1;
+  napi_value argv[1];
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 1 ? page_region(env, argv[0], data, bytes) : -1;
+}
+
 // Maps `fd` over the region, shared; 0 or -1 with errno set.
 static int map_over(void *data, size_t bytes, int fd) {
   return mmap(data, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ? -1 : 0;
@@ -80,11 +87,9 @@ static napi_value handle_object(napi_env env, int fd, ino_t inode) {
 // createSharedRegion(region: Uint8Array): { fd, inode }. A new anonymous shared file of the region's size, its size
 // sealed, mapped over it; the descriptor stays open (close it with closeSharedRegion) so that a peer can open it.
 static napi_value create_shared_region(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   void *data = NULL;
   size_t bytes = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || page_region(env, argv[0], &data, &bytes) != 0) {
+  if (one_region_argument(env, info, &data, &bytes) != 0) {
     napi_throw_type_error(env, "E_INVALID_ARGUMENT", "createSharedRegion(region) takes a page-aligned Uint8Array of whole pages");
     return NULL;
   }
@@ -147,11 +152,9 @@ static napi_value open_shared_region(napi_env env, napi_callback_info info) {
 
 // unmapSharedRegion(region): private zero-filled pages in place of a shared mapping.
 static napi_value unmap_shared_region(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   void *data = NULL;
   size_t bytes = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || page_region(env, argv[0], &data, &bytes) != 0) {
+  if (one_region_argument(env, info, &data, &bytes) != 0) {
     napi_throw_type_error(env, "E_INVALID_ARGUMENT", "unmapSharedRegion(region) takes a page-aligned Uint8Array of whole pages");
     return NULL;
   }
@@ -161,10 +164,8 @@ static napi_value unmap_shared_region(napi_env env, napi_callback_info info) {
 
 // closeSharedRegion(fd): closes a descriptor createSharedRegion returned (mappings stay).
 static napi_value close_shared_region(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd = -1;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+  if (one_descriptor_argument(env, info, &fd) != 0) {
     napi_throw_type_error(env, "E_INVALID_ARGUMENT", "closeSharedRegion(fd) takes a descriptor >= 0");
     return NULL;
   }

@@ -89,15 +89,18 @@ describe.runIf(supported)('shared slots', () => {
     inbound.release();
   });
 
-  it('fail sends still waiting for a slot with E_PEER_CLOSED when the link closes, and every later one', async () => {
+  it.each([
+    ['the link closes', 'link closed (code 1006)', ErrorCodes.PEER_CLOSED],
+    ['this rank closes the transport', 'transport closed', ErrorCodes.CLOSED],
+  ] as const)('fail sends still waiting for a slot when %s, and every later one', async (_when, reason, code) => {
     const { inbound, outbound, write } = pair(1);
     await outbound.send(pattern(SLOT, 1), write).done;
     const waiting = outbound.send(pattern(SLOT, 2), write).done.catch((e: TransportError) => e);
-    outbound.close('link closed (code 1006)');
+    outbound.close(reason, code);
     const later = outbound.send(pattern(SLOT, 3), write).done.catch((e: TransportError) => e);
     for (const err of [await waiting, await later]) {
       expect(err).toBeInstanceOf(TransportError);
-      expect([(err as TransportError).code, (err as TransportError).detail]).toEqual([ErrorCodes.PEER_CLOSED, 'link closed while a send waited for a shared slot: link closed (code 1006)']);
+      expect([(err as TransportError).code, (err as TransportError).detail]).toEqual([code, `link closed while a send waited for a shared slot: ${reason}`]);
     }
     inbound.release();
   });
@@ -126,15 +129,6 @@ describe.runIf(supported)('shared slots', () => {
     await outbound.send(pattern(SLOT, 2), (slot) => (written.push(slot), Promise.resolve())).done; // slot 0 is free again
     expect(written).toEqual([0]);
     outbound.close('done');
-    inbound.release();
-  });
-
-  it('fail waiting sends with E_CLOSED when this rank closes the transport', async () => {
-    const { inbound, outbound, write } = pair(1);
-    await outbound.send(pattern(SLOT, 1), write).done;
-    const waiting = outbound.send(pattern(SLOT, 2), write).done.catch((e: TransportError) => e);
-    outbound.close('transport closed', ErrorCodes.CLOSED);
-    expect((await waiting as TransportError).code).toBe(ErrorCodes.CLOSED);
     inbound.release();
   });
 
