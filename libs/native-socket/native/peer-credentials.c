@@ -7,7 +7,7 @@
 #include "napi-helpers.h"
 
 // peerPid(fd): the pid of the process that connected (or accepted) the Unix socket `fd`; 0 when it is in a PID
-// namespace this process cannot see.
+// namespace this process cannot see (or `fd` is not a Unix socket).
 static napi_value peer_pid(napi_env env, napi_callback_info info) {
   int32_t fd = -1;
   if (one_descriptor_argument(env, info, &fd) != 0) {
@@ -16,7 +16,9 @@ static napi_value peer_pid(napi_env env, napi_callback_info info) {
   }
   struct ucred credentials;
   socklen_t length = sizeof credentials;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return throw_errno(env, "E_SOCKET_OPTION", "getsockopt(SO_PEERCRED)");
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0 || length != sizeof credentials) {
+    return throw_errno(env, "E_SOCKET_OPTION", "getsockopt(SO_PEERCRED)");
+  }
   napi_value result;
   return napi_create_int32(env, credentials.pid, &result) == napi_ok ? result : NULL;
 }

@@ -14,7 +14,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,15 +98,21 @@ static napi_value create_shared_region(napi_env env, napi_callback_info info) {
   const char *failed = ftruncate(fd, (off_t)bytes) != 0                        ? "ftruncate"
                        : fcntl(fd, F_ADD_SEALS, SIZE_SEALS | F_SEAL_SEAL) != 0 ? "fcntl(F_ADD_SEALS)"
                        : fstat(fd, &st) != 0                                  ? "fstat"
-                       : map_over(data, bytes, fd) != 0                       ? "mmap"
                                                                               : NULL;
-  if (failed != NULL) {
+  bool mapping = failed == NULL;
+  if (mapping && map_over(data, bytes, fd) != 0) failed = "mmap";
+  napi_value handle = failed == NULL ? handle_object(env, fd, st.st_ino) : NULL;
+  if (handle == NULL) {
+    if (failed == NULL) {  // mapped, but the handle could not be made: undo the mapping too
+      failed = "napi_create_object";
+      errno = ENOMEM;
+    }
     int saved = errno;
     close(fd);
     errno = saved;
-    return throw_failure(env, failed, strcmp(failed, "mmap") == 0, data, bytes);
+    return throw_failure(env, failed, mapping, data, bytes);
   }
-  return handle_object(env, fd, st.st_ino);
+  return handle;
 }
 
 // openSharedRegion(region: Uint8Array, pid: number, fd: number, inode: number): maps another process's shared file -
@@ -129,10 +134,12 @@ static napi_value open_shared_region(napi_env env, napi_callback_info info) {
   }
   char path[MAX_PATH];
   snprintf(path, sizeof path, "/proc/%d/fd/%d", pid, their_fd);
-  int fd = open(path, O_RDWR | O_CLOEXEC);
+  // The peer names the descriptor: it might be a FIFO or a terminal, which must neither block nor become ours.
+  int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return throw_errno(env, "E_SHARED_MEMORY", "open(/proc/PID/fd/FD)");
   struct stat st;
   const char *failed = NULL;
+  bool mapping = false;
   if (fstat(fd, &st) != 0) {
     failed = "fstat";
   } else if (!S_ISREG(st.st_mode) || (double)st.st_ino != inode || (size_t)st.st_size != bytes) {
@@ -141,13 +148,14 @@ static napi_value open_shared_region(napi_env env, napi_callback_info info) {
   } else if (!size_sealed(fd)) {
     errno = EINVAL;
     failed = "fcntl(F_GET_SEALS) (the file's size is not sealed)";
-  } else if (map_over(data, bytes, fd) != 0) {
-    failed = "mmap";
+  } else {
+    mapping = true;
+    if (map_over(data, bytes, fd) != 0) failed = "mmap";
   }
   int saved = errno;
   close(fd);  // the mapping keeps the file
   errno = saved;
-  return failed != NULL ? throw_failure(env, failed, strcmp(failed, "mmap") == 0, data, bytes) : NULL;
+  return failed != NULL ? throw_failure(env, failed, mapping, data, bytes) : NULL;
 }
 
 // unmapSharedRegion(region): private zero-filled pages in place of a shared mapping.

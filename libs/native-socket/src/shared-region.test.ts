@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, ftruncateSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,13 +85,15 @@ describe.runIf(supported)('shared regions', () => {
 
   it('refuses a file whose size is not sealed', () => {
     const p = page as number;
-    const path = join(mkdtempSync(join(tmpdir(), 'ringtrain-region-')), 'plain');
+    const dir = mkdtempSync(join(tmpdir(), 'ringtrain-region-'));
+    const path = join(dir, 'plain');
     writeFileSync(path, Buffer.alloc(p));
     const fd = openSync(path, 'r+');
     try {
       expect(openSharedRegion(memory().subarray(0, p), { pid: process.pid, fd, inode: fstatSync(fd).ino })).toEqual({ ok: false, reason: "fcntl(F_GET_SEALS) (the file's size is not sealed): Invalid argument" });
     } finally {
       closeSync(fd);
+      rmSync(dir, { recursive: true });
     }
   });
 
@@ -104,6 +106,12 @@ describe.runIf(supported)('shared regions', () => {
     expect(createSharedRegion(all.subarray(0, 0))).toEqual(refusal);
     expect(openSharedRegion(all.subarray(64, 64 + p), { pid: process.pid, fd: 0, inode: 0 })).toMatchObject({ ok: false, reason: expect.stringMatching(/^openSharedRegion\(region, pid, fd, inode\) takes/) });
     expect(unmapSharedRegion(all.subarray(64, 64 + p))).toEqual({ ok: false, reason: 'unmapSharedRegion(region) takes a page-aligned Uint8Array of whole pages' });
+    // Handles are checked before the addon reads them as int32 (NaN would become descriptor 0).
+    for (const handle of [{ pid: process.pid, fd: Number.NaN, inode: 1 }, { pid: 0, fd: 3, inode: 1 }, { pid: process.pid, fd: 2 ** 32, inode: 1 }, { pid: process.pid, fd: 3, inode: -1 }]) {
+      const reason = `not a region handle: pid ${handle.pid}, descriptor ${handle.fd}, inode ${handle.inode}`;
+      expect(openSharedRegion(all.subarray(0, p), handle)).toEqual({ ok: false, reason });
+      if (handle.pid === process.pid) expect(closeSharedRegion(handle)).toEqual({ ok: false, reason });
+    }
   });
 });
 

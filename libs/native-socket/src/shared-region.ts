@@ -64,7 +64,19 @@ export function createSharedRegion(region: Uint8Array): { ok: true; handle: Shar
  * region's size, sealed at that size. Never throws.
  */
 export function openSharedRegion(region: Uint8Array, handle: SharedRegionHandle): SharedRegionResult {
+  const bad = badHandle(handle);
+  if (bad !== undefined) return { ok: false, reason: bad };
   return done(attempt((native) => native.openSharedRegion(region, handle.pid, handle.fd, handle.inode)));
+}
+
+/**
+ * Why a handle cannot name a region, checked here because the addon reads pid and descriptor as int32 (which turns
+ * NaN into 0 and wraps large numbers), or undefined.
+ */
+function badHandle({ pid, fd, inode }: SharedRegionHandle): string | undefined {
+  const int32 = (v: number, min: number): boolean => Number.isInteger(v) && v >= min && v <= 0x7fffffff;
+  if (!int32(pid, 1) || !int32(fd, 0) || !Number.isSafeInteger(inode) || inode < 0) return `not a region handle: pid ${pid}, descriptor ${fd}, inode ${inode}`;
+  return undefined;
 }
 
 /** Puts private zero-filled pages back under a region mapped by createSharedRegion or openSharedRegion. Never throws. */
@@ -75,5 +87,7 @@ export function unmapSharedRegion(region: Uint8Array): SharedRegionResult {
 /** Closes the descriptor of a region this process created (the mappings stay; peers can no longer open it). Never throws. */
 export function closeSharedRegion(handle: SharedRegionHandle): SharedRegionResult {
   if (handle.pid !== process.pid) return { ok: false, reason: `the region was created by process ${handle.pid}, not this one: its descriptor is not ours to close` };
+  const bad = badHandle(handle);
+  if (bad !== undefined) return { ok: false, reason: bad };
   return done(attempt((native) => native.closeSharedRegion(handle.fd)));
 }

@@ -75,12 +75,11 @@ export class PullLink {
   private closedReported = false;
   /** Whether the last read target was a sink's region (then the read is accounted with pushDirect). */
   private readingDirect = false;
-  /** The slots offered to the peer, once offerSlots() has; released when the link is gone. */
+  /** The slots offered to the peer, once offerSlots() has; released when the link stops reading (see stopReading). */
   private slots: InboundSlots | undefined;
   private slotUsed!: () => void;
-  private reported!: () => void;
-  /** Settles once the link is gone and its slots are released (after close(), abort(), or a failure). */
-  private readonly gone = new Promise<void>((resolve) => (this.reported = resolve));
+  /** Set once nothing is read from the socket any more: close(), abort() or the link's end. */
+  private stopped = false;
   /** Settles when the first payload arrives in a shared slot (the peer took the offer); never, if none does. */
   readonly firstSlotPayload = new Promise<void>((resolve) => (this.slotUsed = resolve));
 
@@ -149,7 +148,7 @@ export class PullLink {
    * Only over a Unix socket, which proves the peer shares this machine.
    */
   offerSlots(slots: InboundSlots): void {
-    if (this.route !== 'unix socket' || this.slots || this.closedReported) return slots.release();
+    if (this.route !== 'unix socket' || this.slots || this.stopped) return slots.release();
     this.slots = slots;
     this.socket.write(clientFrame(slots.offer()));
   }
@@ -176,19 +175,29 @@ export class PullLink {
 
   /**
    * Closes after telling the listener (status 1000). Nothing is read any more: no region a receive reserved is written
-   * after this. Resolves once the connection is gone and the link's shared slots are released (within about 1 s).
+   * after this, and the link's shared slots are released before it returns. Idempotent.
    */
-  close(): Promise<void> {
+  close(): void {
+    if (this.stopped) return;
     this.socket.pause();
-    if (!this.socket.destroyed) this.socket.end(CLOSE_FRAME);
+    this.stopReading();
+    if (!this.socket.destroyed && !this.socket.writableEnded) this.socket.end(CLOSE_FRAME);
     setTimeout(() => this.socket.destroy(), 1000).unref();
-    return this.gone;
   }
 
-  /** Drops the connection at once, as a crashed process would. Resolves as close() does. */
-  abort(): Promise<void> {
+  /** Drops the connection at once, as a crashed process would; the shared slots are released before it returns. */
+  abort(): void {
     this.socket.destroy();
-    return this.gone;
+    this.stopReading();
+  }
+
+  /**
+   * Nothing is read from the socket any more, so nothing reads from the shared slots either (a slot's payload is
+   * consumed within the read that announced it): they go back.
+   */
+  private stopReading(): void {
+    this.stopped = true;
+    this.slots?.release();
   }
 
   private parse(step: () => void): void {
@@ -204,9 +213,8 @@ export class PullLink {
   private report(reason: string, cause?: RingtrainError): void {
     if (this.closedReported) return;
     this.closedReported = true;
-    this.slots?.release(); // nothing reads from them any more: slot payloads are consumed within onSlotPayload
+    this.stopReading();
     this.events.onClosed(reason, cause);
-    this.reported();
   }
 }
 

@@ -113,6 +113,7 @@ describe.runIf(supported)('shared slots', () => {
     const behind = outbound.send(pattern(10, 3), write);
     cancelled.cancel(); // its caller timed out: the small send behind it goes at once
     await behind.done;
+    await expect(cancelled.done).rejects.toMatchObject({ code: ErrorCodes.ABORTED });
     expect(written).toEqual([0, 'socket']);
     outbound.release(0);
     expect(written).toEqual([0, 'socket']); // the cancelled one never runs

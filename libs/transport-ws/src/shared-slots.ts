@@ -147,7 +147,9 @@ export class OutboundSlots {
    */
   send(payload: Uint8Array, write: FrameWriter): QueuedSend {
     let attempt!: () => boolean;
+    let fail!: (err: Error) => void;
     const done = new Promise<void>((resolve, reject) => {
+      fail = reject;
       attempt = (): boolean => {
         if (this.closedBecause) {
           reject(this.closedBecause);
@@ -157,10 +159,16 @@ export class OutboundSlots {
         if (payload.byteLength >= MIN_SLOT_PAYLOAD && payload.byteLength <= this.slotBytes) {
           slot = this.free.pop();
           if (slot === undefined) return false;
-          this.region.bytes.set(payload, slot * this.slotBytes);
+        }
+        try {
+          if (slot !== undefined) this.region.bytes.set(payload, slot * this.slotBytes);
+        } catch (err) {
+          if (slot !== undefined) this.free.push(slot); // (whoever runs this attempt goes on down the line)
+          reject(err); // a payload that cannot be read (its buffer detached, say) fails alone
+          return true;
         }
         write(slot).then(resolve, (err: Error) => {
-          if (slot !== undefined) this.free.push(slot); // never announced: the receiver will not hand it back
+          if (slot !== undefined) this.returnSlot(slot); // never announced: the receiver will not hand it back
           reject(err);
         });
         return true;
@@ -171,8 +179,9 @@ export class OutboundSlots {
       done,
       cancel: () => {
         const at = this.line.indexOf(attempt);
-        if (at < 0) return;
+        if (at < 0) return; // written already, or failed
         this.line.splice(at, 1);
+        fail(new TransportError(ErrorCodes.ABORTED, 'send given up while it waited for a shared slot', this.context));
         if (at === 0) this.advance(); // it held up the line
       },
     };
@@ -183,8 +192,13 @@ export class OutboundSlots {
     if (slot >= this.count || this.free.includes(slot)) {
       throw new ProtocolError(ErrorCodes.PROTOCOL, `peer handed back slot ${slot}, which it was not holding (${this.count} slots)`, this.context);
     }
+    this.returnSlot(slot);
+  }
+
+  /** A slot is free again: the sends waiting for one may go. */
+  private returnSlot(slot: number): void {
     this.free.push(slot);
-    this.advance();
+    if (!this.closedBecause) this.advance();
   }
 
   /**

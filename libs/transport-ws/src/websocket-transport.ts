@@ -60,6 +60,7 @@ export class WebSocketTransport implements Transport {
   /** Whether onNotice has heard why a link could not get shared slots: once is enough. */
   private slotsNoticed = false;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   /** Use DataPlane.join, or WebSocketTransport.listen for a transport with a port of its own. */
   constructor(
@@ -81,7 +82,7 @@ export class WebSocketTransport implements Transport {
         onLink: (peer, ws) => this.addSendLink(peer, ws),
         onLinkClosed: (peer, ws, reason) => {
           if (this.sendLinks.get(peer) === ws) this.sendLinks.delete(peer);
-          this.outbound.get(ws)?.close(reason);
+          this.outbound.get(ws)?.close(reason, this.closed ? ErrorCodes.CLOSED : ErrorCodes.PEER_CLOSED);
           this.outbound.delete(ws);
         },
         onSlotMessage: (peer, ws, message, localPeer) => this.onSlotMessage(peer, ws, message, localPeer),
@@ -132,7 +133,10 @@ export class WebSocketTransport implements Transport {
         ws.send(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), { binary: true, fin: true }, done);
       });
     let cancel = (): void => undefined;
+    let cancelled = false;
     const write = (ws: WebSocket): Promise<void> => {
+      // The caller gave up while the link was still opening: the payload may be reused by now, so it is not sent.
+      if (cancelled) return Promise.reject(new TransportError(ErrorCodes.ABORTED, `send to peer ${peer} was given up before its link opened`, ctx));
       const slots = this.outbound.get(ws);
       if (!slots) return writeFrame(ws, undefined);
       const queued = slots.send(payload, (slot) => writeFrame(ws, slot));
@@ -145,7 +149,10 @@ export class WebSocketTransport implements Transport {
     const open = this.sendLinks.get(peer);
     const sent = open ? write(open) : this.sendLink(peer).then(write);
     // A send that times out or is aborted while it waits for a slot leaves the line: its payload is not copied later.
-    return waitFor(sent, `send to peer ${peer}`, opts, ctx, () => cancel());
+    return waitFor(sent, `send to peer ${peer}`, opts, ctx, () => {
+      cancelled = true;
+      cancel();
+    });
   }
 
   /** What carries the link this rank receives from `peer` on, once it is open (opening it if need be). */
@@ -175,30 +182,31 @@ export class WebSocketTransport implements Transport {
     return this.mailbox.recvInto(peer, tag, sink, opts);
   }
 
-  /** Closes every link after the data already sent has left. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Closes every link after the data already sent has left; sends still waiting for a shared slot fail with E_CLOSED.
+   * The links' shared slots are unmapped before it resolves. A second call waits for the first.
+   */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
     this.mailbox.close();
-    for (const link of this.pullLinks.values()) link.then((l) => l.close(), () => undefined);
-    // The open ones are waited for: a link's shared slots are released once its connection is gone. (One still
-    // connecting closes as soon as it opens, and offers nothing.)
-    const pulls = [...this.openPullLinks].map((l) => l.close());
-    await (this.ownsListener ? this.listener.close() : this.listener.leave());
     this.closeOutbound('transport closed');
-    await Promise.all(pulls);
+    // Open links stop reading (and release their slots) now; one still connecting as soon as it opens, offering nothing.
+    for (const link of this.openPullLinks) link.close();
+    for (const link of this.pullLinks.values()) link.then((l) => l.close(), () => undefined);
+    this.closing = this.ownsListener ? this.listener.close() : this.listener.leave();
+    return this.closing;
   }
 
   /** Drops every link at once without flushing, as a crashed process would (fault injection, fast teardown). */
   async abort(): Promise<void> {
     this.closed = true;
     this.mailbox.close();
+    this.closeOutbound('transport aborted');
+    for (const link of this.openPullLinks) link.abort();
     for (const link of this.pullLinks.values()) link.then((l) => l.abort(), () => undefined);
-    const pulls = [...this.openPullLinks].map((l) => l.abort());
     if (this.ownsListener) await this.listener.abort();
     else this.listener.dropLinks();
-    this.closeOutbound('transport aborted');
-    await Promise.all(pulls);
   }
 
   private closeOutbound(reason: string): void {
@@ -223,22 +231,28 @@ export class WebSocketTransport implements Transport {
     if (message.slots > SLOT_COUNT || message.slotBytes !== SLOT_BYTES) {
       throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} offered ${message.slots} slots of ${message.slotBytes} bytes; slots are ${SLOT_BYTES} bytes, at most ${SLOT_COUNT}`, ctx);
     }
-    if (localPeer === undefined) throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} offered shared slots on a link that is not a Unix socket`, ctx);
-    const why = !this.opts.sharedMemory
-      ? 'shared memory is off for this data plane'
-      : this.opts.tls
-        ? 'links with TLS keep their payloads on the socket'
-        : typeof localPeer === 'string'
-          ? `the process at the other end is unknown: ${localPeer}`
-          : localPeer !== message.pid
-            ? `it says it is process ${message.pid}, the kernel says ${localPeer} (another PID namespace?)`
-            : undefined;
-    const slots = why ?? OutboundSlots.accept({ ...message, pid: localPeer as number }, ctx);
+    const why = this.declineReason(peer, message.pid, localPeer);
+    const slots = why ?? OutboundSlots.accept({ ...message, pid: localPeer as number }, ctx); // declineReason checked it
     if (typeof slots === 'string') {
       this.declined.add(ws);
       return this.noticeNoSlots(`sending to rank ${peer}: ${slots}`);
     }
     this.outbound.set(ws, slots);
+  }
+
+  /**
+   * Why this rank does not take an offer of slots from `peer` (who says it is process `claimedPid`), or undefined when
+   * it takes it. Throws ProtocolError for an offer no receiver may make: on a link that is not a Unix socket.
+   */
+  private declineReason(peer: number, claimedPid: number, localPeer: number | string | undefined): string | undefined {
+    if (!this.opts.sharedMemory) return 'shared memory is off for this data plane';
+    if (this.opts.tls) return 'links with TLS keep their payloads on the socket';
+    if (localPeer === undefined) {
+      throw new ProtocolError(ErrorCodes.PROTOCOL, `rank ${peer} offered shared slots on a link that is not a Unix socket`, { rank: this.rank, peer, generation: this.generation });
+    }
+    if (typeof localPeer === 'string') return `the process at the other end is unknown: ${localPeer}`;
+    if (localPeer !== claimedPid) return `it says it is process ${claimedPid}, the kernel says ${localPeer} (another PID namespace?)`;
+    return undefined;
   }
 
   /** Says once why a link carries its payloads over the socket although it could have shared slots. */

@@ -49,6 +49,8 @@ export class CommThread {
   /** Set once the thread is gone (it failed or was closed): every call after fails with it. */
   private gone: RingtrainError | undefined;
   private readonly waiters = new Map<'left' | 'closed', () => void>();
+  /** Set when the thread answered 'closed': it closed its links, so no peer maps any part of its arena any more. */
+  private closedCleanly = false;
   private closed = false;
 
   private constructor(
@@ -142,13 +144,13 @@ export class CommThread {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const answered = !this.gone && (await this.request({ type: 'close' }, 'closed').then(() => true, () => false));
+    if (!this.gone) await this.request({ type: 'close' }, 'closed').catch(() => undefined);
     this.die(new RunError(ErrorCodes.WORKER_FAILED, 'the communication thread is closed'));
     await this.worker.terminate();
     // Nothing runs in the arena any more. But only a thread that closed its links has unmapped their shared slots
     // (regions of the arena shared with a peer process, which may still write into them): a thread that died or did
     // not answer keeps its arena for the life of the process.
-    if (answered) simdMemory.releaseArena(this.arena);
+    if (this.closedCleanly) simdMemory.releaseArena(this.arena);
   }
 
   private request(message: ToCommThread, answer: 'left' | 'closed'): Promise<void> {
@@ -174,6 +176,7 @@ export class CommThread {
         return this.pending.get(m.id)?.reject(reviveError(m.error));
       case 'left':
       case 'closed': {
+        if (m.type === 'closed') this.closedCleanly = true;
         const waiter = this.waiters.get(m.type);
         this.waiters.delete(m.type);
         return waiter?.();
