@@ -4,19 +4,27 @@
 import { AbortedError, CollectiveError, ErrorCodes, TimeoutError, TransportError } from '@ringtrain/common';
 import { allocateSimdBuffer } from '@ringtrain/simd';
 import { afterEach, describe, expect, it } from 'vitest';
+import { chooseLocalSockets, chooseSharedMemory } from '@ringtrain/transport-ws';
 import { CommThread } from '../src/comm-thread/comm-thread.js';
 
 // vitest loads this file's TypeScript itself; a thread needs module hooks of its own to load the sources: the
 // ones the CLI gives its workers' threads (a file, not an import: the CLI app is no dependency of this lib).
 const HOOKS = new URL('../../../apps/cli/bin/register-hooks.mjs', import.meta.url).href;
 const plane = { token: 'secret', host: '127.0.0.1', advertiseHost: undefined, localSockets: true, sharedMemory: true, connectTimeoutMs: 5_000, tls: undefined };
-const start = () => CommThread.start({ plane, moduleHooks: HOOKS, maxInFlight: 4, timeoutMs: 30_000 });
+/** Ranks from which each started thread (in start order) said payloads arrive through shared memory. */
+let sharedFrom: number[][] = [];
+const start = () => {
+  const from: number[] = [];
+  sharedFrom.push(from);
+  return CommThread.start({ plane, moduleHooks: HOOKS, maxInFlight: 4, timeoutMs: 30_000, onSharedMemory: (rank) => from.push(rank) });
+};
 const reduceOpts = (bucket: number, extra: { timeoutMs?: number; signal?: AbortSignal } = {}) => ({ step: 3, bucket, wireDtype: 'float32' as const, timeoutMs: 10_000, ...extra });
 
 let threads: CommThread[] = [];
 afterEach(async () => {
   await Promise.all(threads.map((thread) => thread.close()));
   threads = [];
+  sharedFrom = [];
 });
 
 /** Two started threads joined in one ring: rank 0 receives from rank 1 and rank 1 from rank 0. */
@@ -50,6 +58,18 @@ describe('CommThread', () => {
         expect(got[length - 1]).toBe(1.5 * length);
       });
     }
+  });
+
+  it("takes shared slots on its Unix socket links where this machine has them (its arena has room for its links')", async (ctx) => {
+    if (!chooseSharedMemory(true, chooseLocalSockets(true).use).use) ctx.skip();
+    const [a, b] = await ringOfTwo();
+    const buffers = [a, b].map(() => allocateSimdBuffer(1 << 20)); // 4 MiB: a 2 MiB chunk per rank, one slot payload
+    // The offer may reach the other thread after the first all-reduce's messages: a few rounds, bounded.
+    for (let round = 0; round < 20 && sharedFrom.some((from) => from.length === 0); round++) {
+      await Promise.all([a.allReduce(buffers[0]!, reduceOpts(round)), b.allReduce(buffers[1]!, reduceOpts(round))]);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(sharedFrom).toEqual([[1], [0]]);
   });
 
   it('completes a ring while the main thread is blocked in synchronous work, as during a tfjs backward pass', async () => {

@@ -62,6 +62,7 @@ try {
         cancel = new AbortController();
         transport = plane.join({ rank: m.rank, worldSize: m.worldSize, generation: m.generation });
         transport.setPeers([m.left]);
+        transport.sharedMemoryFrom(m.left.rank).then(() => post({ type: 'sharedMemory', from: m.left.rank }), () => undefined);
         return;
       case 'allReduce':
         return reduce(m);

@@ -32,6 +32,8 @@ export interface CommThreadOptions {
   moduleHooks?: string | undefined;
   /** Refused links and malformed frames on the thread's listener (the transport keeps running). */
   onError?: (err: RingtrainError) => void;
+  /** The first payload of a generation from rank `from` arrived through shared memory (as workers log it). */
+  onSharedMemory?: (from: number) => void;
   /** The most all-reduces the thread will have in flight at once (the gradient buckets of a step): sizes its arena. */
   maxInFlight: number;
   /** Bound on starting, leaving a generation and closing, in ms. Default 60 s. */
@@ -95,7 +97,7 @@ export class CommThread {
       worker.on('error', onError).on('exit', onExit).on('message', onMessage);
     });
     const thread = new CommThread(worker, port, arena, timeoutMs);
-    worker.on('message', (m: FromCommThread) => thread.receive(m, opts.onError));
+    worker.on('message', (m: FromCommThread) => thread.receive(m, opts));
     worker.on('error', (err) => thread.die(new RunError(ErrorCodes.WORKER_FAILED, `the communication thread failed: ${err.message}`)));
     worker.on('exit', (code) => thread.die(new RunError(ErrorCodes.WORKER_FAILED, `the communication thread exited (code ${code})`)));
     return thread;
@@ -168,7 +170,7 @@ export class CommThread {
     });
   }
 
-  private receive(m: FromCommThread, onError: ((err: RingtrainError) => void) | undefined): void {
+  private receive(m: FromCommThread, { onError, onSharedMemory }: Pick<CommThreadOptions, 'onError' | 'onSharedMemory'>): void {
     switch (m.type) {
       case 'done':
         return this.pending.get(m.id)?.resolve();
@@ -183,6 +185,8 @@ export class CommThread {
       }
       case 'error': // after the start, only the listener's refusals: the thread runs on
         return onError?.(reviveError(m.error));
+      case 'sharedMemory':
+        return onSharedMemory?.(m.from);
     }
   }
 

@@ -38,6 +38,8 @@ export type FromCommThread =
   | { type: 'done'; id: number }
   | { type: 'failed'; id: number; error: SerializedError }
   | { type: 'left' }
+  /** The first payload from rank `from` in this generation arrived through shared memory (a shared slot). */
+  | { type: 'sharedMemory'; from: number }
   | { type: 'closed' }
   /** The listener refused a link or saw a malformed frame (the transport keeps running), or the thread could not start (instead of listening). */
   | { type: 'error'; error: SerializedError };

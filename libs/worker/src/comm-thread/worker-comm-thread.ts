@@ -30,7 +30,13 @@ export class WorkerCommThread {
    */
   async join(t: Transport, left: RingMember, generation: number, vector: { synced: Float32Array; maxInFlight: number }, wait: { timeoutMs: number; signal?: AbortSignal }): Promise<BucketReducer | undefined> {
     if (this.thread === undefined && !this.startFailed && CommThread.canReduce(vector.synced)) {
-      this.thread = await CommThread.start({ plane: this.opts.plane, moduleHooks: this.opts.moduleHooks, maxInFlight: vector.maxInFlight, onError: this.opts.onError }).catch((err: RingtrainError) => {
+      this.thread = await CommThread.start({
+        plane: this.opts.plane,
+        moduleHooks: this.opts.moduleHooks,
+        maxInFlight: vector.maxInFlight,
+        onError: this.opts.onError,
+        onSharedMemory: (from) => this.opts.log(`communication thread: receiving payloads from rank ${from} through shared memory`),
+      }).catch((err: RingtrainError) => {
         this.startFailed = true;
         this.opts.log(`--comm-thread: the communication thread did not start (${err.message})`);
         return undefined;
