@@ -188,6 +188,7 @@ export class WebSocketTransport implements Transport {
    */
   close(): Promise<void> {
     if (this.closing) return this.closing;
+    if (this.closed) return Promise.resolve(); // aborted already
     this.closed = true;
     this.mailbox.close();
     this.closeOutbound('transport closed');
