@@ -52,7 +52,12 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
     channel.send({ kind: 'listening', address: t.address });
     const { peers } = await channel.next();
     t.setPeers(peers);
-    if (cfg.worldSize > 1) await t.connect([(cfg.rank + 1) % cfg.worldSize], { timeoutMs: cfg.timeoutMs });
+    const left = (cfg.rank - 1 + cfg.worldSize) % cfg.worldSize;
+    if (cfg.worldSize > 1) await t.connect([(cfg.rank + 1) % cfg.worldSize, left], { timeoutMs: cfg.timeoutMs });
+    // What carries the ring's payloads into this rank: its left neighbour's link, their payloads through shared slots
+    // in the timed runs of a size or not (payloads below the slots' minimum never take one).
+    const route = cfg.worldSize > 1 ? await t.linkRoute(left, { timeoutMs: cfg.timeoutMs }) : 'tcp';
+    const slotPayloads = (): number => (cfg.worldSize > 1 ? t.slotPayloadsFrom(left) : 0);
     const baseline = rssMib();
     const opts = { op: 'average' as const, timeoutMs: cfg.timeoutMs, wireDtype: cfg.wireDtype, segmentBytes: cfg.segmentBytes };
     for (const bytes of [...cfg.sizes].sort((a, b) => a - b)) {
@@ -63,12 +68,14 @@ export async function runBenchWorker(cfg: BenchWorkerConfig, channel: WorkerChan
       for (let i = 0; i < 2; i++) await allReduce(t, data, opts);
       const iters = cfg.iters ?? defaultIters(bytes);
       await barrier(t, { timeoutMs: cfg.timeoutMs });
+      const slotted = slotPayloads();
       const t0 = process.hrtime.bigint();
       const cpu0 = process.cpuUsage();
       for (let i = 0; i < iters; i++) await allReduce(t, data, opts);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9 / iters;
       const cpu = process.cpuUsage(cpu0); // microseconds, all of this process's threads
-      channel.send({ kind: 'result', bytes, seconds, peakRssOverBaselineMib: rssMib() - baseline, cpuUserMs: cpu.user / 1e3 / iters, cpuSystemMs: cpu.system / 1e3 / iters });
+      const links = slotPayloads() > slotted ? 'shared memory' : route;
+      channel.send({ kind: 'result', bytes, seconds, peakRssOverBaselineMib: rssMib() - baseline, cpuUserMs: cpu.user / 1e3 / iters, cpuSystemMs: cpu.system / 1e3 / iters, links });
       releaseSimdBuffer(data);
     }
     await barrier(t, { timeoutMs: cfg.timeoutMs });

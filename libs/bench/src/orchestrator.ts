@@ -33,11 +33,10 @@ export interface AllReduceBenchOptions {
   onResult?(row: AllReduceResult): void;
 }
 
-/** The route the options set the links to take (what a bench row reports). */
-function linkRoute(opts: AllReduceBenchOptions): NonNullable<AllReduceResult['links']> {
-  if (!opts.localSockets) return 'tcp';
-  return opts.sharedMemory ? 'shared memory' : 'unix socket';
-}
+type Links = NonNullable<AllReduceResult['links']>;
+/** The routes from the least capable up: a row reports the least capable route any worker's payloads took. */
+const ROUTE_ORDER: readonly Links[] = ['tcp', 'unix socket', 'shared memory'];
+const lesserRoute = (a: Links, b: Links): Links => (ROUTE_ORDER.indexOf(a) <= ROUTE_ORDER.indexOf(b) ? a : b);
 
 async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllReduceResult[]> {
   const sizes = [...opts.sizes].sort((a, b) => a - b);
@@ -50,7 +49,7 @@ async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllRedu
     ),
   );
   const addresses: PeerAddress[] = [];
-  const perSize = sizes.map(() => ({ seconds: 0, peak: 0, userMs: 0, systemMs: 0, reports: 0 }));
+  const perSize = sizes.map(() => ({ seconds: 0, peak: 0, userMs: 0, systemMs: 0, reports: 0, links: 'shared memory' as Links }));
   const rows: AllReduceResult[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -72,8 +71,9 @@ async function runWorld(n: number, opts: AllReduceBenchOptions): Promise<AllRedu
             agg.peak = Math.max(agg.peak, msg.peakRssOverBaselineMib);
             agg.userMs += msg.cpuUserMs / n;
             agg.systemMs += msg.cpuSystemMs / n;
+            agg.links = lesserRoute(agg.links, msg.links);
             if (++agg.reports === n) {
-              const row = { ...makeResult(n, msg.bytes, agg.seconds), peak_rss_over_baseline_mib: agg.peak, cpu_user_ms: agg.userMs, cpu_system_ms: agg.systemMs, links: linkRoute(opts) };
+              const row = { ...makeResult(n, msg.bytes, agg.seconds), peak_rss_over_baseline_mib: agg.peak, cpu_user_ms: agg.userMs, cpu_system_ms: agg.systemMs, links: agg.links };
               rows.push(row);
               opts.onResult?.(row);
             }

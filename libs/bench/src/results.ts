@@ -14,9 +14,9 @@ export interface AllReduceResult {
   cpu_user_ms?: number;
   cpu_system_ms?: number;
   /**
-   * The route the workers' links were set to take: Unix sockets whose payloads go through shared memory (the CLI's
-   * default on Linux), Unix sockets carrying the payloads themselves, or TCP on loopback (gloo's route). Each worker
-   * falls back to TCP for a peer whose Unix socket does not answer, and to the socket for a link without slots.
+   * What carried the ring's payloads in the timed runs, as the workers saw it: shared memory (slots of Unix socket
+   * links, the CLI's default on Linux, for payloads of 64 KiB to 4 MiB), Unix sockets carrying the payloads
+   * themselves, or TCP on loopback (gloo's route). When workers saw different routes, the least capable one.
    */
   links?: 'shared memory' | 'unix socket' | 'tcp';
 }

@@ -1,6 +1,7 @@
 // Messages between the benchmark orchestrator and its worker processes (Node IPC channel, JSON).
 import type { PeerAddress } from '@ringtrain/transport-ws';
 import type { WireDtype } from '@ringtrain/collective';
+import type { AllReduceResult } from './results.js';
 
 export interface BenchWorkerConfig {
   rank: number;
@@ -23,5 +24,14 @@ export type ToWorker = { kind: 'peers'; peers: PeerAddress[] };
 
 export type FromWorker =
   | { kind: 'listening'; address: PeerAddress }
-  | { kind: 'result'; bytes: number; seconds: number; peakRssOverBaselineMib: number; cpuUserMs: number; cpuSystemMs: number }
+  | {
+      kind: 'result';
+      bytes: number;
+      seconds: number;
+      peakRssOverBaselineMib: number;
+      cpuUserMs: number;
+      cpuSystemMs: number;
+      /** What carried the payloads this worker received from its left neighbour in this size's runs. */
+      links: NonNullable<AllReduceResult['links']>;
+    }
   | { kind: 'error'; message: string };

@@ -3,7 +3,7 @@ export type { DataPlaneOptions, RingMembership, TlsMaterial } from './data-plane
 export { WebSocketTransport } from './websocket-transport.js';
 export { chooseLocalSockets, type LocalSocketChoice } from './send-buffer.js';
 export { chooseSharedMemory, type SharedMemoryChoice } from './shared-memory-choice.js';
-export { SHARED_SLOTS_MEMORY_BYTES } from './shared-slots.js';
+export { MIN_SLOT_PAYLOAD, SHARED_SLOTS_MEMORY_BYTES } from './shared-slots.js';
 export type { LinkRoute, PeerAddress, WebSocketTransportOptions } from './websocket-transport.js';
 export { DataFrameParser } from './frame-parser.js';
 export type { FrameParserEvents, MessageSink } from './frame-parser.js';

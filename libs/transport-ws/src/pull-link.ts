@@ -80,6 +80,8 @@ export class PullLink {
   private slotUsed!: () => void;
   /** Set once nothing is read from the socket any more: close(), abort() or the link's end. */
   private stopped = false;
+  /** Payloads that arrived through shared slots so far. */
+  slotPayloads = 0;
   /** Settles when the first payload arrives in a shared slot (the peer took the offer); never, if none does. */
   readonly firstSlotPayload = new Promise<void>((resolve) => (this.slotUsed = resolve));
 
@@ -99,6 +101,7 @@ export class PullLink {
         onSlotMessage: (h, slot) => {
           if (!this.slots) throw new ProtocolError(ErrorCodes.PROTOCOL, 'slot frame on a link that offered no shared slots', ctx);
           events.onSlotPayload(h, this.slots.payload(slot, h.payloadBytes, ctx));
+          this.slotPayloads++;
           this.slotUsed();
           if (!socket.destroyed && !socket.writableEnded) socket.write(clientFrame(encodeSlotMessage({ kind: 'free', slot })));
         },

@@ -318,6 +318,7 @@ describe.runIf(chooseSharedMemory(true, LOCAL_SOCKETS_SUPPORTED).use || (LOCAL_S
       const sizes = [SLOT_BYTES, 10, MIN_SLOT_PAYLOAD, SLOT_BYTES + 1, 0, MIN_SLOT_PAYLOAD - 1, 3 << 20, 1 << 20, 1 << 20];
       const all = [...sizes, ...sizes].map((n, i) => pattern(n, i));
       let inPlace = 0;
+      const slottedBefore = a!.slotPayloadsFrom(1);
       const received = all.map((p, i) => {
         const bytes = new Uint8Array(p.length);
         let filled = 0;
@@ -336,6 +337,7 @@ describe.runIf(chooseSharedMemory(true, LOCAL_SOCKETS_SUPPORTED).use || (LOCAL_S
       got.forEach((bytes, i) => expect(Buffer.from(bytes).equals(Buffer.from(all[i]!)), `message ${i}`).toBe(true));
       // The sink receives of slot-sized payloads (SLOT_BYTES, MIN_SLOT_PAYLOAD, 3 MiB, 1 MiB: even positions) read in place.
       expect(inPlace).toBe(5);
+      expect(a!.slotPayloadsFrom(1) - slottedBefore).toBe(10); // every payload of 64 KiB to 4 MiB, sink or not
       // Sends that outnumber the slots wait for them to come back; none is lost.
       const many = Array.from({ length: 4 * SLOT_COUNT }, (_, i) => pattern(1 << 20, 100 + i));
       const back = many.map((_, i) => a!.recv(1, tag(100 + i), { timeoutMs: 10_000 }));

@@ -50,8 +50,8 @@ export class WebSocketTransport implements Transport {
   private readonly sendLinkWaiters = new Map<number, Array<(ws: WebSocket) => void>>();
   /** Links we opened to receive from peers. */
   private readonly pullLinks = new Map<number, Promise<PullLink>>();
-  /** Those of them that are open (closing the transport waits for these to be gone). */
-  private readonly openPullLinks = new Set<PullLink>();
+  /** Those of them that are open, by peer. */
+  private readonly openPullLinks = new Map<number, PullLink>();
   private peers = new Map<number, PeerAddress>();
   /** Peers' shared slots, per send link that offered them. */
   private readonly outbound = new Map<WebSocket, OutboundSlots>();
@@ -170,6 +170,12 @@ export class WebSocketTransport implements Transport {
     return (await this.pullLink(peer)).firstSlotPayload;
   }
 
+  /** How many payloads from `peer` have arrived through shared slots so far (0 before its link is open). */
+  slotPayloadsFrom(peer: number): number {
+    checkPeer(this, peer);
+    return this.openPullLinks.get(peer)?.slotPayloads ?? 0;
+  }
+
   recv(peer: number, tag: MessageTag, opts: WaitOptions = {}): Promise<Uint8Array> {
     checkPeer(this, peer);
     this.pullLink(peer).catch(() => undefined); // a failed link closes the peer in the mailbox
@@ -193,7 +199,7 @@ export class WebSocketTransport implements Transport {
     this.mailbox.close();
     this.closeOutbound('transport closed');
     // Open links stop reading (and release their slots) now; one still connecting as soon as it opens, offering nothing.
-    for (const link of this.openPullLinks) link.close();
+    for (const link of this.openPullLinks.values()) link.close();
     for (const link of this.pullLinks.values()) link.then((l) => l.close(), () => undefined);
     this.closing = this.ownsListener ? this.listener.close() : this.listener.leave();
     return this.closing;
@@ -204,7 +210,7 @@ export class WebSocketTransport implements Transport {
     this.closed = true;
     this.mailbox.close();
     this.closeOutbound('transport aborted');
-    for (const link of this.openPullLinks) link.abort();
+    for (const link of this.openPullLinks.values()) link.abort();
     for (const link of this.pullLinks.values()) link.then((l) => l.abort(), () => undefined);
     if (this.ownsListener) await this.listener.abort();
     else this.listener.dropLinks();
@@ -310,7 +316,7 @@ export class WebSocketTransport implements Transport {
     );
     link.then(
       (l) => {
-        this.openPullLinks.add(l);
+        this.openPullLinks.set(peer, l);
         this.offerSlots(peer, l);
         this.mailbox.peerOpened(peer);
       },
