@@ -6,10 +6,11 @@
 //
 // The receiver makes the slots (an anonymous shared file: nothing to clean up when a process dies) when its pull link
 // runs over a Unix socket and offers them to the sender (slot-messages.ts in @ringtrain/protocol), which maps them
-// through /proc. From then on the sender copies every payload that fits into a free slot and announces it with a slot
-// frame on the link (the link's order is the messages' order); the receiver consumes it and hands the slot back
-// with a free message. A payload larger than a slot, or sent while earlier ones still wait for a slot, keeps its
-// place in line. Without the addon, or where the memory has no room, the link simply stays a socket.
+// through /proc once it has checked the offer (websocket-transport.ts). From then on the sender copies every payload
+// of MIN_SLOT_PAYLOAD up to a slot's size into a free slot and announces it with a slot frame on the link (the
+// link's order is the messages' order); the receiver consumes it and hands the slot back with a free message. A
+// smaller or larger payload, or one sent while earlier ones still wait for a slot, keeps its place in line. Without
+// the addon, or where the memory has no room, the link simply stays a socket.
 
 import { ErrorCodes, ProtocolError, TransportError, type ErrorCode, type ErrorContext } from '@ringtrain/common';
 import { closeSharedRegion, createSharedRegion, openSharedRegion, sharedRegionPageBytes, unmapSharedRegion, type SharedRegionHandle } from '@ringtrain/native-socket';
