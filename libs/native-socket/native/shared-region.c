@@ -54,11 +54,16 @@ static napi_value throw_failure(napi_env env, const char *call, bool mapping, vo
   return throw_errno(env, lost ? "E_SHARED_MEMORY_LOST" : "E_SHARED_MEMORY", call);
 }
 
-// Reads the one argument of a call, a region as page_region() wants it; 0 on success, else -1 (nothing thrown).
-static int one_region_argument(napi_env env, napi_callback_info info, void **data, size_t *bytes) {
+// Reads the one argument of `call`, a region as page_region() wants it; 0 on success, else -1 after throwing a
+// TypeError that says what `call` takes.
+static int one_region_argument(napi_env env, napi_callback_info info, const char *call, void **data, size_t *bytes) {
   size_t argc = 1;
   napi_value argv[1];
-  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 1 ? page_region(env, argv[0], data, bytes) : -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == 1 && page_region(env, argv[0], data, bytes) == 0) return 0;
+  char message[128];
+  snprintf(message, sizeof message, "%s(region) takes a page-aligned Uint8Array of whole pages", call);
+  napi_throw_type_error(env, "E_INVALID_ARGUMENT", message);
+  return -1;
 }
 
 // Maps `fd` over the region, shared; 0 or -1 with errno set.
@@ -88,10 +93,7 @@ static napi_value handle_object(napi_env env, int fd, ino_t inode) {
 static napi_value create_shared_region(napi_env env, napi_callback_info info) {
   void *data = NULL;
   size_t bytes = 0;
-  if (one_region_argument(env, info, &data, &bytes) != 0) {
-    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "createSharedRegion(region) takes a page-aligned Uint8Array of whole pages");
-    return NULL;
-  }
+  if (one_region_argument(env, info, "createSharedRegion", &data, &bytes) != 0) return NULL;
   int fd = memfd_create("ringtrain-slots", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return throw_errno(env, "E_SHARED_MEMORY", "memfd_create");
   struct stat st;
@@ -162,10 +164,7 @@ static napi_value open_shared_region(napi_env env, napi_callback_info info) {
 static napi_value unmap_shared_region(napi_env env, napi_callback_info info) {
   void *data = NULL;
   size_t bytes = 0;
-  if (one_region_argument(env, info, &data, &bytes) != 0) {
-    napi_throw_type_error(env, "E_INVALID_ARGUMENT", "unmapSharedRegion(region) takes a page-aligned Uint8Array of whole pages");
-    return NULL;
-  }
+  if (one_region_argument(env, info, "unmapSharedRegion", &data, &bytes) != 0) return NULL;
   if (map_private(data, bytes) != 0) return throw_errno(env, "E_SHARED_MEMORY_LOST", "mmap(MAP_ANONYMOUS)");
   return NULL;
 }

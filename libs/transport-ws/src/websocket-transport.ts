@@ -198,8 +198,8 @@ export class WebSocketTransport implements Transport {
     this.closed = true;
     this.mailbox.close();
     this.closeOutbound('transport closed');
-    // Open links stop reading (and release their slots) now; one still connecting as soon as it opens, offering nothing.
-    for (const link of this.openPullLinks.values()) link.close();
+    // Each link stops reading and releases its slots a microtask from now, before the listener below is done; one
+    // still connecting does so as soon as it opens, offering nothing.
     for (const link of this.pullLinks.values()) link.then((l) => l.close(), () => undefined);
     this.closing = this.ownsListener ? this.listener.close() : this.listener.leave();
     return this.closing;
@@ -210,7 +210,6 @@ export class WebSocketTransport implements Transport {
     this.closed = true;
     this.mailbox.close();
     this.closeOutbound('transport aborted');
-    for (const link of this.openPullLinks.values()) link.abort();
     for (const link of this.pullLinks.values()) link.then((l) => l.abort(), () => undefined);
     if (this.ownsListener) await this.listener.abort();
     else this.listener.dropLinks();
