@@ -49,8 +49,13 @@ BATCH_POOL = 8
 POLL_SECONDS = 0.5
 
 
-def build_model(name):
-    """ringtrain's libs/models zoo model `name`, initialised as ringtrain does (Glorot-uniform kernels, zero biases).
+# Kernel initialisation per model, as libs/models draws them (layer-initializers.ts): zero biases everywhere.
+KERNELS = {"linear": "glorot-uniform", "mlp": "glorot-uniform", "cnn": "fan-in-uniform"}
+
+
+def build_model(name, kernels=None):
+    """ringtrain's libs/models zoo model `name`, initialised as ringtrain does (its KERNELS scheme unless `kernels`
+    says otherwise: glorot-uniform is xavier_uniform_, fan-in-uniform PyTorch's own default; zero biases).
 
     The weights never match ringtrain's numerically (different RNGs), only in shape and distribution; the
     flatten order differs too (NCHW vs NHWC), a permutation of the first dense layer's inputs.
@@ -73,9 +78,11 @@ def build_model(name):
             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(filters * pooled, 512), nn.ReLU(), nn.Linear(512, CLASSES),
         ]
     model = nn.Sequential(*layers)
+    scheme = kernels or KERNELS[name]
     for layer in model.modules():
         if isinstance(layer, (nn.Linear, nn.Conv2d)):
-            nn.init.xavier_uniform_(layer.weight)
+            if scheme == "glorot-uniform":
+                nn.init.xavier_uniform_(layer.weight)  # else the weight keeps nn.Linear's / nn.Conv2d's own draw
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
     return model

@@ -109,26 +109,49 @@ describe('initialisation', () => {
     expect(Array.from(first!.dataSync())).not.toEqual(Array.from(second!.dataSync()));
   });
 
-  it('draws kernels from Glorot-uniform U(±sqrt(6 / (fan_in + fan_out))) and zeroes biases', () => {
-    const model = createModel('cnn', MNIST);
-    const [kernel, bias] = model.getLayer('dense').getWeights().map((w) => w.dataSync());
-    // dense kernel [4608, 512]: limit = sqrt(6 / 5120) = 0.034233; the variance of U(±a) is a²/3 = 3.90625e-4.
-    const limit = Math.sqrt(6 / 5120);
+  /** The largest |value| and the mean square of `values`. */
+  const spread = (values: Float32Array | Int32Array | Uint8Array) => {
     let sumSquares = 0;
     let largest = 0;
-    for (const value of kernel!) {
+    for (const value of values) {
       largest = Math.max(largest, Math.abs(value));
       sumSquares += value * value;
     }
+    return { largest, meanSquare: sumSquares / values.length };
+  };
+
+  it('draws the mlp\'s kernels from Glorot-uniform U(±sqrt(6 / (fan_in + fan_out))) and zeroes biases', () => {
+    const model = createModel('mlp', MNIST);
+    const [kernel, bias] = model.getLayer('dense1').getWeights().map((w) => w.dataSync());
+    // dense1 kernel [784, 512]: limit = sqrt(6 / 1296) = 0.068041; the variance of U(±a) is a²/3 = 1.54321e-3.
+    const limit = Math.sqrt(6 / 1296);
+    const { largest, meanSquare } = spread(kernel!);
     expect(largest).toBeLessThanOrEqual(limit);
     expect(largest).toBeGreaterThan(0.999 * limit);
-    // 2.36 M samples: the standard error of the mean square is ~0.1% of a²/3.
-    expect(sumSquares / kernel!.length).toBeCloseTo((limit * limit) / 3, 5);
+    // 401,408 samples: the standard error of the mean square is ~0.2% of a²/3 (3e-6), well inside 1e-5.
+    expect(meanSquare).toBeCloseTo((limit * limit) / 3, 5);
     expect(bias!.every((value) => value === 0)).toBe(true);
-    // conv1 kernel [3,3,1,32]: fan_in 9, fan_out 3·3·32 = 288, limit sqrt(6/297)
-    const conv = model.getLayer('conv1').getWeights()[0]!.dataSync();
-    expect(Math.max(...Array.from(conv, Math.abs))).toBeLessThanOrEqual(Math.sqrt(6 / 297));
-    expect(Math.max(...Array.from(conv, Math.abs))).toBeGreaterThan(0.8 * Math.sqrt(6 / 297));
+    tf.dispose(model.getWeights());
+  });
+
+  it('draws the cnn\'s kernels from fan-in-uniform U(±1 / sqrt(fan_in)), as PyTorch\'s nn.Linear and nn.Conv2d, and zeroes biases', () => {
+    const model = createModel('cnn', MNIST);
+    const [kernel, bias] = model.getLayer('dense').getWeights().map((w) => w.dataSync());
+    // dense kernel [4608, 512]: limit = 1 / sqrt(4608) = 0.014731 (Glorot's would be sqrt(6 / 5120) = 0.034233);
+    // the variance of U(±a) is a²/3 = 1 / 13824 = 7.2338e-5.
+    const limit = 1 / Math.sqrt(4608);
+    const { largest, meanSquare } = spread(kernel!);
+    expect(largest).toBeLessThanOrEqual(limit);
+    expect(largest).toBeGreaterThan(0.999 * limit);
+    // 2.36 M samples: the standard error of the mean square is ~0.1% of a²/3 (7e-8), well inside 5e-7.
+    expect(meanSquare).toBeCloseTo((limit * limit) / 3, 6);
+    expect(bias!.every((value) => value === 0)).toBe(true);
+    // conv1 kernel [3,3,1,32]: fan_in 3·3·1 = 9, limit 1/3; conv2 [3,3,32,32]: fan_in 288, limit 1/sqrt(288).
+    for (const [name, fanIn] of [['conv1', 9], ['conv2', 288]] as const) {
+      const conv = spread(model.getLayer(name).getWeights()[0]!.dataSync());
+      expect(conv.largest).toBeLessThanOrEqual(1 / Math.sqrt(fanIn));
+      expect(conv.largest).toBeGreaterThan(0.8 / Math.sqrt(fanIn));
+    }
     tf.dispose(model.getWeights());
   });
 });
