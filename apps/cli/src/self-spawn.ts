@@ -1,12 +1,10 @@
 // Starts another ringtrain process running `args`, the same way this one was started (the same node,
 // loader flags and entry script), with an IPC channel for the parent to talk to it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 
-export function spawnSelf(args: string[], env: Record<string, string>): ChildProcess {
+/** `stdio` defaults to this process's stdout and stderr, and an IPC channel. */
+export function spawnSelf(args: string[], env: Record<string, string>, stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc']): ChildProcess {
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot find the ringtrain entry script to start workers');
-  return spawn(process.execPath, [...process.execArgv, entry, ...args], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...env },
-  });
+  return spawn(process.execPath, [...process.execArgv, entry, ...args], { stdio, env: { ...process.env, ...env } });
 }

@@ -21,14 +21,17 @@ export function addTrainOptions(cmd: Command): Command {
   return cmd;
 }
 
-/** The resolved run config of a command that called addTrainOptions. Throws InvalidArgumentError naming the culprit. */
-export async function trainConfig(cmd: Command): Promise<RunConfig> {
+/**
+ * The resolved run config of a command that called addTrainOptions. `defaults` replace the options' own defaults
+ * (a config file and flags still win over them). Throws InvalidArgumentError naming the culprit.
+ */
+export async function trainConfig(cmd: Command, defaults: Partial<RunConfig> = {}): Promise<RunConfig> {
   const values = cmd.opts<Record<string, unknown>>();
-  const file = typeof values.config === 'string' ? await loadConfigFile(values.config) : undefined;
+  const file = { ...defaults, ...(typeof values.config === 'string' ? await loadConfigFile(values.config) : {}) };
   const flags: Record<string, unknown> = {};
   for (const spec of TRAIN_OPTIONS) {
     const source = cmd.getOptionValueSource(spec.key);
     if (source === 'cli' || source === 'env') flags[spec.key] = values[spec.key];
   }
-  return resolveConfig({ ...(file ? { file } : {}), flags: flags as Partial<RunConfig> });
+  return resolveConfig({ file, flags: flags as Partial<RunConfig> });
 }

@@ -7,3 +7,5 @@ export { makeResult, defaultIters } from './results.js';
 export type { AllReduceResult } from './results.js';
 export { chooseLocalSockets, chooseSharedMemory } from '@ringtrain/transport-ws';
 export { parseSize, parseSizeList, parseCountList, formatSize } from './sizes.js';
+export { formatScalingTable, parseStepRecords, runScalingBench, scalingRow, withScaling } from './scaling.js';
+export type { ScalingBenchOptions, ScalingRow, StepRecord } from './scaling.js';

@@ -15,10 +15,14 @@ function cells(r: AllReduceResult): string[] {
   ];
 }
 
+/** A fixed-width table: the header, then a line per row of cells, every column right-aligned. */
+export function alignedTable(header: readonly string[], body: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
+  const line = (c: readonly string[]) => c.map((v, i) => v.padStart(widths[i]!)).join('  ');
+  return [line(header), ...body.map(line)].join('\n');
+}
+
 /** An nccl-tests-style fixed-width table, right-aligned. */
 export function formatTable(rows: readonly AllReduceResult[]): string {
-  const body = rows.map(cells);
-  const widths = COLUMNS.map((h, i) => Math.max(h.length, ...body.map((c) => c[i]!.length)));
-  const line = (c: readonly string[]) => c.map((v, i) => v.padStart(widths[i]!)).join('  ');
-  return [line(COLUMNS), ...body.map(line)].join('\n');
+  return alignedTable(COLUMNS, rows.map(cells));
 }

@@ -4,6 +4,7 @@ import type { BenchWorkerConfig } from '@ringtrain/bench';
 import { InvalidArgumentError } from '@ringtrain/common';
 import { action } from '../run-command.js';
 import { spawnSelf } from '../self-spawn.js';
+import { scalingCommand } from './bench-scaling.js';
 
 const WORKER_COMMAND = '_allreduce-worker';
 
@@ -82,7 +83,7 @@ async function allReduceWorker(configJson: string): Promise<void> {
 }
 
 export function benchCommand(): Command {
-  const bench = new Command('bench').description('benchmarks: all-reduce bandwidth over the real transport');
+  const bench = new Command('bench').description('benchmarks: all-reduce bandwidth over the real transport, training throughput per world size');
   bench
     .command('allreduce')
     .description('time ring all-reduce between worker processes on loopback; prints an nccl-tests style table')
@@ -98,5 +99,6 @@ export function benchCommand(): Command {
     .option('--no-shared-memory', 'Unix socket links carry the payloads themselves, not through shared memory (Linux)')
     .action(action(benchAllReduce));
   bench.command(WORKER_COMMAND, { hidden: true }).argument('<config>').action(action(allReduceWorker));
+  bench.addCommand(scalingCommand());
   return bench;
 }

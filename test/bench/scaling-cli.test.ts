@@ -1,0 +1,81 @@
+// `ringtrain bench scaling` end to end: a real `ringtrain launch` per world size, the table, the JSON, the runs kept
+// under --out, and bad input refused with exit code 2.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
+
+async function ringtrain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+interface Row {
+  workers: number;
+  steps: number;
+  step_ms: number;
+  compute_ms: number;
+  comm_ms: number;
+  samples_per_second: number;
+  speedup: number;
+  scaling_efficiency: number;
+}
+
+describe('ringtrain bench scaling', () => {
+  it('trains 1 and 2 workers, prints a row each and writes the JSON; every run stays in --out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringtrain-scaling-'));
+    const file = join(dir, 'scaling.json');
+    const args = ['bench', 'scaling', '--workers', '2,1', '--model', 'linear', '--batch-size', '256', '--json', file, '--out', join(dir, 'runs')];
+    const { code, stdout, stderr } = await ringtrain(args);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('# ringtrain scaling: model linear, dataset mnist, batch 256 per worker x 1 accumulation step(s), 1 epoch(s)');
+    expect(stdout).toMatch(/workers\s+steps\s+step\(ms\)\s+compute\(ms\)\s+comm\(ms\)\s+samples\/s\s+speedup\s+efficiency\n\s+1\s+27\s.*100\.0%\n\s+2\s+11\s/);
+    const { results, config } = JSON.parse(readFileSync(file, 'utf8')) as { results: Row[]; config: Record<string, unknown> };
+    expect(config).toMatchObject({ model: 'linear', 'batch-size': 256, epochs: 1 });
+    // Smallest world size first. Steps after the 5 of warmup: 1 worker, ceil(8000/256) = 32 steps -> 27; 2 workers,
+    // ceil(4000/256) = 16 -> 11.
+    expect(results.map((r) => [r.workers, r.steps])).toEqual([[1, 27], [2, 11]]);
+    // The timed steps' samples: 1 worker, 26 full batches of 256 and the last of 8000 - 31·256 = 64 -> 6720; 2 workers,
+    // 10 full global batches of 512 and the last of 2 · (4000 - 15·256) = 320 -> 5440. samples/s times the timed
+    // steps' total time gives them back.
+    const samples = results.map((r) => (r.samples_per_second * r.step_ms * r.steps) / 1000);
+    expect(samples[0]).toBeCloseTo(6720, 6);
+    expect(samples[1]).toBeCloseTo(5440, 6);
+    const [one, two] = results as [Row, Row];
+    expect([one.speedup, one.scaling_efficiency]).toEqual([1, 1]);
+    expect(two.speedup).toBeCloseTo(two.samples_per_second / one.samples_per_second, 12);
+    expect(two.scaling_efficiency).toBeCloseTo(two.speedup / 2, 12);
+    // One worker does not communicate; two do. A step record takes each timing's maximum over the ranks, and a rank's
+    // step covers its compute and its communication, so the step is at least either.
+    expect(one.comm_ms).toBeLessThan(0.1);
+    expect(two.comm_ms).toBeGreaterThan(0);
+    for (const r of results) expect(r.step_ms).toBeGreaterThanOrEqual(Math.max(r.compute_ms, r.comm_ms));
+    for (const workers of [1, 2]) {
+      const runDir = join(dir, 'runs', `workers-${workers}`);
+      for (const name of ['config.json', 'launch.log', 'metrics.jsonl', 'summary.json']) expect(existsSync(join(runDir, name))).toBe(true);
+      expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'))).toMatchObject({ world_size: workers, status: 'ok' });
+    }
+  });
+
+  it('refuses bad input with exit code 2 and one line: a world size, a warmup that leaves no step, a run that refuses its dataset', async () => {
+    expect(await ringtrain(['bench', 'scaling', '--workers', '0,2'])).toMatchObject({ code: 2, stderr: 'ringtrain: E_INVALID_ARGUMENT: --workers: "0" must be an integer from 1 to 64\n' });
+    const warmup = await ringtrain(['bench', 'scaling', '--workers', '1', '--model', 'linear', '--batch-size', '4000', '--warmup', '2']);
+    expect(warmup).toMatchObject({ code: 2, stderr: 'ringtrain: E_INVALID_ARGUMENT: the 1-worker run has 2 steps, none after the first 2 (--warmup): train longer or lower --warmup\n' });
+    const dataset = await ringtrain(['bench', 'scaling', '--workers', '1', '--model', 'linear', '--dataset', 'idx:/nonexistent']);
+    expect(dataset.code).toBe(2);
+    expect(dataset.stderr).toMatch(/^ringtrain: E_INVALID_ARGUMENT: the 1-worker run failed \(exit code 2; its log: .*launch\.log\):\n/);
+    expect(dataset.stderr).toContain('idx dataset directory /nonexistent does not exist');
+  });
+});
