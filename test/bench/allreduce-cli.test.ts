@@ -1,26 +1,11 @@
 // `ringtrain bench allreduce` end to end: real worker processes on loopback over the WebSocket
 // transport, each size checked against the closed-form sum inside the workers before it is timed.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { chooseLocalSockets, chooseSharedMemory, MIN_SLOT_PAYLOAD } from '@ringtrain/transport-ws';
-
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
-
-async function ringtrain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { bin, ringtrain } from './run-ringtrain.js';
 
 describe('ringtrain bench allreduce', () => {
   it('runs 2 and 3 workers, prints the table and writes the JSON schema', async () => {

@@ -1,36 +1,13 @@
 // `ringtrain bench scaling` end to end: a real `ringtrain launch` per world size, the table, the JSON, the runs kept
 // under --out, and bad input refused with exit code 2.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ringtrain } from './run-ringtrain.js';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
-
-async function ringtrain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-interface Row {
-  workers: number;
-  steps: number;
-  step_ms: number;
-  compute_ms: number;
-  comm_ms: number;
-  samples_per_second: number;
-  speedup: number;
-  scaling_efficiency: number;
-}
+/** A row of the JSON's results. */
+type Row = Record<'workers' | 'steps' | 'step_ms' | 'compute_ms' | 'comm_ms' | 'samples_per_second' | 'speedup' | 'scaling_efficiency', number>;
 
 describe('ringtrain bench scaling', () => {
   it('trains 1 and 2 workers, prints a row each and writes the JSON; every run stays in --out', async () => {
