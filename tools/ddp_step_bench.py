@@ -79,6 +79,8 @@ def build_model(name, kernels=None):
         ]
     model = nn.Sequential(*layers)
     scheme = kernels or KERNELS[name]
+    if scheme not in ("glorot-uniform", "fan-in-uniform"):
+        raise ValueError(f"unknown kernel scheme {scheme!r}: glorot-uniform or fan-in-uniform")
     for layer in model.modules():
         if isinstance(layer, (nn.Linear, nn.Conv2d)):
             if scheme == "glorot-uniform":

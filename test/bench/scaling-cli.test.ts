@@ -1,10 +1,11 @@
 // `ringtrain bench scaling` end to end: a real `ringtrain launch` per world size, the table, the JSON, the runs kept
 // under --out, and bad input refused with exit code 2.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ringtrain } from './run-ringtrain.js';
+import { bin, ringtrain } from './run-ringtrain.js';
 
 /** A row of the JSON's results. */
 type Row = Record<'workers' | 'steps' | 'step_ms' | 'compute_ms' | 'comm_ms' | 'samples_per_second' | 'speedup' | 'scaling_efficiency', number>;
@@ -46,13 +47,44 @@ describe('ringtrain bench scaling', () => {
     }
   });
 
-  it('refuses bad input with exit code 2 and one line: a world size, a warmup that leaves no step, a run that refuses its dataset', async () => {
-    expect(await ringtrain(['bench', 'scaling', '--workers', '0,2'])).toMatchObject({ code: 2, stderr: 'ringtrain: E_INVALID_ARGUMENT: --workers: "0" must be an integer from 1 to 64\n' });
-    const warmup = await ringtrain(['bench', 'scaling', '--workers', '1', '--model', 'linear', '--batch-size', '4000', '--warmup', '2']);
-    expect(warmup).toMatchObject({ code: 2, stderr: 'ringtrain: E_INVALID_ARGUMENT: the 1-worker run has 2 steps, none after the first 2 (--warmup): train longer or lower --warmup\n' });
-    const dataset = await ringtrain(['bench', 'scaling', '--workers', '1', '--model', 'linear', '--dataset', 'idx:/nonexistent']);
-    expect(dataset.code).toBe(2);
-    expect(dataset.stderr).toMatch(/^ringtrain: E_INVALID_ARGUMENT: the 1-worker run failed \(exit code 2; its log: .*launch\.log\):\n/);
-    expect(dataset.stderr).toContain('idx dataset directory /nonexistent does not exist');
+  it('refuses bad input with exit code 2 and one line: a world size, --resume, an unwritable --json, a warmup that leaves no step, a run that refuses its dataset', async () => {
+    const refused = async (args: string[], line: string | RegExp) => {
+      const { code, stderr } = await ringtrain(['bench', 'scaling', ...args]);
+      expect(code).toBe(2);
+      expect(stderr.split('\n')).toHaveLength(2); // one line and the final newline
+      expect(stderr).toMatch(line);
+    };
+    await refused(['--workers', '0,2'], 'ringtrain: E_INVALID_ARGUMENT: --workers: "0" must be an integer from 1 to 64\n');
+    await refused(['--resume', '/tmp/x.ckpt'], 'ringtrain: E_INVALID_ARGUMENT: --resume: every world size trains the same run from its start; nothing to resume\n');
+    await refused(['--json', '/nonexistent/dir/s.json'], /^ringtrain: E_INVALID_ARGUMENT: --json \/nonexistent\/dir\/s\.json: cannot write it \(ENOENT/);
+    await refused(
+      ['--workers', '1', '--model', 'linear', '--batch-size', '4000', '--warmup', '2'],
+      'ringtrain: E_INVALID_ARGUMENT: the 1-worker run has 2 steps, none after the first 2 (--warmup): train longer or lower --warmup\n',
+    );
+    // The run's own error, from the rank that met it, and where its whole log is.
+    await refused(
+      ['--workers', '1', '--model', 'linear', '--dataset', 'idx:/nonexistent'],
+      /^ringtrain: E_INVALID_ARGUMENT: the 1-worker run failed with exit status 2: rank 0: E_INVALID_ARGUMENT: idx dataset directory \/nonexistent does not exist \(its log: .*workers-1\/launch\.log\)\n$/,
+    );
+  });
+
+  it('SIGTERM stops the run in progress and its workers, and the bench exits with status 143', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringtrain-scaling-'));
+    const child = spawn(process.execPath, [bin, 'bench', 'scaling', '--workers', '2', '--model', 'cnn', '--epochs', '5', '--out', dir], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Wait until the run trains (its first step record), then stop the bench alone.
+    const metrics = join(dir, 'workers-2', 'metrics.jsonl');
+    for (let i = 0; i < 600 && !(existsSync(metrics) && readFileSync(metrics, 'utf8').includes('step_ms')); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(readFileSync(metrics, 'utf8')).toContain('step_ms');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    const summary = JSON.parse(readFileSync(join(dir, 'workers-2', 'summary.json'), 'utf8')) as { status: string };
+    expect(summary.status).not.toBe('ok');
+    // No process of the run is left: the launch (its config file is in its arguments) and its workers, whose pids its
+    // log names when they join.
+    expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(join(dir, 'workers-2', 'config.json'));
+    const pids = [...new Set([...readFileSync(join(dir, 'workers-2', 'launch.log'), 'utf8').matchAll(/\(pid (\d+),/g)].map((m) => Number(m[1])))];
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
   });
 });

@@ -1,6 +1,7 @@
 // The README's "Overlap, and what did not help here" tells readers to `git apply` the patches in
 // tools/experiments to repeat its measurements: they must apply to this tree. A change to the files they touch
 // (trainer.ts, gradient-sync.ts, compute-gradients.ts, ...) fails here until the patches are brought up to date.
+// This checks that they apply, not that the patched tree builds (that takes a type-check of the patched copy).
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // Starts another ringtrain process running `args`, the same way this one was started (the same node,
-// loader flags and entry script), with an IPC channel for the parent to talk to it.
+// loader flags and entry script); by default with this process's stdout and stderr and an IPC channel.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 
 /** `stdio` defaults to this process's stdout and stderr, and an IPC channel. */

@@ -1,10 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { addTrainOptions, trainConfig } from './train-options.js';
+import { addTrainOptions, trainConfig, type TrainOptionsTailoring } from './train-options.js';
 
 /** The run config a command with every training option resolves from `args`. */
-async function configFrom(args: string[]): Promise<Awaited<ReturnType<typeof trainConfig>>> {
-  const cmd = addTrainOptions(new Command('train').exitOverride());
+async function configFrom(args: string[], tailoring?: TrainOptionsTailoring): Promise<Awaited<ReturnType<typeof trainConfig>>> {
+  const cmd = addTrainOptions(new Command('train').exitOverride(), tailoring);
   cmd.parse(args, { from: 'user' });
   return trainConfig(cmd);
 }
@@ -18,5 +21,24 @@ describe('training options on the command line', () => {
     const help = addTrainOptions(new Command('train')).helpInformation();
     expect(help).toContain('--no-unix-sockets');
     expect(help).not.toMatch(/^\s+--unix-sockets/m);
+  });
+});
+
+describe("a command's own defaults and help texts (bench scaling: one epoch, --out as the runs' root)", () => {
+  const tailoring = { defaults: { epochs: 1 }, descriptions: { out: 'root of the runs' } };
+
+  it('rank between the options\' defaults and a config file: defaults < command defaults < file < flags', async () => {
+    expect((await configFrom([])).epochs).toBe(3);
+    expect((await configFrom([], tailoring)).epochs).toBe(1);
+    const file = join(mkdtempSync(join(tmpdir(), 'ringtrain-options-')), 'run.json');
+    writeFileSync(file, JSON.stringify({ epochs: 2 }));
+    expect((await configFrom(['--config', file], tailoring)).epochs).toBe(2);
+    expect((await configFrom(['--config', file, '--epochs', '4'], tailoring)).epochs).toBe(4);
+  });
+
+  it('show in the help', () => {
+    const help = addTrainOptions(new Command('train'), tailoring).helpInformation();
+    expect(help).toMatch(/--epochs <N>\s+passes over the training set \(default: 1\)/);
+    expect(help).toMatch(/--out <DIR>\s+root of the runs\n/);
   });
 });

@@ -5,12 +5,25 @@
 import { Option, type Command } from 'commander';
 import { loadConfigFile, parseOptionText, resolveConfig, TRAIN_OPTIONS, type RunConfig } from '@ringtrain/config';
 
+/** How a command tailors the training options to itself. */
+export interface TrainOptionsTailoring {
+  /** Defaults in place of the options' own (a config file and flags still win over them); shown in the help. */
+  defaults?: Partial<RunConfig>;
+  /** Help texts in place of the options' own, where an option means more in this command. */
+  descriptions?: Partial<Record<keyof RunConfig, string>>;
+}
+
+/** The defaults each command's addTrainOptions was given, for its trainConfig. */
+const commandDefaults = new WeakMap<Command, Partial<RunConfig>>();
+
 /** Adds `--config FILE` and every training option to `cmd`. */
-export function addTrainOptions(cmd: Command): Command {
+export function addTrainOptions(cmd: Command, { defaults = {}, descriptions = {} }: TrainOptionsTailoring = {}): Command {
+  commandDefaults.set(cmd, defaults);
   cmd.addOption(new Option('--config <FILE>', 'YAML or JSON file with the same keys as these flags (flags override it)'));
   for (const spec of TRAIN_OPTIONS) {
-    const shown = spec.defaultValue === undefined || spec.kind === 'boolean' ? '' : ` (default: ${String(spec.defaultValue)})`;
-    const option = new Option(spec.valueName ? `${spec.flag} <${spec.valueName}>` : spec.flag, `${spec.description}${shown}`);
+    const defaultValue = defaults[spec.key] ?? spec.defaultValue;
+    const shown = defaultValue === undefined || spec.kind === 'boolean' ? '' : ` (default: ${String(defaultValue)})`;
+    const option = new Option(spec.valueName ? `${spec.flag} <${spec.valueName}>` : spec.flag, `${descriptions[spec.key] ?? spec.description}${shown}`);
     if (spec.valueName) option.argParser((text) => parseOptionText(spec, text));
     if (spec.key === 'token') option.env('RINGTRAIN_TOKEN');
     cmd.addOption(option);
@@ -22,12 +35,12 @@ export function addTrainOptions(cmd: Command): Command {
 }
 
 /**
- * The resolved run config of a command that called addTrainOptions. `defaults` replace the options' own defaults
- * (a config file and flags still win over them). Throws InvalidArgumentError naming the culprit.
+ * The resolved run config of a command that called addTrainOptions: defaults (the command's, else the options')
+ * < config file < flags. Throws InvalidArgumentError naming the culprit.
  */
-export async function trainConfig(cmd: Command, defaults: Partial<RunConfig> = {}): Promise<RunConfig> {
+export async function trainConfig(cmd: Command): Promise<RunConfig> {
   const values = cmd.opts<Record<string, unknown>>();
-  const file = { ...defaults, ...(typeof values.config === 'string' ? await loadConfigFile(values.config) : {}) };
+  const file = { ...commandDefaults.get(cmd), ...(typeof values.config === 'string' ? await loadConfigFile(values.config) : {}) };
   const flags: Record<string, unknown> = {};
   for (const spec of TRAIN_OPTIONS) {
     const source = cmd.getOptionValueSource(spec.key);

@@ -69,7 +69,7 @@ describe('runScalingBench', () => {
         trained.push(workers);
         return { metrics: jsonl([step(0, workers * 100, 10), step(1, workers * 100, 10)]), source: `w${workers}` };
       },
-      onRow: (r) => seen.push(r.workers),
+      onRow: (r) => void seen.push(r.workers),
     });
     expect(trained).toEqual([1, 2, 4]);
     expect(seen).toEqual([1, 2, 4]);
@@ -80,12 +80,28 @@ describe('runScalingBench', () => {
     ]);
   });
 
-  it('fails with the run that failed', async () => {
+  it('fails with the run that failed, after reporting the rows before it', async () => {
     const train = async (workers: number) => {
       if (workers === 2) throw new Error('the 2-worker run failed');
       return { metrics: jsonl([step(0, 100, 10)]), source: 'w1' };
     };
-    await expect(runScalingBench({ workers: [1, 2], warmup: 0, train })).rejects.toThrow('the 2-worker run failed');
+    const seen: number[] = [];
+    await expect(runScalingBench({ workers: [1, 2, 4], warmup: 0, train, onRow: (r) => void seen.push(r.workers) })).rejects.toThrow('the 2-worker run failed');
+    expect(seen).toEqual([1]);
+  });
+
+  it('waits for an asynchronous onRow before the next run (the CLI writes its JSON there)', async () => {
+    const events: string[] = [];
+    const train = async (workers: number) => {
+      events.push(`train ${workers}`);
+      return { metrics: jsonl([step(0, 100, 10)]), source: `w${workers}` };
+    };
+    const onRow = async (r: { workers: number }) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      events.push(`row ${r.workers}`);
+    };
+    await runScalingBench({ workers: [1, 2], warmup: 0, train, onRow });
+    expect(events).toEqual(['train 1', 'row 1', 'train 2', 'row 2']);
   });
 });
 

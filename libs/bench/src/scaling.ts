@@ -115,8 +115,8 @@ export interface ScalingBenchOptions {
   warmup: number;
   /** Trains with `workers` workers and resolves to the run's metrics.jsonl text and where it came from. */
   train: (workers: number) => Promise<{ metrics: string; source: string }>;
-  /** Each world size's row as soon as its run ends. */
-  onRow?: (row: ScalingRow) => void;
+  /** Each world size's row as soon as its run ends; the next run starts when it has returned (or resolved). */
+  onRow?: (row: ScalingRow) => void | Promise<void>;
 }
 
 /** Runs every world size in turn, smallest first; the rows, compared with the smallest world size. */
@@ -125,7 +125,7 @@ export async function runScalingBench({ workers, warmup, train, onRow }: Scaling
   for (const count of [...new Set(workers)].sort((a, b) => a - b)) {
     const { metrics, source } = await train(count);
     rows.push(scalingRow(count, parseStepRecords(metrics, source), warmup));
-    onRow?.(withScaling(rows).at(-1)!);
+    await onRow?.(withScaling(rows).at(-1)!);
   }
   return withScaling(rows);
 }

@@ -4,3 +4,4 @@ export { parseNnodes, type NodeCountRange } from './nnodes.js';
 export { parseEndpoint, type Endpoint } from './endpoint.js';
 export { launchWorkers } from './local-group.js';
 export type { GroupResult, LaunchOptions, LocalGroup, WorkerExit, WorkerStream } from './launch-options.js';
+export { exitStatus } from './exit-status.js';

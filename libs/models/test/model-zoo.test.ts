@@ -128,7 +128,8 @@ describe('initialisation', () => {
     const { largest, meanSquare } = spread(kernel!);
     expect(largest).toBeLessThanOrEqual(limit);
     expect(largest).toBeGreaterThan(0.999 * limit);
-    // 401,408 samples: the standard error of the mean square is ~0.2% of a²/3 (3e-6), well inside 1e-5.
+    // 401,408 samples: x² of U(±a) has standard deviation a²·sqrt(4/45), so the mean square's standard error is
+    // a²·0.298/sqrt(401408) = 2.2e-6 (0.14% of a²/3), inside toBeCloseTo's 5e-6 (the draw is seeded: the same every run).
     expect(meanSquare).toBeCloseTo((limit * limit) / 3, 5);
     expect(bias!.every((value) => value === 0)).toBe(true);
     tf.dispose(model.getWeights());
@@ -143,7 +144,8 @@ describe('initialisation', () => {
     const { largest, meanSquare } = spread(kernel!);
     expect(largest).toBeLessThanOrEqual(limit);
     expect(largest).toBeGreaterThan(0.999 * limit);
-    // 2.36 M samples: the standard error of the mean square is ~0.1% of a²/3 (7e-8), well inside 5e-7.
+    // 2.36 M samples: the mean square's standard error is a²·0.298/sqrt(2359296) = 4.2e-8 (0.06% of a²/3), well inside
+    // toBeCloseTo's 5e-7; Glorot's a²/3 = 3.9e-4 would be far outside.
     expect(meanSquare).toBeCloseTo((limit * limit) / 3, 6);
     expect(bias!.every((value) => value === 0)).toBe(true);
     // conv1 kernel [3,3,1,32]: fan_in 3·3·1 = 9, limit 1/3; conv2 [3,3,32,32]: fan_in 288, limit 1/sqrt(288).

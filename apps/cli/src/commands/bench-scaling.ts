@@ -8,12 +8,15 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import type { ScalingRow } from '@ringtrain/bench';
 import { ErrorCodes, InvalidArgumentError, RunError } from '@ringtrain/common';
 import { toConfigFile, type RunConfig } from '@ringtrain/config';
+import { exitStatus } from '@ringtrain/launcher';
 import { integerOption } from '../number-option.js';
 import { action, EXIT_USAGE } from '../run-command.js';
 import { spawnSelf } from '../self-spawn.js';
 import { addTrainOptions, trainConfig } from '../train-options.js';
+import { tablePrinter } from './table-printer.js';
 
 interface ScalingFlags {
   workers: string;
@@ -21,70 +24,117 @@ interface ScalingFlags {
   json?: string;
 }
 
-/** Lines of a failed run's log quoted in the error. */
-const LOG_TAIL_LINES = 5;
+/** Signals the bench passes on to the run in progress, which stops its workers (launch's own handling). */
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-/** Trains `config` with `workers` local workers (`ringtrain launch`) in `dir`; resolves to its metrics.jsonl. */
+/** A rank's error line in a launch's log: `[rank R] error: E_...: what went wrong`. */
+const RANK_ERROR = /^\[rank (\d+)\] error: (.*)$/;
+
+/** What a failed launch's log says went wrong: the first rank's error, else the launcher's own, else its last line. */
+function cause(logFile: string): string {
+  const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n');
+  for (const line of lines) {
+    const match = RANK_ERROR.exec(line);
+    if (match) return `rank ${match[1]}: ${match[2]}`;
+  }
+  return lines.findLast((line) => line.startsWith('ringtrain: ') && !line.includes('RINGTRAIN_DEBUG'))?.slice('ringtrain: '.length) ?? lines.at(-1) ?? '';
+}
+
+/**
+ * Trains `config` with `workers` local workers (`ringtrain launch`) in `dir`; resolves to its metrics.jsonl. A
+ * SIGINT or SIGTERM to the bench stops the run and then the bench, with the shell's status for that signal.
+ */
 async function launchRun(workers: number, config: RunConfig, dir: string): Promise<{ metrics: string; source: string }> {
   await mkdir(dir, { recursive: true });
   const configFile = join(dir, 'config.json');
-  await writeFile(configFile, `${JSON.stringify({ ...toConfigFile(config), out: dir }, null, 1)}\n`);
+  // Each world size checkpoints into its own directory: runs that shared one would resume from each other.
+  const runConfig = { ...toConfigFile(config), out: dir, ...(config.checkpointDir === undefined ? {} : { 'checkpoint-dir': join(config.checkpointDir, `workers-${workers}`) }) };
+  await writeFile(configFile, `${JSON.stringify(runConfig, null, 1)}\n`);
   const logFile = join(dir, 'launch.log');
   const log = openSync(logFile, 'w');
-  let code: number | null;
+  // One node of its own, whatever torchrun variables (PET_NNODES, ...) the bench's environment holds.
+  const args = ['launch', '--nproc-per-node', String(workers), '--nnodes', '1', '--node-rank', '0', '--max-restarts', '0', '--config', configFile];
+  let stoppedBy: NodeJS.Signals | undefined;
+  let status: number;
   try {
-    const child = spawnSelf(['launch', '--nproc-per-node', String(workers), '--config', configFile], {}, ['ignore', log, log]);
-    code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('exit', (exitCode) => resolve(exitCode)));
+    const child = spawnSelf(args, config.token === undefined ? {} : { RINGTRAIN_TOKEN: config.token }, ['ignore', log, log]);
+    const forward = (signal: NodeJS.Signals): void => {
+      stoppedBy = signal;
+      child.kill(signal);
+    };
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+    try {
+      status = await new Promise<number>((resolve, reject) => child.once('error', reject).once('exit', (code, signal) => resolve(exitStatus(code, signal))));
+    } finally {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+    }
   } finally {
     closeSync(log);
   }
-  if (code !== 0) {
-    const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n  ');
-    const detail = `the ${workers}-worker run failed (exit code ${code}; its log: ${logFile}):\n  ${tail}`;
+  if (stoppedBy !== undefined) process.exit(exitStatus(null, stoppedBy));
+  if (status !== 0) {
+    const detail = `the ${workers}-worker run failed with exit status ${status}: ${cause(logFile)} (its log: ${logFile})`;
     // A run that refused its input (a dataset it cannot read, say) is bad input here too.
-    throw code === EXIT_USAGE ? new InvalidArgumentError(detail, { subject: 'TRAIN OPTIONS' }) : new RunError(ErrorCodes.WORKER_FAILED, detail);
+    throw status === EXIT_USAGE ? new InvalidArgumentError(detail, { subject: 'TRAIN OPTIONS' }) : new RunError(ErrorCodes.WORKER_FAILED, detail);
   }
   const source = join(dir, 'metrics.jsonl');
   return { metrics: await readFile(source, 'utf8'), source };
+}
+
+/** Writes the rows so far to `file` (after every run: a failure later keeps what was measured). */
+async function writeJson(file: string, rows: readonly ScalingRow[], config: RunConfig): Promise<void> {
+  try {
+    await writeFile(file, `${JSON.stringify({ results: rows, config: toConfigFile(config) }, null, 1)}\n`);
+  } catch (err) {
+    throw new InvalidArgumentError(`--json ${file}: cannot write it (${(err as Error).message})`, { subject: '--json' });
+  }
 }
 
 async function benchScaling(cmd: Command): Promise<void> {
   const { formatScalingTable, parseCountList, runScalingBench } = await import('@ringtrain/bench');
   const flags = cmd.opts<ScalingFlags>();
   const workers = parseCountList(flags.workers, '--workers', 1, 64);
-  // One epoch unless told otherwise: enough steps to time, and the bench's runs are several.
-  const config = await trainConfig(cmd, { epochs: 1 });
+  const config = await trainConfig(cmd);
+  if (config.resume !== undefined) throw new InvalidArgumentError('--resume: every world size trains the same run from its start; nothing to resume', { subject: '--resume' });
+  const json = flags.json;
+  if (json !== undefined) await writeJson(json, [], config); // an unwritable path fails now, not after the runs
   const root = config.out ?? (await mkdtemp(join(tmpdir(), 'ringtrain-scaling-')));
   const cores = availableParallelism();
   process.stdout.write(
     `# ringtrain scaling: model ${config.model}, dataset ${config.dataset}, batch ${config.batchSize} per worker x ${config.accumSteps} accumulation step(s), ` +
-      `${config.epochs} epoch(s), backend ${config.backend}, node ${process.version}, ${cores} cores\n` +
+      `${config.epochs} epoch(s), --backend ${config.backend}, node ${process.version}, ${cores} cores\n` +
       `# each world size is a \`ringtrain launch\` in ${root}/workers-N; figures over its steps after the first ${flags.warmup}, ` +
       'every step paced by its slowest rank: mean step, compute and comm; samples/s = samples / step time; speedup and efficiency over the first row\n' +
       (Math.max(...workers) > cores ? `# more workers than cores: workers share cores, so efficiency falls whatever the communication costs\n` : ''),
   );
-  let printed = 0;
-  const rows = await runScalingBench({
+  const printRow = tablePrinter((row: ScalingRow) => formatScalingTable([row]));
+  const done: ScalingRow[] = [];
+  await runScalingBench({
     workers,
     warmup: flags.warmup,
     train: (count) => launchRun(count, config, join(root, `workers-${count}`)),
-    onRow: (row) => {
-      const lines = formatScalingTable([row]).split('\n');
-      process.stdout.write(`${printed++ === 0 ? `${lines[0]}\n` : ''}${lines[1]}\n`);
+    onRow: async (row) => {
+      printRow(row);
+      done.push(row);
+      if (json !== undefined) await writeJson(json, done, config);
     },
   });
-  if (flags.json) {
-    await writeFile(flags.json, `${JSON.stringify({ results: rows, config: toConfigFile(config) }, null, 1)}\n`);
-    process.stdout.write(`# wrote ${flags.json}\n`);
-  }
+  if (json !== undefined) process.stdout.write(`# wrote ${json}\n`);
 }
 
 export function scalingCommand(): Command {
   const cmd = new Command('scaling')
     .description('train with each world size in turn on this machine (ringtrain launch) and compare throughput: speedup and scaling efficiency')
     .option('--workers <list>', 'world sizes, comma-separated; run from the smallest up', '1,2,4')
-    .addOption(new Option('--warmup <n>', 'first steps of every run left out of its figures').argParser(integerOption('--warmup', 0)).default(5))
-    .option('--json <file>', 'also write {"results":[{workers,steps,step_ms,compute_ms,comm_ms,samples_per_second,speedup,scaling_efficiency}],"config":{...}} to FILE');
-  addTrainOptions(cmd);
+    .addOption(new Option('--warmup <n>', "first steps of every run left out of its figures (timing only; the LR's warmup is --warmup-steps)").argParser(integerOption('--warmup', 0)).default(5))
+    .option('--json <file>', 'also write {"results":[{workers,steps,step_ms,compute_ms,comm_ms,samples_per_second,speedup,scaling_efficiency}],"config":{...}} to FILE, after every run');
+  // One epoch unless told otherwise: enough steps to time, and a bench runs several.
+  addTrainOptions(cmd, {
+    defaults: { epochs: 1 },
+    descriptions: {
+      out: 'root of the runs: each world size N trains in DIR/workers-N (default: a new temporary directory)',
+      checkpointDir: 'root of the runs\' checkpoints: each world size N writes into DIR/workers-N (default: none)',
+    },
+  });
   return cmd.action(action(() => benchScaling(cmd)));
 }

@@ -1,10 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import type { BenchWorkerConfig } from '@ringtrain/bench';
+import type { AllReduceResult, BenchWorkerConfig } from '@ringtrain/bench';
 import { InvalidArgumentError } from '@ringtrain/common';
 import { action } from '../run-command.js';
 import { spawnSelf } from '../self-spawn.js';
 import { scalingCommand } from './bench-scaling.js';
+import { tablePrinter } from './table-printer.js';
 
 const WORKER_COMMAND = '_allreduce-worker';
 
@@ -44,7 +45,7 @@ async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
       [local.notice, shared.notice].map((notice) => (notice === undefined ? '' : `# ${notice}\n`)).join('') +
       '# time = slowest rank, mean of timed iterations; busbw = algbw * 2(N-1)/N (nccl-tests)\n',
   );
-  let printed = 0;
+  const printRow = tablePrinter((row: AllReduceResult) => formatTable([row]));
   const results = await runAllReduceBench({
     workers,
     sizes,
@@ -55,10 +56,7 @@ async function benchAllReduce(flags: AllReduceFlags): Promise<void> {
     localSockets,
     sharedMemory: shared.use,
     spawnWorker: (config, env) => spawnSelf(['bench', WORKER_COMMAND, JSON.stringify(config)], env),
-    onResult: (row) => {
-      const lines = formatTable([row]).split('\n');
-      process.stdout.write(`${printed++ === 0 ? `${lines[0]}\n` : ''}${lines[1]}\n`);
-    },
+    onResult: printRow,
   });
   if (flags.json) {
     await writeFile(flags.json, `${JSON.stringify({ results }, null, 1)}\n`);
