@@ -1,7 +1,7 @@
 // `ringtrain launch` end to end: the coordinator and real worker processes on loopback, training on the embedded
 // MNIST digits, checked through what a user sees: exit code, output, summary.json and metrics.jsonl.
 
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,10 @@ describe('ringtrain launch', () => {
     expect(s.config).toMatchObject({ model: 'mlp', dataset: 'mnist', epochs: 3, 'batch-size': 32 });
     expect(s.config).not.toHaveProperty('token');
     expect(stdout).toContain(`test_accuracy ${s.test_accuracy.toFixed(4)}`);
+    // The trained model, saved by rank 0 in tfjs's format: the mlp's 535,818 float32 parameters (no state).
+    expect(stdout).toContain(`[rank 0] trained model saved to ${join(out, 'model')} (tfjs layers-model format: model.json, weights.bin)\n`);
+    expect(statSync(join(out, 'model', 'weights.bin')).size).toBe(4 * 535_818);
+    expect(JSON.parse(readFileSync(join(out, 'model', 'model.json'), 'utf8'))).toMatchObject({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'] }] });
     // One line per step and one per evaluation; steps in order, the LR annealed to 0 by the cosine schedule.
     const metrics = readMetrics(out);
     const steps = metrics.filter((m) => 'loss' in m);

@@ -140,7 +140,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { key: 'resume', flag: '--resume', kind: 'string', valueName: 'PATH', scope: 'node',
     description: 'resume from a checkpoint file, or the latest one in a directory' },
   { key: 'out', flag: '--out', kind: 'string', valueName: 'DIR', scope: 'node',
-    description: 'directory for summary.json and metrics.jsonl' },
+    description: 'directory for summary.json, metrics.jsonl and the trained model (model/)' },
   { key: 'token', flag: '--token', kind: 'string', valueName: 'TOKEN', scope: 'node',
     description: 'shared secret of the cluster (default: env RINGTRAIN_TOKEN)' },
   { key: 'tlsCert', flag: '--tls-cert', kind: 'string', valueName: 'FILE', scope: 'node',

@@ -68,6 +68,15 @@ export class BatchNorm extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), momentum: this.momentum, epsilon: this.epsilon };
   }
+
+  /**
+   * tfjs's own BatchNormalization with the same configuration and weights in the same order, for a saved model
+   * that plain tfjs can load (export-model.ts): the same inference pass, up to float32 rounding.
+   */
+  standardTwin(): tf.layers.Layer {
+    const { name, batchInputShape } = super.getConfig() as { name: string; batchInputShape?: tf.Shape };
+    return tf.layers.batchNormalization({ name, momentum: this.momentum, epsilon: this.epsilon, ...(batchInputShape ? { batchInputShape } : {}) });
+  }
 }
 
 tf.serialization.registerClass(BatchNorm);

@@ -54,6 +54,15 @@ export class Conv2DNoBias extends tf.layers.Layer {
   override getConfig(): tf.serialization.ConfigDict {
     return { ...super.getConfig(), filters: this.filters, kernelSize: this.kernelSize };
   }
+
+  /**
+   * tfjs's own Conv2D with the same configuration and the same weight (the kernel), for a saved model that plain
+   * tfjs can load (export-model.ts): the same outputs, through tf.fused.conv2d.
+   */
+  standardTwin(): tf.layers.Layer {
+    const { name, batchInputShape } = super.getConfig() as { name: string; batchInputShape?: tf.Shape };
+    return tf.layers.conv2d({ name, filters: this.filters, kernelSize: this.kernelSize, useBias: false, ...(batchInputShape ? { batchInputShape } : {}) });
+  }
 }
 
 tf.serialization.registerClass(Conv2DNoBias);

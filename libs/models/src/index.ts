@@ -25,3 +25,4 @@ export { nativeBlasInUse } from './wasm-kernels/native-blas-in-use.js';
 export { gpuVisibility, type GpuVisibility } from './backend/gpu-visibility.js';
 export { localWasmDirectory } from './backend/wasm-backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels/register-wasm-kernels.js';
+export { exportModel, WEIGHTS_FILE, type ExportedModel } from './export-model.js';

@@ -239,6 +239,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
         if (!Number.isFinite(e.testLoss)) throw nonFinite('test loss', e.testLoss, membership!.rank, e.step);
         reportTo.send({ type: 'evaluation', v: PROTOCOL_VERSION, rank: membership!.rank, result: { step: e.step, epoch: e.epoch, testLoss: e.testLoss, testAccuracy: e.testAccuracy, count: e.count } });
       },
+      onModelSaved: (dir) => opts.log(`trained model saved to ${dir} (tfjs layers-model format: model.json, weights.bin)`),
       onCheckpoint: (path, at) => {
         opts.log(`checkpoint of step ${at} written to ${path}`);
         reportTo.send({ type: 'checkpoint', v: PROTOCOL_VERSION, step: at, path: path.slice(0, 4096) });

@@ -18,6 +18,7 @@ import { checkpointOf, restoreCheckpoint } from './checkpointing.js';
 import { planBuckets, type Bucket } from './gradient-buckets.js';
 import { clipGradients } from './gradient-clipping.js';
 import { GradientSync, type BucketReducer } from './gradient-sync.js';
+import { writeModel } from './model-files.js';
 import { yieldToEventLoop } from './event-loop.js';
 import { evaluateTestSplit, type EvaluationResult } from './sharded-evaluation.js';
 import { broadcastTrainingState, type TrainingPosition } from './state-broadcast.js';
@@ -59,6 +60,8 @@ export interface TrainerHooks {
   onEvaluation?(result: EvaluationResult & { step: number; epoch: number }): void;
   /** After rank 0 wrote a checkpoint. */
   onCheckpoint?(path: string, step: number): void;
+  /** After rank 0 saved the trained model into --out (model-files.ts), with its directory. */
+  onModelSaved?(dir: string): void;
 }
 
 export interface TrainerOptions {
@@ -305,6 +308,8 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
     hooks.onEvaluation?.({ ...evaluation, step: position.step, epoch: epoch + 1 });
   }
   await checkpoint();
+  // The trained model for inference (the same parameters on every rank: rank 0's copy).
+  if (t.rank === 0 && config.out !== undefined) hooks.onModelSaved?.(await writeModel(config.out, replica.model));
   session.position = position;
   return { steps: position.step, paramHash: replica.hash(), ...totals, trainMs: performance.now() - session.trainStart, evaluation };
 }

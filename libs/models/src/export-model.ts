@@ -1,0 +1,55 @@
+// A trained model as tfjs saves a LayersModel (model.json + weights.bin), loadable by plain tfjs anywhere:
+// tf.loadLayersModel('file://.../model.json') with tfjs-node, over http in a browser, or tf.io.fromMemory. The
+// cnn's two ringtrain layers (a conv without its input gradient, batch norm with a closed-form gradient) are
+// saved as the tfjs layers they stand for, Conv2D (useBias false) and BatchNormalization, which compute the same
+// inference pass with the same weights; every other layer is saved as it is.
+
+import * as tf from '@tensorflow/tfjs';
+import { BatchNorm } from './batch-norm.js';
+import { Conv2DNoBias } from './conv-layer.js';
+
+/** The file the weights go to; model.json's weightsManifest names it. */
+export const WEIGHTS_FILE = 'weights.bin';
+
+export interface ExportedModel {
+  /** model.json: tfjs's layers-model format (modelTopology, weightsManifest pointing at WEIGHTS_FILE). */
+  modelJson: Record<string, unknown>;
+  /** The contents of WEIGHTS_FILE: every weight's float32 values, in the manifest's order. */
+  weights: Uint8Array;
+}
+
+/** The same model built from tfjs's own layers only, holding copies of `model`'s weights. Dispose it after use. */
+function standardModel(model: tf.Sequential): tf.Sequential {
+  const layers = model.layers.map((layer) => {
+    if (layer instanceof Conv2DNoBias || layer instanceof BatchNorm) return layer.standardTwin();
+    // A fresh layer of the same class and configuration (Keras's from_config), so the twin shares nothing with `model`.
+    const ctor = layer.constructor as tf.serialization.SerializableConstructor<tf.layers.Layer>;
+    return ctor.fromConfig(ctor, layer.getConfig());
+  });
+  const twin = tf.sequential({ name: model.name, layers });
+  twin.setWeights(model.getWeights());
+  return twin;
+}
+
+/** `model` (a zoo model: a Sequential) in tfjs's save format, for files model.json and WEIGHTS_FILE. */
+export async function exportModel(model: tf.Sequential): Promise<ExportedModel> {
+  const twin = standardModel(model);
+  try {
+    let saved: tf.io.ModelArtifacts | undefined;
+    await twin.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+      }),
+    );
+    const { modelTopology, weightSpecs, weightData, format, generatedBy, convertedBy } = saved!;
+    // One buffer: a layers model of this size saves its weights as one ArrayBuffer.
+    const weights = new Uint8Array(weightData as ArrayBuffer);
+    return {
+      modelJson: { format, generatedBy, convertedBy: convertedBy ?? null, modelTopology, weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weightSpecs }] },
+      weights,
+    };
+  } finally {
+    twin.dispose();
+  }
+}
