@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseLocalSockets, chooseSharedMemory, MIN_SLOT_PAYLOAD } from '@ringtrain/transport-ws';
-import { bin, ringtrain } from './run-ringtrain.js';
+import { bin, ringtrain } from '../run-ringtrain.js';
 
 describe('ringtrain bench allreduce', () => {
   it('runs 2 and 3 workers, prints the table and writes the JSON schema', async () => {

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bin, ringtrain } from './run-ringtrain.js';
+import { bin, ringtrain } from '../run-ringtrain.js';
 
 /** A row of the JSON's results. */
 type Row = Record<'workers' | 'steps' | 'step_ms' | 'compute_ms' | 'comm_ms' | 'samples_per_second' | 'speedup' | 'scaling_efficiency', number>;

@@ -1,11 +1,11 @@
-// Runs the real `ringtrain` binary for the bench commands' end-to-end tests: exit code and output, never a throw.
+// Runs the real `ringtrain` binary for end-to-end tests: exit code and output, never a throw.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 /** The CLI's entry script. */
-export const bin = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
+export const bin = fileURLToPath(new URL('../apps/cli/bin/ringtrain.mjs', import.meta.url));
 
 export async function ringtrain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
