@@ -7,9 +7,10 @@ const run = promisify(execFile);
 /** The CLI's entry script. */
 export const bin = fileURLToPath(new URL('../apps/cli/bin/ringtrain.mjs', import.meta.url));
 
-export async function ringtrain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs `ringtrain ...args` with this process's environment plus `env`. */
+export async function ringtrain(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000 });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 120_000, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

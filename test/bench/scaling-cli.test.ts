@@ -11,11 +11,12 @@ import { bin, ringtrain } from '../run-ringtrain.js';
 type Row = Record<'workers' | 'steps' | 'step_ms' | 'compute_ms' | 'comm_ms' | 'samples_per_second' | 'speedup' | 'scaling_efficiency', number>;
 
 describe('ringtrain bench scaling', () => {
-  it('trains 1 and 2 workers, prints a row each and writes the JSON; every run stays in --out', async () => {
+  it('trains 1 and 2 workers, prints a row each and writes the JSON; every run stays in --out (torchrun variables in the environment change nothing)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringtrain-scaling-'));
     const file = join(dir, 'scaling.json');
     const args = ['bench', 'scaling', '--workers', '2,1', '--model', 'linear', '--batch-size', '256', '--json', file, '--out', join(dir, 'runs')];
-    const { code, stdout, stderr } = await ringtrain(args);
+    // Variables of a multi-node torchrun job around the bench: its runs are local all the same.
+    const { code, stdout, stderr } = await ringtrain(args, { PET_NNODES: '2', PET_NODE_RANK: '1', PET_RDZV_ENDPOINT: '192.0.2.1:29500' });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('# ringtrain scaling: model linear, dataset mnist, batch 256 per worker x 1 accumulation step(s), 1 epoch(s)');

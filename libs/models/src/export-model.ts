@@ -26,6 +26,9 @@ function standardModel(model: tf.Sequential): tf.Sequential {
     const ctor = layer.constructor as tf.serialization.SerializableConstructor<tf.layers.Layer>;
     return ctor.fromConfig(ctor, layer.getConfig());
   });
+  // A layer class of ringtrain's own that has no twin would make a model.json that only ringtrain can load.
+  const custom = layers.find((layer) => layer.getClassName().startsWith('Ringtrain'));
+  if (custom !== undefined) throw new Error(`exportModel: layer ${custom.name} (${custom.getClassName()}) has no tfjs twin, so plain tfjs could not load the model`);
   const twin = tf.sequential({ name: model.name, layers });
   twin.setWeights(model.getWeights());
   return twin;
@@ -43,8 +46,10 @@ export async function exportModel(model: tf.Sequential): Promise<ExportedModel> 
       }),
     );
     const { modelTopology, weightSpecs, weightData, format, generatedBy, convertedBy } = saved!;
-    // One buffer: a layers model of this size saves its weights as one ArrayBuffer.
-    const weights = new Uint8Array(weightData as ArrayBuffer);
+    // tfjs may hand the weights over in several buffers (WeightData = ArrayBuffer | ArrayBuffer[]): one file's worth.
+    const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(weightData));
+    const expectedBytes = 4 * model.getWeights().reduce((sum, weight) => sum + weight.size, 0);
+    if (weights.byteLength !== expectedBytes) throw new Error(`exportModel: ${weights.byteLength} bytes of weights saved, expected ${expectedBytes}`);
     return {
       modelJson: { format, generatedBy, convertedBy: convertedBy ?? null, modelTopology, weightsManifest: [{ paths: [WEIGHTS_FILE], weights: weightSpecs }] },
       weights,

@@ -62,3 +62,20 @@ describe('exportModel', () => {
     model.dispose();
   });
 });
+
+describe('exportModel of a model with a layer of its own', () => {
+  class RingtrainIdle extends tf.layers.Layer {
+    static readonly className = 'RingtrainIdle';
+    override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+      return Array.isArray(inputs) ? inputs[0]! : inputs;
+    }
+  }
+
+  it('refuses to write what plain tfjs could not load', async () => {
+    await useBackend('cpu');
+    tf.serialization.registerClass(RingtrainIdle);
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 }), new RingtrainIdle({ name: 'idle' })] });
+    await expect(exportModel(model)).rejects.toThrow('exportModel: layer idle (RingtrainIdle) has no tfjs twin, so plain tfjs could not load the model');
+    model.dispose();
+  });
+});

@@ -18,7 +18,7 @@ import { checkpointOf, restoreCheckpoint } from './checkpointing.js';
 import { planBuckets, type Bucket } from './gradient-buckets.js';
 import { clipGradients } from './gradient-clipping.js';
 import { GradientSync, type BucketReducer } from './gradient-sync.js';
-import { writeModel } from './model-files.js';
+import { prepareModelDir, writeModel } from './model-files.js';
 import { yieldToEventLoop } from './event-loop.js';
 import { evaluateTestSplit, type EvaluationResult } from './sharded-evaluation.js';
 import { broadcastTrainingState, type TrainingPosition } from './state-broadcast.js';
@@ -179,6 +179,8 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
     position = restoreCheckpoint(replica, opts.resume.checkpoint, opts.resume.file, { config });
     session.position = position; // where a reform during the first broadcast goes back to
   }
+  // Rank 0 saves the model at the end: a --out it cannot write fails the run now, not after the training.
+  if (t.rank === 0 && config.out !== undefined) await prepareModelDir(config.out, { fresh: position.step === 0 });
   position = await broadcastTrainingState(t, replica, position, comm);
   session.snapshots?.reset(replica, position);
 
@@ -308,8 +310,9 @@ export async function train(opts: TrainerOptions): Promise<TrainingTotals> {
     hooks.onEvaluation?.({ ...evaluation, step: position.step, epoch: epoch + 1 });
   }
   await checkpoint();
+  const trainMs = performance.now() - session.trainStart;
   // The trained model for inference (the same parameters on every rank: rank 0's copy).
   if (t.rank === 0 && config.out !== undefined) hooks.onModelSaved?.(await writeModel(config.out, replica.model));
   session.position = position;
-  return { steps: position.step, paramHash: replica.hash(), ...totals, trainMs: performance.now() - session.trainStart, evaluation };
+  return { steps: position.step, paramHash: replica.hash(), ...totals, trainMs, evaluation };
 }

@@ -52,12 +52,15 @@ async function launchRun(workers: number, config: RunConfig, dir: string): Promi
   await writeFile(configFile, `${JSON.stringify(runConfig, null, 1)}\n`);
   const logFile = join(dir, 'launch.log');
   const log = openSync(logFile, 'w');
-  // One node of its own, whatever torchrun variables (PET_NNODES, ...) the bench's environment holds.
-  const args = ['launch', '--nproc-per-node', String(workers), '--nnodes', '1', '--node-rank', '0', '--max-restarts', '0', '--config', configFile];
+  const args = ['launch', '--nproc-per-node', String(workers), '--config', configFile];
+  // One node of its own: without the torchrun variables (PET_NNODES, PET_RDZV_ENDPOINT, ...) the bench's environment
+  // may hold, which launch would follow.
+  const env: Record<string, string | undefined> = Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('PET_')).map((name) => [name, undefined]));
+  if (config.token !== undefined) env.RINGTRAIN_TOKEN = config.token;
   let stoppedBy: NodeJS.Signals | undefined;
   let status: number;
   try {
-    const child = spawnSelf(args, config.token === undefined ? {} : { RINGTRAIN_TOKEN: config.token }, ['ignore', log, log]);
+    const child = spawnSelf(args, env, ['ignore', log, log]);
     const forward = (signal: NodeJS.Signals): void => {
       stoppedBy = signal;
       child.kill(signal);
