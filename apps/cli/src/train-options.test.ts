@@ -42,3 +42,12 @@ describe("a command's own defaults and help texts (bench scaling: one epoch, --o
     expect(help).toMatch(/--out <DIR>\s+root of the runs\n/);
   });
 });
+
+describe("the optimizers' own defaults in --help", () => {
+  it('shows AdamW\'s --lr and --weight-decay next to the defaults', () => {
+    // Whitespace collapsed: commander wraps the descriptions to the terminal's width.
+    const help = addTrainOptions(new Command('train')).helpInformation().replace(/\s+/g, ' ');
+    expect(help).toContain('--lr <LR> base learning rate (default: 0.1 (adamw: 0.001))');
+    expect(help).toContain('--weight-decay <WD> weight decay: coupled for SGD, decoupled for AdamW, as PyTorch (default: 0 (adamw: 0.01))');
+  });
+});

@@ -3,7 +3,7 @@
 // implicit values, such as `shuffle: true` for `--no-shuffle`, would otherwise hide the file's).
 
 import { Option, type Command } from 'commander';
-import { loadConfigFile, parseOptionText, resolveConfig, TRAIN_OPTIONS, type RunConfig } from '@ringtrain/config';
+import { defaultText, loadConfigFile, parseOptionText, resolveConfig, TRAIN_OPTIONS, type RunConfig } from '@ringtrain/config';
 
 /** How a command tailors the training options to itself. */
 export interface TrainOptionsTailoring {
@@ -21,8 +21,9 @@ export function addTrainOptions(cmd: Command, { defaults = {}, descriptions = {}
   commandDefaults.set(cmd, defaults);
   cmd.addOption(new Option('--config <FILE>', 'YAML or JSON file with the same keys as these flags (flags override it)'));
   for (const spec of TRAIN_OPTIONS) {
-    const defaultValue = defaults[spec.key] ?? spec.defaultValue;
-    const shown = defaultValue === undefined || spec.kind === 'boolean' ? '' : ` (default: ${String(defaultValue)})`;
+    const ownDefault = defaults[spec.key];
+    const defaultValue = ownDefault === undefined ? defaultText(spec) : String(ownDefault);
+    const shown = defaultValue === undefined || spec.kind === 'boolean' ? '' : ` (default: ${defaultValue})`;
     const option = new Option(spec.valueName ? `${spec.flag} <${spec.valueName}>` : spec.flag, `${descriptions[spec.key] ?? spec.description}${shown}`);
     if (spec.valueName) option.argParser((text) => parseOptionText(spec, text));
     if (spec.key === 'token') option.env('RINGTRAIN_TOKEN');

@@ -21,7 +21,7 @@ export {
   type SchedulerChoice,
   type WireDtype,
 } from './run-config.js';
-export { optionName, TRAIN_OPTIONS, type OptionKind, type OptionScope, type OptionSpec, type OptionValue } from './option-specs.js';
+export { defaultText, optionName, TRAIN_OPTIONS, type OptionKind, type OptionScope, type OptionSpec, type OptionValue } from './option-specs.js';
 export { checkOptionValue, describeAccepted, parseOptionText } from './option-values.js';
 export { loadConfigFile } from './config-file.js';
 export { resolveConfig, type ConfigLayers } from './resolve-config.js';

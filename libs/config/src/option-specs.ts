@@ -10,6 +10,7 @@ import {
   OPTIMIZER_NAMES,
   SCHEDULER_NAMES,
   WIRE_DTYPES,
+  type OptimizerChoice,
   type OptionKey,
   type RunConfig,
 } from './run-config.js';
@@ -33,6 +34,11 @@ interface OptionSpecOf<K extends OptionKey> {
   readonly description: string;
   /** Absent when the option has no default (unset means "derived" or "off", see RunConfig). */
   readonly defaultValue?: RunConfig[K];
+  /**
+   * Defaults of particular optimizers in place of defaultValue, as torch.optim's classes differ in theirs (SGD takes
+   * the LR it is given, AdamW defaults to lr 1e-3 and weight_decay 1e-2).
+   */
+  readonly defaultByOptimizer?: Partial<Record<OptimizerChoice, RunConfig[K]>>;
   readonly scope: OptionScope;
   readonly kind: OptionKind;
   /** The allowed values of a 'choice' option. */
@@ -67,7 +73,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     description: 'micro-batches accumulated per optimizer step' },
   { key: 'optimizer', flag: '--optimizer', kind: 'choice', choices: OPTIMIZER_NAMES, valueName: 'NAME', defaultValue: 'sgd', scope: 'run',
     description: 'optimizer, as torch.optim.SGD / AdamW' },
-  { key: 'lr', flag: '--lr', ...NON_NEGATIVE, valueName: 'LR', defaultValue: 0.1, scope: 'run',
+  { key: 'lr', flag: '--lr', ...NON_NEGATIVE, valueName: 'LR', defaultValue: 0.1, defaultByOptimizer: { adamw: 0.001 }, scope: 'run',
     description: 'base learning rate' },
   { key: 'momentum', flag: '--momentum', ...BELOW_ONE, valueName: 'M', defaultValue: 0.9, scope: 'run',
     description: 'SGD momentum' },
@@ -75,7 +81,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
     description: 'SGD dampening of the momentum buffer' },
   { key: 'nesterov', flag: '--nesterov', kind: 'boolean', defaultValue: false, scope: 'run',
     description: 'SGD Nesterov momentum (needs momentum > 0, dampening 0)' },
-  { key: 'weightDecay', flag: '--weight-decay', ...NON_NEGATIVE, valueName: 'WD', defaultValue: 0, scope: 'run',
+  { key: 'weightDecay', flag: '--weight-decay', ...NON_NEGATIVE, valueName: 'WD', defaultValue: 0, defaultByOptimizer: { adamw: 0.01 }, scope: 'run',
     description: 'weight decay: coupled for SGD, decoupled for AdamW, as PyTorch' },
   { key: 'l2', flag: '--l2', ...NON_NEGATIVE, valueName: 'C', defaultValue: 0, scope: 'run',
     description: 'L2 penalty: adds C·param to the gradient before the optimizer' },
@@ -161,4 +167,14 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
  */
 export function optionName(spec: OptionSpec): string {
   return spec.key.replace(/[A-Z]/g, (upper) => `-${upper.toLowerCase()}`);
+}
+
+/**
+ * An option's default as --help and the README show it: `0.1`, and other optimizers' own after it,
+ * `0.1 (adamw: 0.001)`; undefined when it has none.
+ */
+export function defaultText(spec: OptionSpec): string | undefined {
+  if (spec.defaultValue === undefined) return undefined;
+  const others = Object.entries(spec.defaultByOptimizer ?? {}).map(([optimizer, value]) => `${optimizer}: ${String(value)}`);
+  return others.length === 0 ? String(spec.defaultValue) : `${String(spec.defaultValue)} (${others.join(', ')})`;
 }

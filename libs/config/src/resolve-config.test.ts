@@ -12,6 +12,14 @@ describe('resolveConfig', () => {
     });
   });
 
+  it("defaults --lr and --weight-decay per optimizer as torch.optim does: SGD 0.1 and 0, AdamW's own 1e-3 and 1e-2", () => {
+    expect(resolveConfig({ flags: { optimizer: 'sgd' } })).toMatchObject({ lr: 0.1, weightDecay: 0 });
+    expect(resolveConfig({ flags: { optimizer: 'adamw' } })).toMatchObject({ lr: 0.001, weightDecay: 0.01 });
+    // From a config file too, and a value given anywhere wins over the optimizer's default.
+    expect(resolveConfig({ file: { optimizer: 'adamw' } })).toMatchObject({ lr: 0.001, weightDecay: 0.01 });
+    expect(resolveConfig({ file: { optimizer: 'adamw', weightDecay: 0 }, flags: { lr: 0.01 } })).toMatchObject({ lr: 0.01, weightDecay: 0 });
+  });
+
   it('takes defaults < file < flags, and an undefined flag leaves the file value', () => {
     const config = resolveConfig({
       file: { batchSize: 64, lr: 0.1, shuffle: false },

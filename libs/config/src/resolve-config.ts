@@ -1,9 +1,9 @@
-// One run config from its sources: option defaults < config file < command-line flags.
+// One run config from its sources: option defaults (some per optimizer) < config file < command-line flags.
 
 import { TRAIN_OPTIONS, type OptionValue } from './option-specs.js';
 import { checkOptionValue } from './option-values.js';
 import { checkCrossField } from './cross-field-checks.js';
-import type { RunConfig } from './run-config.js';
+import type { OptimizerChoice, RunConfig } from './run-config.js';
 
 /** The sources of a run config, lowest precedence first. Unset (undefined) entries leave the lower layer's value. */
 export interface ConfigLayers {
@@ -21,7 +21,9 @@ export interface ConfigLayers {
 export function resolveConfig(layers: ConfigLayers = {}): RunConfig {
   const resolved: Record<string, OptionValue> = {};
   for (const spec of TRAIN_OPTIONS) {
-    const value = layers.flags?.[spec.key] ?? layers.file?.[spec.key] ?? spec.defaultValue;
+    // The optimizer comes before the options whose defaults depend on it (lr, weight decay) in TRAIN_OPTIONS.
+    const fallback = spec.defaultByOptimizer?.[resolved.optimizer as OptimizerChoice] ?? spec.defaultValue;
+    const value = layers.flags?.[spec.key] ?? layers.file?.[spec.key] ?? fallback;
     if (value !== undefined) resolved[spec.key] = checkOptionValue(spec, value);
   }
   // Every option was checked against its spec above, and options without a default are the optional fields.
