@@ -18,7 +18,10 @@ export interface ExportedModel {
   weights: Uint8Array;
 }
 
-/** The same model built from tfjs's own layers only, holding copies of `model`'s weights. Dispose it after use. */
+/**
+ * The same model built from tfjs's own layers only, holding `model`'s weights (tfjs shares their data, counted by
+ * reference: disposing the twin leaves `model`'s own). Dispose it after use.
+ */
 function standardModel(model: tf.Sequential): tf.Sequential {
   const layers = model.layers.map((layer) => {
     if (layer instanceof Conv2DNoBias || layer instanceof BatchNorm) return layer.standardTwin();
