@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { chooseCpuBinding } from '@ringtrain/launcher';
 import { chooseLocalSockets, chooseSharedMemory } from '@ringtrain/transport-ws';
 import { freePort, leftovers, startCli } from './cli-process.js';
 
@@ -26,6 +27,11 @@ interface Summary {
   generation: number;
   status: string;
   config: Record<string, unknown>;
+}
+
+/** The CPUs this process may run on (Linux's list, as a worker prints it), which an unbound worker has too. */
+function everyCpu(): string {
+  return /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
 }
 
 function outDir(): string {
@@ -71,6 +77,11 @@ describe('ringtrain launch', () => {
       else expect(stdout).not.toContain(line);
     }
     if (shared.notice !== undefined) expect(stdout).toContain(`[rank 0] ${shared.notice}\n`);
+    // Each worker on CPUs of its own (--bind-to core, the default) where this machine has a CPU per worker and taskset;
+    // else the launcher says why not.
+    const binding = chooseCpuBinding(2);
+    for (const rank of [0, 1]) expect(stdout).toMatch(new RegExp(`^\\[rank ${rank}\\] rank ${rank}/2 on .*; CPUs ${binding.lists?.[rank] ?? '.+'}$`, 'm'));
+    if (binding.notice !== undefined) expect(stdout).toContain(`${binding.notice}\n`);
     const s = readSummary(out);
     expect(s).toMatchObject({ world_size: 2, epochs: 3, steps: 375, global_batch_size: 64, restarts: 0, generation: 0, status: 'ok' });
     expect(s.test_accuracy).toBeGreaterThanOrEqual(0.95);
@@ -97,7 +108,11 @@ describe('ringtrain launch', () => {
   it('3 workers with gradient accumulation and clipping stay identical; the global batch counts every micro-batch', async () => {
     const out = outDir();
     const args = ['--nproc-per-node', '3', '--epochs', '1', '--batch-size', '16', '--accum-steps', '2', '--clip-norm', '0.5', '--hash-every', '10', '--out', out];
-    const { code, stderr } = await launch(args, 'three-accum-clip');
+    const { code, stdout, stderr } = await launch(args, 'three-accum-clip');
+    // Three workers are bound where there are three CPUs or more; on fewer they would share cores anyway, and are not.
+    const binding = chooseCpuBinding(3);
+    for (const rank of [0, 1, 2]) expect(stdout).toMatch(new RegExp(`^\\[rank ${rank}\\] rank ${rank}/3 on .*; CPUs ${binding.lists?.[rank] ?? everyCpu()}$`, 'm'));
+    if (binding.notice !== undefined) expect(stdout).toContain(`${binding.notice}\n`);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const s = readSummary(out);
@@ -172,10 +187,10 @@ describe('ringtrain launch', () => {
     expect(await leftovers('two-nodes')).toEqual([]);
   });
 
-  it('TLS on both planes (--tls-cert/--tls-key/--tls-ca): trains to identical replicas; a plain worker cannot join', async () => {
+  it('TLS on both planes (--tls-cert/--tls-key/--tls-ca): trains to identical replicas; a plain worker cannot join (and --bind-to none leaves the workers unbound)', async () => {
     const tls = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}.pem`, import.meta.url));
     const out = outDir();
-    const cli = startCli(['launch', '--nproc-per-node', '2', '--epochs', '1', '--batch-size', '128', '--tls-cert', tls('cert'), '--tls-key', tls('key'), '--tls-ca', tls('cert'), '--out', out], 'tls-run');
+    const cli = startCli(['launch', '--bind-to', 'none', '--nproc-per-node', '2', '--epochs', '1', '--batch-size', '128', '--tls-cert', tls('cert'), '--tls-key', tls('key'), '--tls-ca', tls('cert'), '--out', out], 'tls-run');
     const [, port] = await cli.waitFor(/coordinator on 127\.0\.0\.1:(\d+) \(TLS\)/);
     const plain = startCli(['worker', '--rdzv-endpoint', `127.0.0.1:${port}`, '--token', 'x', '--connect-timeout', '2'], 'tls-run');
     expect(await plain.exited).toBe(1);
@@ -185,6 +200,7 @@ describe('ringtrain launch', () => {
     expect(s).toMatchObject({ world_size: 2, steps: 32, status: 'ok' });
     expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
     expect(s.config).toMatchObject({ 'tls-cert': tls('cert') });
+    for (const rank of [0, 1]) expect(cli.stdout()).toMatch(new RegExp(`^\\[rank ${rank}\\] rank ${rank}/2 on .*; CPUs ${everyCpu()}$`, 'm'));
     expect(await leftovers('tls-run')).toEqual([]);
   });
 

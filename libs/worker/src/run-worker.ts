@@ -1,6 +1,7 @@
 // One worker process from start to exit: data-plane port, backend, rendezvous, the ring, training, and the
 // reports that tell the coordinator how it went. Returns the process exit code; never throws.
 
+import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { AbortedError, ErrorCodes, isBrokenRingCode, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
 import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
@@ -16,6 +17,16 @@ import { rateLimitedLog } from './rate-limited-log.js';
 import { planStepBuckets, train, type TrainerHooks } from './trainer.js';
 import { TrainingSession } from './training-session.js';
 
+/** `; CPUs 0-3`: the CPUs this process may run on (launch --bind-to), where Linux says; empty elsewhere. */
+function cpusNote(): string {
+  try {
+    const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return list === undefined ? '' : `; CPUs ${list}`;
+  } catch {
+    return '';
+  }
+}
+
 export interface WorkerOptions {
   /** The coordinator (--rdzv-endpoint, or MASTER_ADDR:MASTER_PORT). */
   coordinator: { host: string; port: number };
@@ -25,6 +36,11 @@ export interface WorkerOptions {
   nodeRank: number;
   localRank: number;
   localWorldSize: number;
+  /**
+   * Whether this process runs on CPUs of its own (`launch --bind-to core`): its BLAS then takes all the CPUs it may
+   * use, where an unbound worker takes its share (available CPUs / local workers). Default false.
+   */
+  cpusOfItsOwn?: boolean;
   /** The run config this worker was started with (by `launch`); undefined: use the coordinator's. */
   config?: RunConfig;
   /** --backend of a worker started without a config; otherwise the config's. Default auto. */
@@ -140,7 +156,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const local = opts.config;
     const backend = await selectBackend(local?.backend ?? opts.backend ?? 'auto');
     // One BLAS thread share per worker on this node, however the worker was started (see BlasOptions.threads).
-    const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name, { threads: Math.max(1, Math.floor(availableParallelism() / opts.localWorldSize)) });
+    const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name, { threads: Math.max(1, Math.floor(availableParallelism() / (opts.cpusOfItsOwn === true ? 1 : opts.localWorldSize))) });
     const earlyDataset = local ? await loadDataset(local.dataset, { seed: local.seed }) : undefined;
     const logRefusal = rateLimitedLog(opts.log);
     // Decided once per process (the communication thread's plane takes the same choice).
@@ -278,7 +294,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       transport.setPeers(leftNeighbour(membership));
       const [left] = leftNeighbour(membership);
       if (left) logLinkRoute(transport, left.rank, opts.log);
-      opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}; BLAS: ${blas.reason}); data plane ${advertised.host}:${advertised.port}`);
+      opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}; BLAS: ${blas.reason}); data plane ${advertised.host}:${advertised.port}${cpusNote()}`);
       try {
         const bucketReducer =
           config.commThread && worldSize > 1

@@ -5,14 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { ErrorCodes, InvalidArgumentError } from '@ringtrain/common';
-import { launcherFlagsFromEnv, launchWorkers, parseEndpoint, parseNnodes, workerEnvironment } from '@ringtrain/launcher';
+import { chooseCpuBinding, launcherFlagsFromEnv, launchWorkers, parseEndpoint, parseNnodes, workerEnvironment } from '@ringtrain/launcher';
 import { startCoordinator, type RunningCoordinator } from '../coordinator-process.js';
 import { integerOption } from '../number-option.js';
 import { membershipFlags } from '../membership-flags.js';
 import { action } from '../run-command.js';
 import { DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_TIMEOUT_S, DEFAULT_RENDEZVOUS_TIMEOUT_S } from '../timeouts.js';
 import { addTrainOptions, trainConfig } from '../train-options.js';
-import { RUN_CONFIG_ENV } from './worker.js';
+import { CPU_BINDING_ENV, RUN_CONFIG_ENV } from './worker.js';
 
 interface LaunchFlags {
   nprocPerNode?: number;
@@ -25,6 +25,7 @@ interface LaunchFlags {
   dataPlaneHost?: string;
   rendezvousTimeout: number;
   heartbeatTimeout: number;
+  bindTo: 'core' | 'none';
 }
 
 export function launchCommand(): Command {
@@ -39,7 +40,12 @@ export function launchCommand(): Command {
     .addOption(new Option('--max-workers <N>', 'most workers the run takes in as they join (default: the world size, MAX nodes x --nproc-per-node with --nnodes MIN:MAX)').argParser(integerOption('--max-workers', 1)))
     .addOption(new Option('--data-plane-host <ADDR>', "this node's address for the workers' data plane (default 127.0.0.1; required with --nnodes > 1)"))
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
-    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker (or, for the workers, the coordinator) counts as dead').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S));
+    .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker (or, for the workers, the coordinator) counts as dead').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S))
+    .addOption(
+      new Option('--bind-to <WHAT>', "core: each local worker runs on CPUs of its own (an equal block of this process's CPUs, through taskset), as mpirun --bind-to core; none: where the scheduler puts it")
+        .choices(['core', 'none'])
+        .default('core'),
+    );
   addTrainOptions(cmd);
   return cmd.action(
     action(async () => {
@@ -84,12 +90,16 @@ export function launchCommand(): Command {
       const master = { host: endpoint.host, port: coordinator?.address.port ?? endpoint.port };
       const { token: _secret, ...shared } = config;
       const entry = process.argv[1]!;
+      const worker = [...process.execArgv, entry, 'worker', '--data-plane-host', typed.dataPlaneHost ?? '127.0.0.1', '--rendezvous-timeout', String(typed.rendezvousTimeout), '--heartbeat-timeout', String(typed.heartbeatTimeout)];
+      const binding = typed.bindTo === 'core' ? chooseCpuBinding(nprocPerNode) : {};
+      if (binding.notice !== undefined) process.stdout.write(`${binding.notice}\n`);
+      const { taskset, lists } = binding;
       const group = launchWorkers({
         nprocPerNode,
         maxRestarts,
         keepGoing: elastic,
-        command: process.execPath,
-        args: () => [...process.execArgv, entry, 'worker', '--data-plane-host', typed.dataPlaneHost ?? '127.0.0.1', '--rendezvous-timeout', String(typed.rendezvousTimeout), '--heartbeat-timeout', String(typed.heartbeatTimeout)],
+        command: taskset ?? process.execPath,
+        args: (localRank) => (taskset === undefined || lists === undefined ? worker : ['-c', lists[localRank]!, process.execPath, ...worker]),
         env: (localRank) => ({
           ...workerEnvironment({
             nodeRank,
@@ -102,6 +112,7 @@ export function launchCommand(): Command {
             base: process.env,
           }),
           [RUN_CONFIG_ENV]: JSON.stringify(shared),
+          ...(lists === undefined ? {} : { [CPU_BINDING_ENV]: lists[localRank]! }),
           RINGTRAIN_TOKEN: token,
         }),
       });

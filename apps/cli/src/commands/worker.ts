@@ -14,6 +14,8 @@ import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_T
 
 /** Where `launch` puts the resolved run config for its workers (JSON, camelCase keys, without the token). */
 export const RUN_CONFIG_ENV = 'RINGTRAIN_RUN_CONFIG';
+/** Set by `launch --bind-to core` to the CPUs it started this worker on: the worker has them to itself. */
+export const CPU_BINDING_ENV = 'RINGTRAIN_CPU_BINDING';
 
 /** The node options a worker's own flags set, over the launcher's config. */
 interface NodeFlags {
@@ -104,6 +106,7 @@ export function workerCommand(): Command {
         nodeRank: o.nodeRank,
         localRank: o.localRank,
         localWorldSize: o.localWorldSize,
+        cpusOfItsOwn: process.env[CPU_BINDING_ENV] !== undefined,
         ...(config ? { config } : {}),
         ...(o.backend ? { backend: o.backend as RunConfig['backend'] } : {}),
         ...(o.blas ? { blas: o.blas as RunConfig['blas'] } : {}),
