@@ -14,6 +14,9 @@
 // counts: for ringtrain the statistic is taken over each step's slowest rank (metrics.jsonl), for DDP the slowest
 // rank's statistic over its steps; for a mean the first is the larger (so it does not flatter ringtrain).
 // With --repeat N the whole sequence runs N times and every figure is the median over the runs.
+// Binding: both sides bind their 2 workers to a core each (ringtrain launch --bind-to core, its default; ddp_step_bench.py
+// --bind-to core, its default), the busy runs too (each ringtrain busy run under taskset on its own core); the 1-worker
+// runs keep both cores. Until 2026-11-29 11:50 UTC nothing was bound.
 // Threads: as ddp_step_bench.py gives every torch process max(1, cores // 2) threads, every ringtrain worker gets
 // as many BLAS threads (OMP_NUM_THREADS), the compute-only one included. --blas (default native, which fails
 // without OpenBLAS rather than measuring something else; off: XNNPACK) is passed to ringtrain launch.
@@ -54,10 +57,11 @@ function ringtrain(model, batch, workers, run) {
   return stepTimes(out);
 }
 
-/** Runs the CLI with `args`; rejects if it fails. Aborting `signal` kills it. */
-function runCli(args, signal) {
+/** Runs the CLI with `args` (on CPU `cpu` alone if given, through taskset); rejects if it fails. Aborting `signal` kills it. */
+function runCli(args, signal, cpu) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore', signal, env });
+    const [command, prefix] = cpu === undefined ? [process.execPath, []] : ['taskset', ['-c', String(cpu), process.execPath]];
+    const child = spawn(command, [...prefix, cli, ...args], { stdio: 'ignore', signal, env });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ringtrain ${args.join(' ')} exited with ${code}`))));
   });
@@ -79,7 +83,9 @@ async function ringtrainBusy(model, batch, workers, run) {
   const outs = Array.from({ length: workers }, (_, i) => join(dir, `${model}-busy-${run}-${i}`));
   const port = 20000 + (process.pid % 20000);
   const abort = new AbortController();
-  await Promise.all(outs.map((out, i) => runCli([...launchArgs(model, batch, 1, out), '--rdzv-endpoint', `127.0.0.1:${port + i}`], abort.signal))).catch((err) => {
+  // As the distributed run binds its workers to a core each (launch --bind-to core), each busy run gets its own core:
+  // its launcher runs under taskset, and its one worker inherits the launcher's CPU.
+  await Promise.all(outs.map((out, i) => runCli([...launchArgs(model, batch, 1, out), '--rdzv-endpoint', `127.0.0.1:${port + i}`], abort.signal, i))).catch((err) => {
     abort.abort(); // one failed: do not leave the others running
     throw err;
   });

@@ -16,8 +16,14 @@ every process) with T defaulting to max(1, cores // W), cores being the CPUs thi
 benchmark machine): W ranks then do not oversubscribe the cores, and compute_only gets exactly the threads one
 rank has, so the ddp - compute_only difference is the price of distribution rather than of a thread count change.
 
+Binding: with --bind-to core (the default) each of the W processes (DDP ranks, compute_only_busy processes) runs
+on CPUs of its own, an equal contiguous block of the CPUs this process may use, as `ringtrain launch --bind-to core`
+starts its workers (and mpirun binds two ranks): set on the process's main thread first thing, so the threads gloo
+and torch start later inherit it. compute_only's single process keeps every CPU, as ringtrain's 1-worker run does.
+
 Needs Debian's python3-torch (apt-get install -y python3-torch); run it with /usr/bin/python3.
 Usage: ddp_step_bench.py --model mlp|cnn|linear --batch-size B --workers W [--steps S] [--warmup K] [--threads T]
+                         [--bind-to core|none]
 """
 import argparse
 import ctypes
@@ -191,8 +197,17 @@ def median_or_none(values):
     return round(statistics.median(values), 3) if values else None
 
 
+def bind(rank, args):
+    """--bind-to core: this process on the rank-th of W equal blocks of the CPUs it may use (none if W > CPUs)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    per = len(cpus) // args.workers
+    if args.bind_to == "core" and per >= 1:
+        os.sched_setaffinity(0, cpus[rank * per:(rank + 1) * per])
+
+
 def ddp_rank(rank, args, port, start, reports):
     """One DDP rank: trains on its own batches and puts (rank, report) on `reports`."""
+    bind(rank, args)
     set_threads(args.threads)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=args.workers,
                             timeout=timedelta(seconds=args.timeout))
@@ -219,6 +234,7 @@ def compute_rank(rank, args, port, start, reports):
     """One of the compute_only_busy processes: the compute-only steps on its own batches, no process group.
     `start` (a barrier of all W) holds the timed steps back until every process has warmed up, so that they
     are timed while the others compute too (start-up alone, `import torch` included, takes longer than them)."""
+    bind(rank, args)
     set_threads(args.threads)
     torch.manual_seed(MODEL_SEED)
     batches = make_batches(args.batch_size, seed=rank, count=min(BATCH_POOL, args.steps + args.warmup))
@@ -312,6 +328,8 @@ def parse_args(argv):
     parser.add_argument("--no-broadcast-buffers", dest="broadcast_buffers", action="store_false",
                         help="turn off DDP's per-forward broadcast of rank 0's batchnorm statistics (on by default, "
                              "as in DDP; ringtrain keeps each rank's own)")
+    parser.add_argument("--bind-to", choices=["core", "none"], default="core",
+                        help="each of the W processes on CPUs of its own (core, the default) or anywhere (none)")
     parser.add_argument("--timeout", type=float, default=300.0,
                         help="seconds the DDP run (and any one collective) may take before it is ended (default 300)")
     args = parser.parse_args(argv)
@@ -357,6 +375,7 @@ def main(argv):
         "threads_note": "torch.set_num_threads and OpenBLAS's thread count in every process, compute-only included; default "
                         "max(1, cores // workers) so the workers do not oversubscribe the cores",
         "cores": available_cores(),
+        "bind_to": args.bind_to,
         "steps": args.steps,
         "warmup": args.warmup,
         "compute_only": {

@@ -1,7 +1,8 @@
 // Binding each local worker to CPUs of its own, as `mpirun --bind-to core` does by default for two ranks (and
 // Horovod with it): a worker that stays on its core keeps its caches and does not meet the other worker's threads
-// when the scheduler moves it. On this 2-core machine two cnn workers bound to a core each took 0.5-5.6 ms (3%)
-// less per step than unbound ones in five alternating pairs, the mlp 0.3-0.6 ms (README, "Training runs").
+// when the scheduler moves it. On this 2-core machine two cnn workers bound to a core each took 0.3-2.4 ms less per
+// step (of ~65) than unbound ones in four alternating pairs, the mlp 0.15-1.3 ms (of ~7) in three (README, "Training
+// step benchmark").
 // Workers are started through `taskset -c LIST` (util-linux), so every thread of the process, those Node and V8
 // start before any JavaScript runs included, inherits the binding. The plan itself is pure.
 
