@@ -29,6 +29,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mean, median, stepRecords } from './run-metrics.mjs';
 
+// ringtrain's TypeScript sources, for the launcher's CPU plan (the same as launch --bind-to core makes).
+await import('../apps/cli/bin/register-hooks.mjs');
+const { chooseCpuBinding } = await import('@ringtrain/launcher');
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({ options: { models: { type: 'string', default: 'mlp:128,cnn:64' }, blas: { type: 'string', default: 'native' }, warmup: { type: 'string', default: '5' }, stat: { type: 'string', default: 'mean' }, repeat: { type: 'string', default: '1' }, json: { type: 'string' } } });
 const warmup = Number(values.warmup);
@@ -57,10 +61,10 @@ function ringtrain(model, batch, workers, run) {
   return stepTimes(out);
 }
 
-/** Runs the CLI with `args` (on CPU `cpu` alone if given, through taskset); rejects if it fails. Aborting `signal` kills it. */
-function runCli(args, signal, cpu) {
+/** Runs the CLI with `args` (on the CPUs of list `cpus` if given, through taskset); rejects if it fails. Aborting `signal` kills it. */
+function runCli(args, signal, cpus) {
   return new Promise((resolve, reject) => {
-    const [command, prefix] = cpu === undefined ? [process.execPath, []] : ['taskset', ['-c', String(cpu), process.execPath]];
+    const [command, prefix] = cpus === undefined ? [process.execPath, []] : ['taskset', ['-c', cpus, process.execPath]];
     const child = spawn(command, [...prefix, cli, ...args], { stdio: 'ignore', signal, env });
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ringtrain ${args.join(' ')} exited with ${code}`))));
@@ -83,9 +87,10 @@ async function ringtrainBusy(model, batch, workers, run) {
   const outs = Array.from({ length: workers }, (_, i) => join(dir, `${model}-busy-${run}-${i}`));
   const port = 20000 + (process.pid % 20000);
   const abort = new AbortController();
-  // As the distributed run binds its workers to a core each (launch --bind-to core), each busy run gets its own core:
-  // its launcher runs under taskset, and its one worker inherits the launcher's CPU.
-  await Promise.all(outs.map((out, i) => runCli([...launchArgs(model, batch, 1, out), '--rdzv-endpoint', `127.0.0.1:${port + i}`], abort.signal, i))).catch((err) => {
+  // As the distributed run binds its workers to CPUs of their own (launch --bind-to core), so does each busy run: its
+  // launcher runs under taskset on the block its worker would get, and its one worker inherits that.
+  const { lists } = chooseCpuBinding(workers);
+  await Promise.all(outs.map((out, i) => runCli([...launchArgs(model, batch, 1, out), '--rdzv-endpoint', `127.0.0.1:${port + i}`], abort.signal, lists?.[i]))).catch((err) => {
     abort.abort(); // one failed: do not leave the others running
     throw err;
   });

@@ -18,8 +18,8 @@ rank has, so the ddp - compute_only difference is the price of distribution rath
 
 Binding: with --bind-to core (the default) each of the W processes (DDP ranks, compute_only_busy processes) runs
 on CPUs of its own, an equal contiguous block of the CPUs this process may use, as `ringtrain launch --bind-to core`
-starts its workers (and mpirun binds two ranks): set on the process's main thread first thing, so the threads gloo
-and torch start later inherit it. compute_only's single process keeps every CPU, as ringtrain's 1-worker run does.
+starts its workers (and mpirun binds two ranks): set on every thread the process has first thing, so the threads
+gloo and torch start later inherit it. compute_only's single process keeps every CPU, as ringtrain's 1-worker run does.
 
 Needs Debian's python3-torch (apt-get install -y python3-torch); run it with /usr/bin/python3.
 Usage: ddp_step_bench.py --model mlp|cnn|linear --batch-size B --workers W [--steps S] [--warmup K] [--threads T]
@@ -198,11 +198,13 @@ def median_or_none(values):
 
 
 def bind(rank, args):
-    """--bind-to core: this process on the rank-th of W equal blocks of the CPUs it may use (none if W > CPUs)."""
+    """--bind-to core: this process on the rank-th of W equal blocks of the CPUs it may use (none if W > CPUs). Every
+    thread of it: `import torch` has started some already (they would keep the old mask), those started later inherit."""
     cpus = sorted(os.sched_getaffinity(0))
     per = len(cpus) // args.workers
     if args.bind_to == "core" and per >= 1:
-        os.sched_setaffinity(0, cpus[rank * per:(rank + 1) * per])
+        for thread in os.listdir("/proc/self/task"):
+            os.sched_setaffinity(int(thread), cpus[rank * per:(rank + 1) * per])
 
 
 def ddp_rank(rank, args, port, start, reports):

@@ -55,3 +55,11 @@ describe('TRAIN_OPTIONS', () => {
     expect(noDefault.sort()).toEqual(['checkpointDir', 'clipNorm', 'out', 'resume', 'scaleLrBatch', 'stepSize', 't0', 'tMax', 'tlsCa', 'tlsCert', 'tlsKey', 'token']);
   });
 });
+
+describe('per-optimizer defaults', () => {
+  it('come after --optimizer in TRAIN_OPTIONS, which resolveConfig resolves in order', () => {
+    const index = (key: string) => TRAIN_OPTIONS.findIndex((spec) => spec.key === key);
+    for (const spec of TRAIN_OPTIONS.filter((option) => option.defaultByOptimizer !== undefined)) expect(index(spec.key)).toBeGreaterThan(index('optimizer'));
+    expect(TRAIN_OPTIONS.filter((option) => option.defaultByOptimizer !== undefined).map((option) => option.key)).toEqual(['lr', 'weightDecay']);
+  });
+});

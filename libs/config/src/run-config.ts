@@ -52,7 +52,7 @@ export interface RunConfig {
   accumSteps: number;
   /** `--optimizer`: `sgd` (torch.optim.SGD) or `adamw` (torch.optim.AdamW). Default `sgd`. */
   optimizer: OptimizerChoice;
-  /** `--lr`: base learning rate, >= 0; the schedule and `scaleLrBatch` act on it. Default 0.1. */
+  /** `--lr`: base learning rate, >= 0; the schedule and `scaleLrBatch` act on it. Default 0.1 (AdamW: 0.001). */
   lr: number;
   /** `--momentum`: SGD momentum μ in [0, 1). Default 0.9. */
   momentum: number;
@@ -60,7 +60,7 @@ export interface RunConfig {
   dampening: number;
   /** `--nesterov`: SGD Nesterov momentum; needs momentum > 0 and dampening 0, as in PyTorch. Default false. */
   nesterov: boolean;
-  /** `--weight-decay`: λ >= 0; coupled (g + λ·p) for SGD, decoupled (p·(1 - lr·λ)) for AdamW, as PyTorch does it. Default 0. */
+  /** `--weight-decay`: λ >= 0; coupled (g + λ·p) for SGD, decoupled (p·(1 - lr·λ)) for AdamW, as PyTorch does it. Default 0 (AdamW: 0.01). */
   weightDecay: number;
   /**
    * `--l2`: an L2 penalty c >= 0 added to the gradient (g + c·p) before any optimizer, unlike AdamW's decoupled weight

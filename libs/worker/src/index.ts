@@ -2,7 +2,7 @@
 // training loop over any Transport (the in-memory one in tests); the checkpoint format and the step's pieces
 // (gradient buckets, clipping policy, parameter hash) are exported for tools and tests.
 
-export { runWorker, type WorkerOptions } from './run-worker.js';
+export { boundTo, runWorker, type WorkerOptions } from './run-worker.js';
 export { train, planRun, scheduleOf, type RunPlan, type StepReport, type TrainerHooks, type TrainerOptions, type TrainingTotals } from './trainer.js';
 export { ControlClient, type ControlClientOptions } from './control-client.js';
 export { planBuckets, type Bucket } from './gradient-buckets.js';

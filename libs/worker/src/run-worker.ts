@@ -17,14 +17,27 @@ import { rateLimitedLog } from './rate-limited-log.js';
 import { planStepBuckets, train, type TrainerHooks } from './trainer.js';
 import { TrainingSession } from './training-session.js';
 
-/** `; CPUs 0-3`: the CPUs this process may run on (launch --bind-to), where Linux says; empty elsewhere. */
-function cpusNote(): string {
+/** The CPUs this process may run on, as Linux lists them (`0-3`); undefined elsewhere. */
+function allowedCpuList(): string | undefined {
   try {
-    const list = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    return list === undefined ? '' : `; CPUs ${list}`;
+    return /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
   } catch {
-    return '';
+    return undefined;
   }
+}
+
+/** `; CPUs 0-3` for the worker's first line (launch --bind-to), where Linux says; empty elsewhere. */
+function cpusNote(): string {
+  const list = allowedCpuList();
+  return list === undefined ? '' : `; CPUs ${list}`;
+}
+
+/**
+ * Whether this process runs on the CPUs `launch --bind-to core` gave it (`binding`, its list): only if it still runs
+ * on exactly those, so a variable inherited or set by hand on an unbound worker changes nothing.
+ */
+export function boundTo(binding: string | undefined): boolean {
+  return binding !== undefined && binding === allowedCpuList();
 }
 
 export interface WorkerOptions {
@@ -37,8 +50,8 @@ export interface WorkerOptions {
   localRank: number;
   localWorldSize: number;
   /**
-   * Whether this process runs on CPUs of its own (`launch --bind-to core`): its BLAS then takes all the CPUs it may
-   * use, where an unbound worker takes its share (available CPUs / local workers). Default false.
+   * Whether this process runs on CPUs of its own (`launch --bind-to core`, see boundTo): its BLAS then takes all the
+   * CPUs it may use (its block: available CPUs / local workers, as an unbound worker's share is). Default false.
    */
   cpusOfItsOwn?: boolean;
   /** The run config this worker was started with (by `launch`); undefined: use the coordinator's. */

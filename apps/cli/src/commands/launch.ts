@@ -28,6 +28,12 @@ interface LaunchFlags {
   bindTo: 'core' | 'none';
 }
 
+/** `env` saying which CPUs the worker was bound to, or, unbound, without the variable (one inherited would claim CPUs). */
+function withCpuBinding(list: string | undefined, env: Record<string, string>): Record<string, string> {
+  const { [CPU_BINDING_ENV]: _inherited, ...rest } = env;
+  return list === undefined ? rest : { ...rest, [CPU_BINDING_ENV]: list };
+}
+
 export function launchCommand(): Command {
   const cmd = new Command('launch')
     .description('train on this machine (and others): the coordinator on node rank 0, --nproc-per-node workers per node')
@@ -100,7 +106,7 @@ export function launchCommand(): Command {
         keepGoing: elastic,
         command: taskset ?? process.execPath,
         args: (localRank) => (taskset === undefined || lists === undefined ? worker : ['-c', lists[localRank]!, process.execPath, ...worker]),
-        env: (localRank) => ({
+        env: (localRank) => withCpuBinding(lists?.[localRank], {
           ...workerEnvironment({
             nodeRank,
             nnodes: nodes,
@@ -112,7 +118,6 @@ export function launchCommand(): Command {
             base: process.env,
           }),
           [RUN_CONFIG_ENV]: JSON.stringify(shared),
-          ...(lists === undefined ? {} : { [CPU_BINDING_ENV]: lists[localRank]! }),
           RINGTRAIN_TOKEN: token,
         }),
       });

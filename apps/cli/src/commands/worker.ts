@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { AbortedError, InvalidArgumentError } from '@ringtrain/common';
 import { BACKEND_NAMES, BLAS_NAMES, loadTlsFiles, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { parseEndpoint } from '@ringtrain/launcher';
-import { runWorker } from '@ringtrain/worker';
+import { boundTo, runWorker } from '@ringtrain/worker';
 import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
 import { requireTokenOffLoopback } from '../loopback.js';
@@ -14,7 +14,7 @@ import { DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_HEARTBEAT_TIMEOUT_S, MIN_HEARTBEAT_T
 
 /** Where `launch` puts the resolved run config for its workers (JSON, camelCase keys, without the token). */
 export const RUN_CONFIG_ENV = 'RINGTRAIN_RUN_CONFIG';
-/** Set by `launch --bind-to core` to the CPUs it started this worker on: the worker has them to itself. */
+/** Set by `launch --bind-to core` to the CPUs it started this worker on (its block of the launcher's CPUs). */
 export const CPU_BINDING_ENV = 'RINGTRAIN_CPU_BINDING';
 
 /** The node options a worker's own flags set, over the launcher's config. */
@@ -106,7 +106,7 @@ export function workerCommand(): Command {
         nodeRank: o.nodeRank,
         localRank: o.localRank,
         localWorldSize: o.localWorldSize,
-        cpusOfItsOwn: process.env[CPU_BINDING_ENV] !== undefined,
+        cpusOfItsOwn: boundTo(process.env[CPU_BINDING_ENV]),
         ...(config ? { config } : {}),
         ...(o.backend ? { backend: o.backend as RunConfig['backend'] } : {}),
         ...(o.blas ? { blas: o.blas as RunConfig['blas'] } : {}),
