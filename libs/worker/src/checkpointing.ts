@@ -3,7 +3,7 @@
 // on a multi-node run only the first node needs the file.
 
 import { CheckpointError } from '@ringtrain/common';
-import { toConfigFile, type RunConfig } from '@ringtrain/config';
+import { optionName, toConfigFile, TRAIN_OPTIONS, type RunConfig } from '@ringtrain/config';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import type { Replica } from './replica.js';
 import type { TrainingPosition } from './state-broadcast.js';
@@ -32,6 +32,19 @@ export function checkpointOf(replica: Replica, position: TrainingPosition, confi
  * like may change: they act from the resumed step on.)
  */
 const MUST_MATCH = ['model', 'dataset', 'seed', 'shuffle', 'drop-last', 'batch-size', 'accum-steps', 'optimizer'] as const;
+
+/**
+ * The run options (not the MUST_MATCH ones) this run has other values of than the checkpoint's run had, as
+ * `--lr 0.001 (the checkpoint's run: 0.1)`: they are allowed, and act from the resumed step on, but a resume meant to
+ * continue exactly (a changed default, a forgotten flag) should say so.
+ */
+export function changedRunOptions(checkpointConfig: Checkpoint['config'], config: RunConfig): string[] {
+  const ours = toConfigFile(config);
+  return TRAIN_OPTIONS.filter((spec) => spec.scope === 'run')
+    .map((spec) => optionName(spec))
+    .filter((key) => !(MUST_MATCH as readonly string[]).includes(key) && checkpointConfig[key] !== ours[key])
+    .map((key) => `--${key} ${String(ours[key] ?? '(unset)')} (the checkpoint's run: ${String(checkpointConfig[key] ?? '(unset)')})`);
+}
 
 /**
  * Loads `checkpoint` into `replica` and returns where training continues. The data options (MUST_MATCH) must be

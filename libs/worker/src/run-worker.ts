@@ -11,6 +11,7 @@ import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } f
 import { chooseLocalSockets, chooseSharedMemory, DataPlane, type TlsMaterial, type WebSocketTransport } from '@ringtrain/transport-ws';
 import { WorkerCommThread } from './comm-thread/worker-comm-thread.js';
 import { readCheckpoint } from './checkpoint/read.js';
+import { changedRunOptions } from './checkpointing.js';
 import { resolveResumePath } from './checkpoint/files.js';
 import { ControlClient, refusal, type Hello } from './control-client.js';
 import { rateLimitedLog } from './rate-limited-log.js';
@@ -242,6 +243,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     session = new TrainingSession(config, dataset, { snapshots: welcome.elastic });
     // Only rank 0 of the run's first generation reads the checkpoint; everyone else gets the state by broadcast.
     const resume = welcome.rank === 0 && welcome.generation === 0 && config.resume !== undefined ? await loadResume(config.resume) : undefined;
+    const changed = resume === undefined ? [] : changedRunOptions(resume.checkpoint.config, config);
+    if (changed.length > 0) opts.log(`resuming ${resume!.file} with run options its run did not have, from its step on: ${changed.join(', ')}`);
     const reportTo = client;
     const hooks: TrainerHooks = {
       onStep: (r) => {

@@ -2,7 +2,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '@ringtrain/data';
-import { checkpointOf, restoreCheckpoint } from '../src/checkpointing.js';
+import { changedRunOptions, checkpointOf, restoreCheckpoint } from '../src/checkpointing.js';
 import { Replica } from '../src/replica.js';
 import { config, mnistSlice } from './training-fixtures.js';
 
@@ -31,5 +31,18 @@ describe('restoreCheckpoint', () => {
     expect(() => restoreCheckpoint(target, written(), 'ckpt', { config: config({ seed: 4, batchSize: 8 }) })).toThrow(
       'ckpt was written by a run with --seed 3 (this run: 4), --batch-size 16 (this run: 8). Resume with the same values.',
     );
+  });
+});
+
+describe('changedRunOptions', () => {
+  it('lists the run options a resume changes (not the data options, which must match, nor node options), with both values', () => {
+    // The checkpoint's run: seed 3, batch 16, lr 0.05 (the fixtures' default), 1 epoch, SGD.
+    const checkpointConfig = checkpointOf(Replica.create(config({ seed: 3, batchSize: 16 }), dataset), { step: 12, epoch: 1, consumed: 32 }, config({ seed: 3, batchSize: 16 }), 2).config;
+    expect(changedRunOptions(checkpointConfig, config({ seed: 3, batchSize: 16 }))).toEqual([]);
+    expect(changedRunOptions(checkpointConfig, config({ seed: 3, batchSize: 16, epochs: 5, lr: 0.01, clipNorm: 1, out: '/elsewhere' }))).toEqual([
+      '--epochs 5 (the checkpoint\'s run: 1)',
+      '--lr 0.01 (the checkpoint\'s run: 0.05)',
+      '--clip-norm 1 (the checkpoint\'s run: (unset))',
+    ]);
   });
 });
