@@ -19,7 +19,7 @@ describe('ringtrain bench scaling', () => {
     const { code, stdout, stderr } = await ringtrain(args, { PET_NNODES: '2', PET_NODE_RANK: '1', PET_RDZV_ENDPOINT: '192.0.2.1:29500' });
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toContain('# ringtrain scaling: model linear, dataset mnist, batch 256 per worker x 1 accumulation step(s), 1 epoch(s)');
+    expect(stdout).toContain('# ringtrain scaling: model linear, dataset mnist, batch 256 per worker x 1 accumulation step(s), 1 epoch(s), --backend auto, --bind-to core,');
     expect(stdout).toMatch(/workers\s+steps\s+step\(ms\)\s+compute\(ms\)\s+comm\(ms\)\s+samples\/s\s+speedup\s+efficiency\n\s+1\s+27\s.*100\.0%\n\s+2\s+11\s/);
     const { results, config } = JSON.parse(readFileSync(file, 'utf8')) as { results: Row[]; config: Record<string, unknown> };
     expect(config).toMatchObject({ model: 'linear', 'batch-size': 256, epochs: 1 });

@@ -22,6 +22,7 @@ interface ScalingFlags {
   workers: string;
   warmup: number;
   json?: string;
+  bindTo: 'core' | 'none';
 }
 
 /** Signals the bench passes on to the run in progress, which stops its workers (launch's own handling). */
@@ -44,7 +45,7 @@ function cause(logFile: string): string {
  * Trains `config` with `workers` local workers (`ringtrain launch`) in `dir`; resolves to its metrics.jsonl. A
  * SIGINT or SIGTERM to the bench stops the run and then the bench, with the shell's status for that signal.
  */
-async function launchRun(workers: number, config: RunConfig, dir: string): Promise<{ metrics: string; source: string }> {
+async function launchRun(workers: number, config: RunConfig, bindTo: ScalingFlags['bindTo'], dir: string): Promise<{ metrics: string; source: string }> {
   await mkdir(dir, { recursive: true });
   const configFile = join(dir, 'config.json');
   // Each world size checkpoints into its own directory: runs that shared one would resume from each other.
@@ -52,7 +53,7 @@ async function launchRun(workers: number, config: RunConfig, dir: string): Promi
   await writeFile(configFile, `${JSON.stringify(runConfig, null, 1)}\n`);
   const logFile = join(dir, 'launch.log');
   const log = openSync(logFile, 'w');
-  const args = ['launch', '--nproc-per-node', String(workers), '--config', configFile];
+  const args = ['launch', '--nproc-per-node', String(workers), '--bind-to', bindTo, '--config', configFile];
   // One node of its own: without the torchrun variables (PET_NNODES, PET_RDZV_ENDPOINT, ...) the bench's environment
   // may hold, which launch would follow.
   const env: Record<string, string | undefined> = Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('PET_')).map((name) => [name, undefined]));
@@ -105,7 +106,7 @@ async function benchScaling(cmd: Command): Promise<void> {
   const cores = availableParallelism();
   process.stdout.write(
     `# ringtrain scaling: model ${config.model}, dataset ${config.dataset}, batch ${config.batchSize} per worker x ${config.accumSteps} accumulation step(s), ` +
-      `${config.epochs} epoch(s), --backend ${config.backend}, node ${process.version}, ${cores} cores\n` +
+      `${config.epochs} epoch(s), --backend ${config.backend}, --bind-to ${flags.bindTo}, node ${process.version}, ${cores} cores\n` +
       `# each world size is a \`ringtrain launch\` in ${root}/workers-N; figures over its steps after the first ${flags.warmup}, ` +
       'every step paced by its slowest rank: mean step, compute and comm; samples/s = samples / step time; speedup and efficiency over the first row\n' +
       (Math.max(...workers) > cores ? `# more workers than cores: workers share cores, so efficiency falls whatever the communication costs\n` : ''),
@@ -115,7 +116,7 @@ async function benchScaling(cmd: Command): Promise<void> {
   await runScalingBench({
     workers,
     warmup: flags.warmup,
-    train: (count) => launchRun(count, config, join(root, `workers-${count}`)),
+    train: (count) => launchRun(count, config, flags.bindTo, join(root, `workers-${count}`)),
     onRow: async (row) => {
       printRow(row);
       done.push(row);
@@ -130,6 +131,7 @@ export function scalingCommand(): Command {
     .description('train with each world size in turn on this machine (ringtrain launch) and compare throughput: speedup and scaling efficiency')
     .option('--workers <list>', 'world sizes, comma-separated; run from the smallest up', '1,2,4')
     .addOption(new Option('--warmup <n>', "first steps of every run left out of its figures (timing only; the LR's warmup is --warmup-steps)").argParser(integerOption('--warmup', 0)).default(5))
+    .addOption(new Option('--bind-to <WHAT>', "each run's launch --bind-to: core (each worker on CPUs of its own) or none").choices(['core', 'none']).default('core'))
     .option('--json <file>', 'also write {"results":[{workers,steps,step_ms,compute_ms,comm_ms,samples_per_second,speedup,scaling_efficiency}],"config":{...}} to FILE, after every run');
   // One epoch unless told otherwise: enough steps to time, and a bench runs several.
   addTrainOptions(cmd, {
