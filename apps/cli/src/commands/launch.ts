@@ -48,7 +48,7 @@ export function launchCommand(): Command {
     .addOption(new Option('--rendezvous-timeout <S>', 'seconds to wait for every worker').argParser(integerOption('--rendezvous-timeout', 1)).default(DEFAULT_RENDEZVOUS_TIMEOUT_S))
     .addOption(new Option('--heartbeat-timeout <S>', 'seconds of silence after which a worker (or, for the workers, the coordinator) counts as dead').argParser(integerOption('--heartbeat-timeout', MIN_HEARTBEAT_TIMEOUT_S)).default(DEFAULT_HEARTBEAT_TIMEOUT_S))
     .addOption(
-      new Option('--bind-to <WHAT>', "core: each local worker runs on CPUs of its own (an equal block of this process's CPUs, through taskset), as mpirun --bind-to core; none: where the scheduler puts it")
+      new Option('--bind-to <WHAT>', "core: each local worker runs on CPUs of its own (an equal block of whole cores of this process's CPUs, through taskset), as mpirun --bind-to core; none: where the scheduler puts it")
         .choices(['core', 'none'])
         .default('core'),
     );
