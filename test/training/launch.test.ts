@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { chooseCpuBinding } from '@ringtrain/launcher';
+import { chooseCpuBinding, ownCpuList } from '@ringtrain/launcher';
 import { chooseLocalSockets, chooseSharedMemory } from '@ringtrain/transport-ws';
 import { freePort, leftovers, startCli } from './cli-process.js';
 
@@ -27,11 +27,6 @@ interface Summary {
   generation: number;
   status: string;
   config: Record<string, unknown>;
-}
-
-/** The CPUs this process may run on (Linux's list, as a worker prints it), which an unbound worker has too. */
-function everyCpu(): string {
-  return /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
 }
 
 function outDir(): string {
@@ -111,7 +106,7 @@ describe('ringtrain launch', () => {
     const { code, stdout, stderr } = await launch(args, 'three-accum-clip');
     // Three workers are bound where there are three CPUs or more; on fewer they would share cores anyway, and are not.
     const binding = chooseCpuBinding(3);
-    for (const rank of [0, 1, 2]) expect(stdout).toMatch(new RegExp(`^\\[rank ${rank}\\] rank ${rank}/3 on .*; CPUs ${binding.lists?.[rank] ?? everyCpu()}$`, 'm'));
+    for (const rank of [0, 1, 2]) expect(stdout).toMatch(new RegExp(`^\\[rank ${rank}\\] rank ${rank}/3 on .*; CPUs ${binding.lists?.[rank] ?? ownCpuList()!}$`, 'm'));
     if (binding.notice !== undefined) expect(stdout).toContain(`${binding.notice}\n`);
     expect(stderr).toBe('');
     expect(code).toBe(0);
@@ -200,7 +195,7 @@ describe('ringtrain launch', () => {
     expect(s).toMatchObject({ world_size: 2, steps: 32, status: 'ok' });
     expect(s.param_hashes[1]).toBe(s.param_hashes[0]);
     expect(s.config).toMatchObject({ 'tls-cert': tls('cert') });
-    for (const rank of [0, 1]) expect(cli.stdout()).toMatch(new RegExp(`^\\[rank ${rank}\\] rank ${rank}/2 on .*; CPUs ${everyCpu()}$`, 'm'));
+    for (const rank of [0, 1]) expect(cli.stdout()).toMatch(new RegExp(`^\\[rank ${rank}\\] rank ${rank}/2 on .*; CPUs ${ownCpuList()!}$`, 'm'));
     expect(await leftovers('tls-run')).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedCpus, chooseCpuBinding, formatCpuList, parseCpuList, physicalCores, planCpuBinding } from './cpu-binding.js';
+import { allowedCpuList, allowedCpus, chooseCpuBinding, formatCpuList, ownCpuList, parseCpuList, physicalCores, planCpuBinding } from './cpu-binding.js';
 
 describe('CPU lists', () => {
   it('parses and formats Linux CPU lists, ranges and single ids', () => {
@@ -10,9 +10,13 @@ describe('CPU lists', () => {
     for (const bad of ['', '1-', 'a', '3-1', '0,,1']) expect(parseCpuList(bad)).toBeUndefined();
   });
 
-  it("reads a process's allowed CPUs from its /proc status", () => {
-    expect(allowedCpus('Name:\tnode\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\nMems_allowed:\t1\n')).toEqual([0, 1]);
+  it("reads a process's allowed CPUs from its /proc status, as Linux lists them and as ids", () => {
+    const status = 'Name:\tnode\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\nMems_allowed:\t1\n';
+    expect(allowedCpuList(status)).toBe('0-1');
+    expect(allowedCpus(status)).toEqual([0, 1]);
     expect(allowedCpus('Name:\tnode\n')).toBeUndefined();
+    // This process's own (Linux): a list of at least one CPU.
+    expect(parseCpuList(ownCpuList()!)!.length).toBeGreaterThan(0);
   });
 });
 

@@ -38,10 +38,15 @@ export function formatCpuList(cpus: readonly number[]): string {
   return parts.join(',');
 }
 
-/** The CPUs a process may run on, from its /proc/<pid>/status text (`Cpus_allowed_list:`); undefined if absent. */
+/** The list of CPUs a process may run on (`0-3`), from its /proc/<pid>/status text; undefined if absent. */
+export function allowedCpuList(statusText: string): string | undefined {
+  return /^Cpus_allowed_list:\s*(.+)$/m.exec(statusText)?.[1];
+}
+
+/** The same as CPU ids. */
 export function allowedCpus(statusText: string): number[] | undefined {
-  const line = /^Cpus_allowed_list:\s*(.+)$/m.exec(statusText);
-  return line ? parseCpuList(line[1]!) : undefined;
+  const list = allowedCpuList(statusText);
+  return list === undefined ? undefined : parseCpuList(list);
 }
 
 /**
@@ -125,6 +130,12 @@ function readStatus(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The CPUs this process may run on, as Linux lists them (`0-3`); undefined where it does not say (not Linux). */
+export function ownCpuList(): string | undefined {
+  const status = readStatus();
+  return status === undefined ? undefined : allowedCpuList(status);
 }
 
 const tasksetRuns = (taskset: string, list: string): boolean => spawnSync(taskset, ['-c', list, process.execPath, '--version'], { stdio: 'ignore' }).status === 0;

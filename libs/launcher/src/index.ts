@@ -5,4 +5,4 @@ export { parseEndpoint, type Endpoint } from './endpoint.js';
 export { launchWorkers } from './local-group.js';
 export type { GroupResult, LaunchOptions, LocalGroup, WorkerExit, WorkerStream } from './launch-options.js';
 export { exitStatus } from './exit-status.js';
-export { allowedCpus, chooseCpuBinding, formatCpuList, parseCpuList, physicalCores, planCpuBinding, type CpuBinding, type CpuBindingHost } from './cpu-binding.js';
+export { allowedCpuList, allowedCpus, chooseCpuBinding, formatCpuList, ownCpuList, parseCpuList, physicalCores, planCpuBinding, type CpuBinding, type CpuBindingHost } from './cpu-binding.js';

@@ -1,10 +1,10 @@
 // One worker process from start to exit: data-plane port, backend, rendezvous, the ring, training, and the
 // reports that tell the coordinator how it went. Returns the process exit code; never throws.
 
-import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { AbortedError, ErrorCodes, isBrokenRingCode, isRingtrainError, RingtrainError, RunError, type ErrorContext } from '@ringtrain/common';
 import { configHash, resolveConfig, type RunConfig } from '@ringtrain/config';
+import { ownCpuList } from '@ringtrain/launcher';
 import { loadDataset, type Dataset } from '@ringtrain/data';
 import { selectBackend, selectBlas, type BackendName, type BlasName } from '@ringtrain/models';
 import { PROTOCOL_VERSION, type Message, type ReformMessage, type RingMember } from '@ringtrain/protocol';
@@ -18,27 +18,13 @@ import { rateLimitedLog } from './rate-limited-log.js';
 import { planStepBuckets, train, type TrainerHooks } from './trainer.js';
 import { TrainingSession } from './training-session.js';
 
-/** The CPUs this process may run on, as Linux lists them (`0-3`); undefined elsewhere. */
-function allowedCpuList(): string | undefined {
-  try {
-    return /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  } catch {
-    return undefined;
-  }
-}
-
-/** `; CPUs 0-3` for the worker's first line (launch --bind-to), where Linux says; empty elsewhere. */
-function cpusNote(): string {
-  const list = allowedCpuList();
-  return list === undefined ? '' : `; CPUs ${list}`;
-}
-
 /**
- * Whether this process runs on the CPUs `launch --bind-to core` gave it (`binding`, its list): only if it still runs
- * on exactly those, so a variable inherited or set by hand on an unbound worker changes nothing.
+ * Whether a process that runs on the CPUs `own` (ownCpuList) runs on the ones `launch --bind-to core` gave it
+ * (`binding`, their list): only if it runs on exactly those, so a variable inherited or set by hand on an unbound
+ * worker changes nothing.
  */
-export function boundTo(binding: string | undefined): boolean {
-  return binding !== undefined && binding === allowedCpuList();
+export function boundTo(binding: string | undefined, own: string | undefined): boolean {
+  return binding !== undefined && binding === own;
 }
 
 export interface WorkerOptions {
@@ -51,10 +37,11 @@ export interface WorkerOptions {
   localRank: number;
   localWorldSize: number;
   /**
-   * Whether this process runs on CPUs of its own (`launch --bind-to core`, see boundTo): its BLAS then takes all the
-   * CPUs it may use (its block: available CPUs / local workers, as an unbound worker's share is). Default false.
+   * The CPUs `launch --bind-to core` started this worker on (its RINGTRAIN_CPU_BINDING). When the worker runs on
+   * exactly those (boundTo), its BLAS takes all of them (its block: available CPUs / local workers, as an unbound
+   * worker's share is). Default: not bound.
    */
-  cpusOfItsOwn?: boolean;
+  cpuBinding?: string | undefined;
   /** The run config this worker was started with (by `launch`); undefined: use the coordinator's. */
   config?: RunConfig;
   /** --backend of a worker started without a config; otherwise the config's. Default auto. */
@@ -170,7 +157,8 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
     const local = opts.config;
     const backend = await selectBackend(local?.backend ?? opts.backend ?? 'auto');
     // One BLAS thread share per worker on this node, however the worker was started (see BlasOptions.threads).
-    const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name, { threads: Math.max(1, Math.floor(availableParallelism() / (opts.cpusOfItsOwn === true ? 1 : opts.localWorldSize))) });
+    const cpus = ownCpuList();
+    const blas = selectBlas(local?.blas ?? opts.blas ?? 'auto', backend.name, { threads: Math.max(1, Math.floor(availableParallelism() / (boundTo(opts.cpuBinding, cpus) ? 1 : opts.localWorldSize))) });
     const earlyDataset = local ? await loadDataset(local.dataset, { seed: local.seed }) : undefined;
     const logRefusal = rateLimitedLog(opts.log);
     // Decided once per process (the communication thread's plane takes the same choice).
@@ -310,7 +298,7 @@ export async function runWorker(opts: WorkerOptions): Promise<number> {
       transport.setPeers(leftNeighbour(membership));
       const [left] = leftNeighbour(membership);
       if (left) logLinkRoute(transport, left.rank, opts.log);
-      opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}; BLAS: ${blas.reason}); data plane ${advertised.host}:${advertised.port}${cpusNote()}`);
+      opts.log(`rank ${rank}/${worldSize}${generation > 0 ? ` in generation ${generation}` : ''} on ${backend.name} (${backend.reason}; BLAS: ${blas.reason}); data plane ${advertised.host}:${advertised.port}${cpus === undefined ? '' : `; CPUs ${cpus}`}`);
       try {
         const bucketReducer =
           config.commThread && worldSize > 1

@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { AbortedError, InvalidArgumentError } from '@ringtrain/common';
 import { BACKEND_NAMES, BLAS_NAMES, loadTlsFiles, resolveConfig, type RunConfig } from '@ringtrain/config';
 import { parseEndpoint } from '@ringtrain/launcher';
-import { boundTo, runWorker } from '@ringtrain/worker';
+import { runWorker } from '@ringtrain/worker';
 import { integerOption } from '../number-option.js';
 import { action } from '../run-command.js';
 import { requireTokenOffLoopback } from '../loopback.js';
@@ -106,7 +106,7 @@ export function workerCommand(): Command {
         nodeRank: o.nodeRank,
         localRank: o.localRank,
         localWorldSize: o.localWorldSize,
-        cpusOfItsOwn: boundTo(process.env[CPU_BINDING_ENV]),
+        cpuBinding: process.env[CPU_BINDING_ENV],
         ...(config ? { config } : {}),
         ...(o.backend ? { backend: o.backend as RunConfig['backend'] } : {}),
         ...(o.blas ? { blas: o.blas as RunConfig['blas'] } : {}),
