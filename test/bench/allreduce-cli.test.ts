@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseLocalSockets, chooseSharedMemory, MIN_SLOT_PAYLOAD } from '@ringtrain/transport-ws';
-import { bin, ringtrain } from '../run-ringtrain.js';
+import { BIN, runCli } from '../training/cli-process.js';
 
 describe('ringtrain bench allreduce', () => {
   it('runs 2 and 3 workers, prints the table and writes the JSON schema', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ringtrain-bench-')), 'out.json');
-    const { code, stdout, stderr } = await ringtrain(['bench', 'allreduce', '--workers', '2,3', '--sizes', '64K,1M', '--iters', '3', '--json', file]);
+    const { code, stdout, stderr } = await runCli(['bench', 'allreduce', '--workers', '2,3', '--sizes', '64K,1M', '--iters', '3', '--json', file], 'allreduce');
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/workers\s+size\s+time\(ms\)\s+algbw\(GB\/s\)\s+busbw\(GB\/s\)/);
@@ -41,7 +41,7 @@ describe('ringtrain bench allreduce', () => {
 
   it('links over TCP with --no-unix-sockets, and says so', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ringtrain-bench-')), 'out.json');
-    const { code, stdout, stderr } = await ringtrain(['bench', 'allreduce', '--workers', '2', '--sizes', '64K', '--iters', '3', '--no-unix-sockets', '--json', file]);
+    const { code, stdout, stderr } = await runCli(['bench', 'allreduce', '--workers', '2', '--sizes', '64K', '--iters', '3', '--no-unix-sockets', '--json', file], 'allreduce');
     expect([code, stderr]).toEqual([0, '']);
     expect(stdout).toContain('WebSocket transport, TCP loopback)');
     expect((JSON.parse(readFileSync(file, 'utf8')) as { results: Array<{ links: string }> }).results.map((r) => r.links)).toEqual(['tcp']);
@@ -49,7 +49,7 @@ describe('ringtrain bench allreduce', () => {
 
   it('keeps the payloads on the Unix sockets with --no-shared-memory, and says so', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ringtrain-bench-')), 'out.json');
-    const { code, stdout, stderr } = await ringtrain(['bench', 'allreduce', '--workers', '2', '--sizes', '1M', '--iters', '3', '--no-shared-memory', '--json', file]);
+    const { code, stdout, stderr } = await runCli(['bench', 'allreduce', '--workers', '2', '--sizes', '1M', '--iters', '3', '--no-shared-memory', '--json', file], 'allreduce');
     expect([code, stderr]).toEqual([0, '']);
     const unix = chooseLocalSockets(true).use;
     expect(stdout).toContain(unix ? 'WebSocket transport, Unix sockets)' : 'WebSocket transport, TCP loopback)');
@@ -58,7 +58,7 @@ describe('ringtrain bench allreduce', () => {
 
   it('refuses bad options with one line and exit code 2', async () => {
     for (const args of [['--workers', '0'], ['--sizes', '12Q'], ['--iters', '-1'], ['--wire-dtype', 'f8']]) {
-      const { code, stdout, stderr } = await ringtrain(['bench', 'allreduce', ...args]);
+      const { code, stdout, stderr } = await runCli(['bench', 'allreduce', ...args], 'allreduce-bad-input');
       expect(code, args.join(' ')).toBe(2);
       expect(stdout).toBe('');
       expect(stderr).toMatch(new RegExp(args[0]!));
@@ -70,7 +70,7 @@ describe('ringtrain bench allreduce', () => {
 describe('ringtrain bench allreduce when a worker dies', () => {
   it('fails within seconds naming the worker, and leaves no process behind', async () => {
     const { spawn, execFileSync } = await import('node:child_process');
-    const child = spawn(process.execPath, [bin, 'bench', 'allreduce', '--workers', '3', '--sizes', '16M', '--iters', '50', '--timeout-ms', '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'bench', 'allreduce', '--workers', '3', '--sizes', '16M', '--iters', '50', '--timeout-ms', '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -1,11 +1,10 @@
 // `ringtrain bench scaling` end to end: a real `ringtrain launch` per world size, the table, the JSON, the runs kept
 // under --out, and bad input refused with exit code 2.
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bin, ringtrain } from '../run-ringtrain.js';
+import { leftovers, runCli, startCli } from '../training/cli-process.js';
 
 /** A row of the JSON's results. */
 type Row = Record<'workers' | 'steps' | 'step_ms' | 'compute_ms' | 'comm_ms' | 'samples_per_second' | 'speedup' | 'scaling_efficiency', number>;
@@ -16,7 +15,7 @@ describe('ringtrain bench scaling', () => {
     const file = join(dir, 'scaling.json');
     const args = ['bench', 'scaling', '--workers', '2,1', '--model', 'linear', '--batch-size', '256', '--json', file, '--out', join(dir, 'runs')];
     // Variables of a multi-node torchrun job around the bench: its runs are local all the same.
-    const { code, stdout, stderr } = await ringtrain(args, { PET_NNODES: '2', PET_NODE_RANK: '1', PET_RDZV_ENDPOINT: '192.0.2.1:29500' });
+    const { code, stdout, stderr } = await runCli(args, 'scaling', { PET_NNODES: '2', PET_NODE_RANK: '1', PET_RDZV_ENDPOINT: '192.0.2.1:29500' });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('# ringtrain scaling: model linear, dataset mnist, batch 256 per worker x 1 accumulation step(s), 1 epoch(s), --backend auto, --bind-to core,');
@@ -50,7 +49,7 @@ describe('ringtrain bench scaling', () => {
 
   it('refuses bad input with exit code 2 and one line: a world size, --resume, an unwritable --json, a warmup that leaves no step, a run that refuses its dataset', async () => {
     const refused = async (args: string[], line: string | RegExp) => {
-      const { code, stderr } = await ringtrain(['bench', 'scaling', ...args]);
+      const { code, stderr } = await runCli(['bench', 'scaling', ...args], 'scaling-bad-input');
       expect(code).toBe(2);
       expect(stderr.split('\n')).toHaveLength(2); // one line and the final newline
       expect(stderr).toMatch(line);
@@ -71,19 +70,18 @@ describe('ringtrain bench scaling', () => {
 
   it('SIGTERM stops the run in progress and its workers, and the bench exits with status 143', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringtrain-scaling-'));
-    const child = spawn(process.execPath, [bin, 'bench', 'scaling', '--workers', '2', '--model', 'cnn', '--epochs', '5', '--out', dir], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const cli = startCli(['bench', 'scaling', '--workers', '2', '--model', 'cnn', '--epochs', '5', '--out', dir], 'scaling-sigterm');
     // Wait until the run trains (its first step record), then stop the bench alone.
     const metrics = join(dir, 'workers-2', 'metrics.jsonl');
     for (let i = 0; i < 600 && !(existsSync(metrics) && readFileSync(metrics, 'utf8').includes('step_ms')); i++) await new Promise((r) => setTimeout(r, 100));
     expect(readFileSync(metrics, 'utf8')).toContain('step_ms');
-    child.kill('SIGTERM');
-    expect(await exited).toBe(143);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(143);
     const summary = JSON.parse(readFileSync(join(dir, 'workers-2', 'summary.json'), 'utf8')) as { status: string };
     expect(summary.status).not.toBe('ok');
-    // No process of the run is left: the launch (its config file is in its arguments) and its workers, whose pids its
-    // log names when they join.
-    expect(execFileSync('ps', ['-eo', 'args']).toString()).not.toContain(join(dir, 'workers-2', 'config.json'));
+    // No process of the run is left: none started with the test's marker (the launch and its workers inherit it), and
+    // in particular not the workers whose pids the launch's log names when they join.
+    expect(await leftovers('scaling-sigterm')).toEqual([]);
     const pids = [...new Set([...readFileSync(join(dir, 'workers-2', 'launch.log'), 'utf8').matchAll(/\(pid (\d+),/g)].map((m) => Number(m[1])))];
     expect(pids).toHaveLength(2);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { ringtrain } from '../run-ringtrain.js';
+import { runCli } from '../training/cli-process.js';
 
 const CHROMIUM = process.env.RINGTRAIN_CHROMIUM ?? '/usr/bin/chromium';
 const expectBrowser = process.env.RINGTRAIN_EXPECT_BROWSER === '1';
@@ -59,7 +59,7 @@ describe.skipIf(!browserThere && !expectBrowser)('a model trained by ringtrain, 
   it('headless Chromium loads the cnn from the run\'s --out over http and predicts as tfjs in Node does', async () => {
     expect(existsSync(CHROMIUM), `no browser at ${CHROMIUM} (RINGTRAIN_CHROMIUM)`).toBe(true);
     const out = mkdtempSync(join(tmpdir(), 'ringtrain-browser-'));
-    const run = await ringtrain(['launch', '--nproc-per-node', '2', '--model', 'cnn', '--batch-size', '128', '--epochs', '1', '--out', out]);
+    const run = await runCli(['launch', '--nproc-per-node', '2', '--model', 'cnn', '--batch-size', '128', '--epochs', '1', '--out', out], 'browser-model');
     expect([run.code, run.stderr]).toEqual([0, '']);
     const modelDir = join(out, 'model');
     // 8 inputs of mnist's shape, values in [0, 1) (a fixed pseudo-random pattern: the two sides must agree, not be right).

@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
+/** The CLI's entry script. */
+export const BIN = fileURLToPath(new URL('../../apps/cli/bin/ringtrain.mjs', import.meta.url));
 const MARKER = 'RINGTRAIN_E2E_MARKER';
 
 export interface CliProcess {
@@ -59,6 +60,13 @@ export function startCli(args: readonly string[], marker: string, env: Record<st
         });
       }),
   };
+}
+
+/** Runs `ringtrain ...args` to its end (startCli, marked `marker`): its exit code and all its output. */
+export async function runCli(args: readonly string[], marker: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = startCli(args, marker, env);
+  const code = await cli.exited;
+  return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }
 
 /** Process ids of every live process started with `marker` in its environment (Linux /proc). */
